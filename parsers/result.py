@@ -1,0 +1,61 @@
+"""The parser's output types: a contract shared with the gateway and outside checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+INTENTS = ("complaint", "status", "help", "stop", "start", "cancel", "unknown")
+LEVELS = ("provinsi", "kabkota", "kecamatan", "desa")
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """One administrative region by its Kemendagri code."""
+
+    code: str
+    name: str
+    level: str  # one of LEVELS
+
+    def as_dict(self) -> dict[str, str]:
+        """Return the region as the JSON object the CLI prints."""
+        return {"code": self.code, "name": self.name, "level": self.level}
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    """What one SMS means: intent, category, location, privacy wishes and why."""
+
+    intent: str
+    category: str | None = None
+    region: Region | None = None
+    region_candidates: tuple[Region, ...] = ()
+    ticket_ref: str | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    description: str = ""
+    confidence: float = 0.0
+    needs_review: bool = False
+    reasons: tuple[str, ...] = ()
+    keyword: str | None = None
+    spam: bool = False
+    rating: int | None = None
+    extras: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the result as a JSON-ready dict (region as code/name/level or None)."""
+        return {
+            "intent": self.intent,
+            "category": self.category,
+            "region": self.region.as_dict() if self.region else None,
+            "region_candidates": [r.as_dict() for r in self.region_candidates],
+            "ticket_ref": self.ticket_ref,
+            "anonymous": self.anonymous,
+            "confidential": self.confidential,
+            "description": self.description,
+            "confidence": round(self.confidence, 4),
+            "needs_review": self.needs_review,
+            "reasons": list(self.reasons),
+            "keyword": self.keyword,
+            "spam": self.spam,
+            "rating": self.rating,
+        }
