@@ -1,46 +1,80 @@
-"""Decide which agency handles a complaint: a pure library (no I/O frameworks)."""
+"""Decide which agency handles a complaint: a pure library (no I/O frameworks).
+
+`route(category, region_code)` answers with a Route: the agency and the reasons. The
+agency directory is generated from the taxonomy and the Kemendagri region list, with a
+deployment's overrides (routing/data/overrides.toml plus an optional extra file) on top.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from routing.directory import AgencyType, Category, Directory
+from routing.model import Agency, Channel, Route
+from routing.overrides import OverrideError, Overrides, load_overrides
+from routing.regions import gazetteer, taxonomy
+from routing.router import route_in
+
+__all__ = [
+    "Agency", "AgencyType", "Category", "Channel", "Directory", "OverrideError", "Overrides",
+    "Route", "agencies", "check_examples", "default_directory", "get_agency",
+    "load_directory", "route",
+]
 
 
-@dataclass(frozen=True, slots=True)
-class Agency:
-    """One agency: a stable code `<agency_type>:<region code>` and a display name."""
-
-    code: str
-    name: str
-    agency_type: str
-    region_code: str | None
-    level: str
+def default_overrides_path() -> Path:
+    """Return the path of the shipped override file."""
+    return Path(str(resources.files("routing").joinpath("data/overrides.toml")))
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
-    """Where a complaint goes and why; agency None means the location is still needed."""
-
-    agency: Agency | None
-    reasons: tuple[str, ...] = ()
-    needs_location: bool = False
-
-    def as_dict(self) -> dict[str, object]:
-        """Return the route as the JSON object the CLI prints."""
-        return {
-            "agency": None if self.agency is None else {
-                "code": self.agency.code, "name": self.agency.name,
-                "agency_type": self.agency.agency_type,
-                "region_code": self.agency.region_code, "level": self.agency.level,
-            },
-            "reasons": list(self.reasons),
-            "needs_location": self.needs_location,
-        }
+def load_directory(extra_overrides: str | Path | None = None, *,
+                   include_default: bool = True) -> Directory:
+    """Build a directory from the shipped overrides and an optional deployment file on top."""
+    categories = {code: None for code in taxonomy()["categories"]}
+    paths = [(default_overrides_path(), "routing/data/overrides.toml")] if include_default else []
+    if extra_overrides is not None:
+        paths.append((Path(extra_overrides), str(extra_overrides)))
+    overrides = Overrides()
+    for path, name in paths:
+        overrides = overrides.merged(
+            load_overrides(path, categories=categories, regions=gazetteer(), name=name))
+    return Directory(overrides)
 
 
-def route(category: str, region_code: str | None, *, keyword: str | None = None) -> Route:
-    """Placeholder until the routing library lands (issue 4); same interface."""
-    if not region_code:
-        return Route(agency=None, reasons=("no_region",), needs_location=True)
-    kab = ".".join(region_code.split(".")[:2])
-    code = f"pengelola_lapor:{kab}" if category == "lainnya" else f"{category}:{kab}"
-    return Route(agency=Agency(code, code, category, kab, "kabkota"), reasons=("placeholder",))
+@cache
+def default_directory() -> Directory:
+    """Return the directory with the shipped overrides (built on first use, then cached)."""
+    return load_directory()
+
+
+def route(category: str, region_code: str | None, *, keyword: str | None = None,
+          directory: Directory | None = None) -> Route:
+    """Return the agency for a complaint and why; ValueError on an unknown category or region."""
+    return route_in(directory or default_directory(), category, region_code, keyword=keyword)
+
+
+def agencies(*, include_offices: bool = False,
+             directory: Directory | None = None) -> Iterator[Agency]:
+    """Yield every agency of the directory (desa/kecamatan offices only if asked)."""
+    return (directory or default_directory()).agencies(include_offices=include_offices)
+
+
+def get_agency(code: str, *, directory: Directory | None = None) -> Agency | None:
+    """Return the agency with this code, or None."""
+    return (directory or default_directory()).get_agency(code)
+
+
+def check_examples(directory: Directory | None = None) -> list[str]:
+    """Route every example of every override rule; return one message per mismatch."""
+    directory = directory or default_directory()
+    failures = []
+    for ex in directory.overrides.examples():
+        got = route(ex.category, ex.region, keyword=ex.keyword, directory=directory)
+        code = got.agency.code if got.agency else None
+        if code != ex.agency:
+            failures.append(f"{ex.where}: expected {ex.agency or 'needs_location'}, "
+                            f"got {code or 'needs_location'}")
+    return failures

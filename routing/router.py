@@ -1,0 +1,126 @@
+"""Choose the agency for a complaint: keyword routes, then region overrides, then the taxonomy."""
+
+from __future__ import annotations
+
+from routing.directory import Directory
+from routing.model import Agency, Route
+from routing.overrides import CategoryRule, Target
+from routing.regions import RegionInfo, ancestor, is_region_code
+
+ADMIN = "pengelola_lapor"
+
+
+def _describe(region: RegionInfo) -> str:
+    if region.depth == 2 or region.name.startswith(f"{region.kind} "):
+        return f"{region.code} {region.name}"
+    return f"{region.code} {region.kind} {region.name}"
+
+
+def _region(directory: Directory, region_code: str | None) -> RegionInfo | None:
+    code = (region_code or "").strip()
+    if not code:
+        return None
+    region = directory.regions.get(code) if is_region_code(code) else None
+    if region is None:
+        raise ValueError(f"unknown region code {code!r} (expected a Kemendagri code "
+                         "such as 35.78 or 35.78.05.1001)")
+    return region
+
+
+def _category_rule(directory: Directory, category: str,
+                   region: RegionInfo | None) -> CategoryRule | None:
+    """Return the override for category at the deepest region containing region, if any."""
+    if region is None:
+        return None
+    best: CategoryRule | None = None
+    for rule in directory.overrides.category_rules:
+        inside = ancestor(region.code, rule.region.count(".") + 1) == rule.region
+        if rule.category == category and inside:
+            if best is None or rule.region.count(".") >= best.region.count("."):
+                best = rule
+    return best
+
+
+def _resolve(directory: Directory, agency_type: str, region: RegionInfo | None,
+             reasons: list[str]) -> Agency | None:
+    """Instantiate agency_type for region, following the fallback chain; None: no region."""
+    known = directory.agency_types.get(agency_type)
+    if known is None:  # a type that exists only in the overrides, e.g. a ministry
+        code = directory.extra_agency(agency_type, region.code if region else None)
+        if code is None:
+            return None
+        reasons.append(f"{agency_type} agency nearest to the region: {code}")
+        return directory.get_agency(code)
+    if region is None:
+        return None
+    level = known.level
+    province = directory.regions.get(ancestor(region.code, 1))
+    kabkota = directory.regions.get(ancestor(region.code, 2)) if region.depth >= 2 else None
+    if level == "provinsi" and province is not None:
+        if region.depth > 1:
+            reasons.append(f"{agency_type} is provincial: {_describe(region)} lies in "
+                           f"{_describe(province)}")
+        return directory.get_agency(f"{agency_type}:{province.code}")
+    if level == "wilayah" and region.depth >= 3:
+        reasons.append(f"{agency_type} is the office of the smallest region named: "
+                       f"{_describe(region)}")
+        return directory.get_agency(f"{agency_type}:{region.code}")
+    if level == "wilayah" and kabkota is not None:
+        reasons.append(f"no kecamatan or desa/kelurahan named: the complaint admin of "
+                       f"{_describe(kabkota)} takes it")
+        return directory.get_agency(f"{ADMIN}:{kabkota.code}")
+    if kabkota is not None:
+        if region.depth > 2:
+            reasons.append(f"{_describe(region)} lies in {_describe(kabkota)}; "
+                           f"{agency_type} sits at kab/kota level")
+        return directory.get_agency(f"{agency_type}:{kabkota.code}")
+    assert province is not None
+    reasons.append(f"only the province {_describe(province)} is known and {agency_type} sits "
+                   f"below it: the province's complaint admin ({ADMIN}) takes it")
+    return directory.get_agency(f"{ADMIN}:{province.code}")
+
+
+def _to_target(directory: Directory, target: Target, region: RegionInfo | None,
+                reasons: list[str]) -> Agency | None:
+    if target.agency is not None:
+        return directory.get_agency(target.agency)
+    return _resolve(directory, str(target.agency_type), region, reasons)
+
+
+def route_in(directory: Directory, category: str, region_code: str | None, *,
+             keyword: str | None = None) -> Route:
+    """Route one complaint with this directory; see routing.route."""
+    if category not in directory.categories:
+        raise ValueError(f"unknown category {category!r} (known: "
+                         f"{', '.join(sorted(directory.categories))})")
+    region = _region(directory, region_code)
+    reasons: list[str] = []
+    if region is not None:
+        reasons.append(f"region {_describe(region)}")
+    word = (keyword or "").strip().casefold()
+    rule = directory.overrides.keywords.get(word) if word else None
+    if rule is not None:
+        reasons.append(f"keyword {word.upper()} routes to {rule.target.describe()} "
+                       f"({rule.where})")
+        agency = _to_target(directory, rule.target, region, reasons)
+        return _finish(agency, reasons, f"keyword:{word}")
+    if word:
+        reasons.append(f"keyword {word.upper()} has no keyword route; routing by category")
+    agency_type = directory.categories[category].agency_type
+    reasons.append(f"category {category} -> agency type {agency_type} (taxonomy)")
+    override = _category_rule(directory, category, region)
+    if override is not None:
+        reasons.append(f"override {override.id}: in region {override.region} {category} goes "
+                       f"to {override.target.describe()} ({override.where})")
+        agency = _to_target(directory, override.target, region, reasons)
+        return _finish(agency, reasons, f"override:{override.id}")
+    return _finish(_resolve(directory, agency_type, region, reasons), reasons, "taxonomy")
+
+
+def _finish(agency: Agency | None, reasons: list[str], rule: str) -> Route:
+    if agency is None:
+        reasons.append("no region given: ask the citizen for the location and hold the ticket")
+        return Route(agency=None, reasons=tuple(reasons), needs_location=True, rule=rule)
+    reasons.append(f"agency {agency.code}: {agency.name}")
+    return Route(agency=agency, reasons=tuple(reasons), rule=rule)
+
