@@ -1,0 +1,56 @@
+"""The Flask app factory: the web side of the composition root."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+from sms_gateway.config import Config
+from sms_gateway.dispatch import InProcessDispatcher
+from sms_gateway.pii import key_from_file
+from sms_gateway.services import Services, build_services
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: Config | None = None, *, services: Services | None = None,
+               start_background: bool = True) -> Flask:
+    """Build the web app; in embedded mode also start the in-process workers and sweeper."""
+    services = services or build_services(config)
+    config = services.config
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.server.max_body_bytes
+    app.config["SECRET_KEY"] = config.server.secret_key or key_from_file(
+        config.server.var_dir, "session.key")
+    app.extensions["sms_gateway"] = services
+
+    from sms_gateway.web import ops, webhooks
+
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(ops.bp)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        # Plain, short reasons for machines (providers) and people alike.
+        return Response(f"{exc.code} {exc.name}: {exc.description}\n", status=exc.code or 500,
+                        mimetype="text/plain")
+
+    if start_background and isinstance(services.dispatcher, InProcessDispatcher):
+        start_embedded_workers(services)
+    return app
+
+
+def start_embedded_workers(services: Services) -> None:
+    """Run jobs and the sweeper inside this process (no Redis): the embedded mode."""
+    from sms_gateway.jobs.sweeper import SweeperThread, periodic_tasks
+
+    assert isinstance(services.dispatcher, InProcessDispatcher)
+    services.dispatcher.start()
+    if "sweeper" not in services.extras:
+        sweeper = SweeperThread(services.config.queue.sweep_interval_seconds, periodic_tasks())
+        sweeper.start()
+        services.extras["sweeper"] = sweeper
+        # Anything a previous run left behind is picked up at once, not after the interval.
+        sweeper.run_once()

@@ -1,0 +1,191 @@
+"""The `sms-gateway` command: init, serve, worker, simulate, sweep, parse, route."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import uuid
+from typing import Any
+
+import click
+
+from sms_gateway.config import Config, ConfigError, load_config
+
+
+def _config() -> Config:
+    try:
+        return load_config()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from None
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
+def main(verbose: bool) -> None:
+    """SMS gateway for the 1708 complaint number (SP4N-LAPOR!)."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+def init() -> None:
+    """Create or upgrade the database schema and check the reference data."""
+    from sms_gateway import migrate
+
+    config = _config()
+    migrate.upgrade(config)
+    import parsers
+    import routing
+
+    parsers.parse("cek 1234567")  # loads and validates the parser's rule files
+    routing.route("lainnya", "35.78")  # loads and validates the routing data
+    click.echo(f"database ready: {_safe_url(config.database_url)}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default from config).")
+@click.option("--port", type=int, default=None, help="Port (default: PORT or 8000).")
+@click.option("--workers", type=int, default=None,
+              help="Web processes (default: 1 embedded, 2 x cores + 1 otherwise).")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the web app with gunicorn (embedded mode: jobs run inside it)."""
+    import os
+
+    from gunicorn.app.base import BaseApplication
+
+    config = _config()
+    if config.embedded:
+        from sms_gateway import migrate
+
+        migrate.upgrade(config)  # nothing installed, nothing to run first
+    count = workers or (1 if config.embedded else 2 * (os.cpu_count() or 1) + 1)
+    bind = f"{host or config.server.host}:{port or config.server.port}"
+
+    class _Gunicorn(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", count)
+            self.cfg.set("threads", 4)
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Any:
+            from sms_gateway.app import create_app
+
+            return create_app()
+
+    mode = "embedded (SQLite, in-process jobs)" if config.embedded else "production"
+    click.echo(f"sms-gateway serving on http://{bind} - {mode}")
+    _Gunicorn().run()
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--fork", is_flag=True, help="Fork a work horse per job (RQ's default Worker).")
+def worker(burst: bool, fork: bool) -> None:
+    """Run an RQ worker with the scheduler and the sweeper (needs REDIS_URL)."""
+    from rq import SimpleWorker, Worker
+    from rq.serializers import JSONSerializer
+
+    from sms_gateway.dispatch import RqDispatcher
+    from sms_gateway.jobs.sweeper import SweeperThread, periodic_tasks
+    from sms_gateway.services import build_services
+
+    config = _config()
+    if config.embedded:
+        raise click.ClickException("no REDIS_URL: in the embedded mode jobs run inside "
+                                   "`sms-gateway serve`; set REDIS_URL to run RQ workers")
+    services = build_services(config)
+    assert isinstance(services.dispatcher, RqDispatcher)
+    redis = services.dispatcher.redis
+    interval = config.queue.sweep_interval_seconds
+    lock_key = f"{config.queue.name}:sweeper-lock"
+
+    def sweeper_lock() -> bool:
+        return bool(redis.set(lock_key, "1", nx=True, ex=max(interval - 1, 1)))
+
+    sweeper = SweeperThread(interval, periodic_tasks(), sweeper_lock)
+    sweeper.start()
+    worker_cls = Worker if fork else SimpleWorker
+    rq_worker = worker_cls([services.dispatcher.queue], connection=redis,
+                           serializer=JSONSerializer)
+    rq_worker.work(burst=burst, with_scheduler=True)
+    sweeper.stopped.set()
+
+
+@main.command()
+@click.option("--from", "sender", required=True, help="Sender phone, e.g. +6281234567890.")
+@click.option("--wait", type=float, default=30.0, help="Seconds to wait for replies (RQ mode).")
+@click.argument("text")
+def simulate(sender: str, wait: float, text: str) -> None:
+    """Inject one SMS through the webhook's pipeline and print the replies it caused."""
+    from sqlalchemy import select
+
+    from sms_gateway import migrate
+    from sms_gateway.dispatch import InlineDispatcher
+    from sms_gateway.intake import enqueue_inbound, store_inbound
+    from sms_gateway.models import OutboundMessage
+    from sms_gateway.phone import InvalidPhoneNumber, normalise
+    from sms_gateway.providers.base import IncomingSms
+    from sms_gateway.services import build_services
+
+    config = _config()
+    if config.embedded:
+        migrate.upgrade(config)
+    services = build_services(config, dispatcher=InlineDispatcher() if config.embedded else None)
+    sms = IncomingSms(f"sim-{uuid.uuid4().hex}", sender, "1708", text,
+                      {"From": sender, "Body": text})
+    try:
+        stored = store_inbound(services, "console", "console", sms)
+    except InvalidPhoneNumber as exc:
+        raise click.ClickException(str(exc)) from None
+    enqueue_inbound(services, stored.message_id)
+    deadline = time.monotonic() + (0 if config.embedded else wait)
+    while True:
+        with services.sessions() as session:
+            rows = session.execute(select(OutboundMessage).where(
+                OutboundMessage.inbound_message_id == stored.message_id)).scalars().all()
+        if rows and all(r.status != "queued" and r.status != "sending" for r in rows):
+            break
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.2)
+    to = normalise(sender, config.sms.default_phone_region)
+    click.echo(f"inbound message {stored.message_id} stored")
+    if not rows:
+        click.echo("no reply (yet)")
+    for row in rows:
+        click.echo(f"reply [{row.status}, {row.encoding}, {row.segments} segment(s)] "
+                   f"-> {to}: {row.body}")
+    services.close()
+
+
+@main.command()
+@click.option("--older-than", type=int, default=None, help="Seconds (default from config).")
+def sweep(older_than: int | None) -> None:
+    """Re-enqueue messages left in a non-final state, once."""
+    from sms_gateway.jobs.sweeper import sweep as run_sweep
+    from sms_gateway.services import build_services
+
+    build_services(_config())
+    click.echo(str(run_sweep(older_than_seconds=older_than)))
+
+
+def _register() -> None:
+    """Commands owned by the parser and routing libraries' CLI modules."""
+    from sms_gateway.cli_routing import route_command
+
+    main.add_command(route_command, "route")
+
+
+_register()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""One typed, frozen configuration object loaded from TOML plus a fixed list of env overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; the message names the offending key."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    public_url: str = ""  # external base URL, used to check webhook signatures behind proxies
+    port: int = 8000
+    host: str = "127.0.0.1"
+    max_body_bytes: int = 64 * 1024
+    secret_key: str = ""  # Flask session signing; generated into var/ when empty
+    var_dir: str = "var"
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = ""  # empty: SQLite file under var_dir
+    pool_size: int = 5
+    echo: bool = False
+
+
+@dataclass(frozen=True)
+class QueueConfig:
+    redis_url: str = ""  # empty: jobs run in-process (embedded mode)
+    name: str = "sms_gateway"
+    in_process_threads: int = 2
+    sweep_interval_seconds: int = 30
+    stuck_after_seconds: int = 120
+    job_timeout_seconds: int = 60
+
+
+@dataclass(frozen=True)
+class SmsConfig:
+    outbound: str = "console"  # name of the channel that sends SMS
+    default_phone_region: str = "ID"
+    max_send_attempts: int = 5
+    retry_intervals_seconds: tuple[int, ...] = (10, 30, 120, 600)
+    language: str = "id"
+    max_inbound_chars: int = 2000
+
+
+@dataclass(frozen=True)
+class TwilioConfig:
+    account_sid: str = ""
+    auth_token: str = ""
+    from_: str = ""  # TOML key "from": number, short code or Messaging Service SID (MG...)
+    api_base_url: str = "https://api.twilio.com"
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class ParserConfig:
+    default_region: str = ""
+    model_path: str = ""
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    key: str = ""  # urlsafe base64 32-byte key for phone numbers at rest; env SMS_GATEWAY_PII_KEY
+
+
+@dataclass(frozen=True)
+class Config:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    queue: QueueConfig = field(default_factory=QueueConfig)
+    sms: SmsConfig = field(default_factory=SmsConfig)
+    twilio: TwilioConfig = field(default_factory=TwilioConfig)
+    parser: ParserConfig = field(default_factory=ParserConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+
+    @property
+    def embedded(self) -> bool:
+        """True when no Redis is configured: jobs run inside the web process."""
+        return not self.queue.redis_url
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL, with postgres:// forms mapped onto the psycopg 3 driver."""
+        url = self.database.url or f"sqlite:///{Path(self.server.var_dir) / 'sms_gateway.db'}"
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url
+
+
+# The environment variables that override the file: a contract outside checks rely on.
+ENV_OVERRIDES: dict[str, tuple[str, str]] = {
+    "DATABASE_URL": ("database", "url"),
+    "REDIS_URL": ("queue", "redis_url"),
+    "SMS_GATEWAY_PUBLIC_URL": ("server", "public_url"),
+    "SMS_GATEWAY_OUTBOUND": ("sms", "outbound"),
+    "SMS_GATEWAY_SECRET_KEY": ("server", "secret_key"),
+    "SMS_GATEWAY_PII_KEY": ("privacy", "key"),
+    "TWILIO_ACCOUNT_SID": ("twilio", "account_sid"),
+    "TWILIO_AUTH_TOKEN": ("twilio", "auth_token"),
+    "TWILIO_FROM": ("twilio", "from_"),
+    "TWILIO_API_BASE_URL": ("twilio", "api_base_url"),
+    "PORT": ("server", "port"),
+}
+
+
+def _toml_key(f: dataclasses.Field[Any]) -> str:
+    return f.name.rstrip("_")
+
+
+def _coerce(value: Any, tp: Any, where: str) -> Any:
+    """Check one value against a field type, converting env strings where unambiguous."""
+    origin = typing.get_origin(tp)
+    if origin in (types.UnionType, typing.Union):
+        return _coerce(value, next(a for a in typing.get_args(tp) if a is not type(None)), where)
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{where}: expected a list, got {type(value).__name__}")
+        inner = typing.get_args(tp)[0]
+        return tuple(_coerce(v, inner, f"{where}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where}: expected a table, got {type(value).__name__}")
+        return dict(value)
+    if tp is bool:
+        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "0", "false", "no"}:
+            return value.lower() in {"1", "true", "yes"}
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true/false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                raise ConfigError(f"{where}: expected a number, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        return value
+    if dataclasses.is_dataclass(tp):
+        return _build(tp, value, where)
+    raise ConfigError(f"{where}: unsupported type {tp!r}")  # pragma: no cover
+
+
+def _build(cls: Any, data: Any, where: str) -> Any:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: expected a table, got {type(data).__name__}")
+    hints = typing.get_type_hints(cls)
+    fields = {_toml_key(f): f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        prefix = f"{where}." if where else ""
+        raise ConfigError(f"unknown configuration key {prefix}{unknown[0]}")
+    kwargs = {}
+    for key, value in data.items():
+        f = fields[key]
+        kwargs[f.name] = _coerce(value, hints[f.name], f"{where}.{key}" if where else key)
+    return cls(**kwargs)
+
+
+def load_config(path: str | os.PathLike[str] | None = None,
+                env: Mapping[str, str] | None = None) -> Config:
+    """Load the TOML file (if any), apply environment overrides, validate everything."""
+    env = os.environ if env is None else env
+    path = path if path is not None else env.get("SMS_GATEWAY_CONFIG") or None
+    data: dict[str, Any] = {}
+    if path:
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"configuration file not found: {path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    for var, (section, key) in ENV_OVERRIDES.items():
+        if env.get(var):
+            data.setdefault(section, {})
+            if not isinstance(data[section], dict):
+                raise ConfigError(f"{section}: expected a table")
+            data[section][key.rstrip("_")] = env[var]
+    return _build(Config, data, "")

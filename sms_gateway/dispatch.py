@@ -1,0 +1,196 @@
+"""Delivering work to jobs: RQ on Redis in production, a thread pool in the embedded mode.
+
+Both run the very same job functions, named by import path. The database stays the source of
+truth: losing what is queued here loses no message, the sweeper finds it again.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often and how long after a failure a job runs again."""
+
+    max: int
+    intervals: Sequence[int]
+
+
+class Dispatcher(Protocol):
+    def enqueue(self, func: str, *args: Any, job_id: str,
+                retry: RetryPolicy | None = None, at_front: bool = False) -> None: ...
+
+    def depth(self) -> int: ...
+
+    def failed_count(self) -> int: ...
+
+    def ping(self) -> bool: ...
+
+
+def resolve(path: str) -> Callable[..., Any]:
+    """Import a job function from its dotted path."""
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+class RqDispatcher:
+    """Enqueue onto an RQ queue with the JSON serializer and deterministic job ids."""
+
+    def __init__(self, redis_url: str, name: str, job_timeout: int) -> None:
+        from redis import Redis
+        from rq import Queue
+        from rq.serializers import JSONSerializer
+
+        self.redis = Redis.from_url(redis_url)
+        self.queue = Queue(name, connection=self.redis, serializer=JSONSerializer,
+                           default_timeout=job_timeout)
+
+    def enqueue(self, func: str, *args: Any, job_id: str,
+                retry: RetryPolicy | None = None, at_front: bool = False) -> None:
+        from rq import Retry
+        from rq.job import Job, JobStatus
+
+        try:
+            existing = Job.fetch(job_id, connection=self.redis, serializer=self.queue.serializer)
+            if existing.get_status(refresh=False) in (JobStatus.QUEUED, JobStatus.STARTED,
+                                                      JobStatus.SCHEDULED, JobStatus.DEFERRED):
+                return  # already on its way; the job itself is idempotent anyway
+        except Exception:  # noqa: BLE001 - NoSuchJobError or an unreadable leftover
+            pass
+        self.queue.enqueue_call(
+            func, args=args, job_id=job_id, at_front=at_front, result_ttl=300, failure_ttl=86400,
+            retry=Retry(max=retry.max, interval=list(retry.intervals)) if retry else None)
+
+    def depth(self) -> int:
+        return int(self.queue.count)
+
+    def failed_count(self) -> int:
+        return int(self.queue.failed_job_registry.count)
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.redis.ping())
+        except Exception:  # noqa: BLE001 - any failure means unreachable
+            return False
+
+
+class InProcessDispatcher:
+    """A few daemon threads running jobs inside this process (embedded mode)."""
+
+    def __init__(self, threads: int = 2) -> None:
+        self._queue: queue.PriorityQueue[tuple[int, int, str, str, tuple[Any, ...],
+                                               RetryPolicy | None, int]] = queue.PriorityQueue()
+        self._pending: set[str] = set()
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._failed = 0
+        self._threads = [threading.Thread(target=self._run, name=f"jobs-{i}", daemon=True)
+                         for i in range(threads)]
+        self._started = False
+        self._stop = threading.Event()
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            for t in self._threads:
+                t.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def enqueue(self, func: str, *args: Any, job_id: str,
+                retry: RetryPolicy | None = None, at_front: bool = False, _try: int = 0) -> None:
+        with self._lock:
+            if job_id in self._pending:
+                return
+            self._pending.add(job_id)
+            self._seq += 1
+            self._queue.put((0 if at_front else 1, self._seq, job_id, func, args, retry, _try))
+
+    def depth(self) -> int:
+        return self._queue.qsize()
+
+    def failed_count(self) -> int:
+        return self._failed
+
+    def ping(self) -> bool:
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                _, _, job_id, func, args, retry, attempt = self._queue.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            with self._lock:
+                self._pending.discard(job_id)
+            try:
+                resolve(func)(*args)
+            except Exception:
+                log.exception("job %s failed (try %d)", job_id, attempt + 1)
+                if retry and attempt < retry.max:
+                    delay = retry.intervals[min(attempt, len(retry.intervals) - 1)]
+                    timer = threading.Timer(delay, self.enqueue, (func, *args),
+                                            {"job_id": job_id, "retry": retry,
+                                             "_try": attempt + 1})
+                    timer.daemon = True
+                    timer.start()
+                else:
+                    self._failed += 1
+            finally:
+                self._queue.task_done()
+
+    def join(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued job has run (tests and `simulate`)."""
+        done = threading.Event()
+
+        def waiter() -> None:
+            self._queue.join()
+            done.set()
+
+        threading.Thread(target=waiter, daemon=True).start()
+        return done.wait(timeout)
+
+
+class InlineDispatcher:
+    """Runs each job at once in the caller's thread (unit tests, one-shot commands)."""
+
+    def __init__(self) -> None:
+        self.ran: list[tuple[str, tuple[Any, ...]]] = []
+        self.errors: list[BaseException] = []
+        self._failed = 0
+        self._depth = 0
+        self._active: set[str] = set()
+
+    def enqueue(self, func: str, *args: Any, job_id: str,
+                retry: RetryPolicy | None = None, at_front: bool = False) -> None:
+        if job_id in self._active:
+            return
+        self._active.add(job_id)
+        try:
+            self.ran.append((func, args))
+            resolve(func)(*args)
+        except Exception as exc:  # recorded like a worker would; the caller goes on
+            log.exception("job %s failed", job_id)
+            self._failed += 1
+            self.errors.append(exc)
+        finally:
+            self._active.discard(job_id)
+
+    def depth(self) -> int:
+        return self._depth
+
+    def failed_count(self) -> int:
+        return self._failed
+
+    def ping(self) -> bool:
+        return True

@@ -1,0 +1,83 @@
+"""Step 1 of an SMS: store it durably (deduplicated on the provider's id), then enqueue it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from sms_gateway.db import utcnow
+from sms_gateway.models import InboundMessage
+from sms_gateway.phone import normalise
+from sms_gateway.providers.base import IncomingSms
+from sms_gateway.services import Services
+
+log = logging.getLogger(__name__)
+
+PROCESS_INBOUND = "sms_gateway.jobs.inbound.process_inbound"
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """The stored message's id and whether this call created it (False: a repeat)."""
+
+    message_id: int
+    created: bool
+
+
+def store_inbound(services: Services, channel: str, provider: str, sms: IncomingSms) -> Stored:
+    """Store one inbound SMS; a repeated provider id returns the first one's id.
+
+    Raises phone.InvalidPhoneNumber for an impossible sender and SQLAlchemy errors when the
+    database cannot store it (the caller must then not acknowledge the provider).
+    """
+    sender = normalise(sms.sender, services.config.sms.default_phone_region)
+    vault = services.vault
+    # NUL cannot live in a Postgres text column; the encrypted raw payload keeps the exact bytes.
+    text = sms.text.replace("\x00", "\ufffd")
+    values = {
+        "channel": channel,
+        "provider": provider,
+        "provider_message_id": sms.provider_message_id,
+        "sender_hash": vault.digest(sender),
+        "sender_enc": vault.encrypt(sender),
+        "recipient": sms.recipient[:32],
+        "text": text,
+        "raw_enc": vault.encrypt(json.dumps(dict(sms.raw), ensure_ascii=False)),
+        "received_at": sms.received_at or utcnow(),
+        "state": "received",
+        "attempts": 0,
+    }
+    with services.sessions.begin() as session:
+        dialect = session.get_bind().dialect.name
+        stmt = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+        if stmt is not None:
+            result = session.execute(
+                stmt(InboundMessage).values(**values)
+                .on_conflict_do_nothing(index_elements=["channel", "provider_message_id"])
+                .returning(InboundMessage.id))
+            new_id = result.scalar()
+        else:  # pragma: no cover - other databases: rely on the unique constraint
+            new_id = session.execute(insert(InboundMessage).values(**values)
+                                     .returning(InboundMessage.id)).scalar()
+        if new_id is not None:
+            return Stored(int(new_id), True)
+        existing = session.execute(
+            select(InboundMessage.id).where(InboundMessage.channel == channel,
+                                            InboundMessage.provider_message_id
+                                            == sms.provider_message_id)).scalar_one()
+        return Stored(int(existing), False)
+
+
+def enqueue_inbound(services: Services, message_id: int) -> bool:
+    """Hand the stored message to the workers; on failure the sweeper will find it later."""
+    try:
+        services.dispatcher.enqueue(PROCESS_INBOUND, message_id, job_id=f"inbound-{message_id}")
+        return True
+    except Exception:  # noqa: BLE001 - stored already: the sweeper re-enqueues it
+        log.warning("could not enqueue inbound message %s; the sweeper will retry", message_id,
+                    exc_info=True)
+        return False

@@ -1,0 +1,1 @@
+"""Job functions: importable, taking IDs, one session each, idempotent, never swallowing errors."""

@@ -1,0 +1,111 @@
+"""The sweeper: finds work left behind by a crash or lost queue data and queues it again."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from sms_gateway.db import utcnow
+from sms_gateway.intake import enqueue_inbound
+from sms_gateway.jobs.outbound import enqueue_send
+from sms_gateway.models import RECEIVED, InboundMessage, OutboundMessage
+from sms_gateway.services import Services, current
+
+log = logging.getLogger(__name__)
+BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    inbound_requeued: int
+    outbound_requeued: int
+    outbound_unknown: int
+
+
+def sweep(*, older_than_seconds: int | None = None) -> SweepReport:
+    """Re-enqueue stuck inbound and outbound messages; settle sends cut off mid-way."""
+    services = current()
+    age = timedelta(seconds=services.config.queue.stuck_after_seconds
+                    if older_than_seconds is None else older_than_seconds)
+    cutoff = utcnow() - age
+    with services.sessions.begin() as session:
+        unknown = _settle_cut_off_sends(session, services, cutoff)
+        inbound_ids = session.execute(
+            select(InboundMessage.id).where(InboundMessage.state == RECEIVED,
+                                            InboundMessage.received_at <= cutoff)
+            .order_by(InboundMessage.id).limit(BATCH)).scalars().all()
+        outbound_ids = session.execute(
+            select(OutboundMessage.id).where(
+                OutboundMessage.status == "queued", OutboundMessage.updated_at <= cutoff,
+                or_(OutboundMessage.next_attempt_at.is_(None),
+                    OutboundMessage.next_attempt_at <= utcnow()))
+            .order_by(OutboundMessage.priority, OutboundMessage.id).limit(BATCH)
+        ).scalars().all()
+    for message_id in inbound_ids:
+        enqueue_inbound(services, message_id)
+    for outbound_id in outbound_ids:
+        enqueue_send(services, outbound_id)
+    report = SweepReport(len(inbound_ids), len(outbound_ids), unknown)
+    if inbound_ids or outbound_ids or unknown:
+        log.info("sweep: %s", report)
+    return report
+
+
+def _settle_cut_off_sends(session: Session, services: Services, cutoff: datetime) -> int:
+    """A send still 'sending' long after its claim died with its worker.
+
+    A provider that deduplicates by our reference gets it again; for any other we cannot know
+    whether the phone got it, and sending twice is worse than asking an operator: 'unknown'.
+    """
+    stuck = session.execute(select(OutboundMessage).where(
+        OutboundMessage.status == "sending", OutboundMessage.updated_at <= cutoff)
+        .limit(BATCH)).scalars().all()
+    unknown = 0
+    for out in stuck:
+        channel = services.channels.get(out.channel or "", services.outbound)
+        if channel.idempotent_send:
+            out.status = "queued"
+            out.attempts = max(out.attempts - 1, 0)
+        else:
+            out.status = "unknown"
+            out.last_error = "worker stopped during the send; not resent to avoid a duplicate"
+            unknown += 1
+        out.updated_at = utcnow() - timedelta(days=1)  # eligible for this very sweep's requeue
+    return unknown
+
+
+class SweeperThread(threading.Thread):
+    """Runs the periodic tasks every few seconds in a daemon thread."""
+
+    def __init__(self, interval: float, tasks: list[Callable[[], object]],
+                 lock: Callable[[], bool] | None = None) -> None:
+        super().__init__(name="sweeper", daemon=True)
+        self.interval = interval
+        self.tasks = tasks
+        self.lock = lock
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            self.run_once()
+
+    def run_once(self) -> None:
+        if self.lock is not None and not self.lock():
+            return
+        for task in self.tasks:
+            try:
+                task()
+            except Exception:  # noqa: BLE001 - a failing task must not stop the sweeper
+                log.exception("periodic task %s failed", getattr(task, "__name__", task))
+
+
+def periodic_tasks() -> list[Callable[[], object]]:
+    """Everything the sweeper runs each round, in order."""
+    return [sweep]
+

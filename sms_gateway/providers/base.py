@@ -1,0 +1,104 @@
+"""What every provider adapter offers: decode webhooks, check signatures, send SMS."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+class InvalidRequest(ValueError):
+    """A webhook request that cannot be decoded; the message says what is wrong."""
+
+
+@dataclass(frozen=True, slots=True)
+class WebRequest:
+    """The parts of an HTTP request an adapter needs, free of any web framework."""
+
+    method: str
+    url: str  # the URL the provider called, as it saw it (public URL + path + query)
+    headers: Mapping[str, str]
+    form: Mapping[str, str]  # decoded form or query fields (first value of each)
+    body: bytes = b""
+    remote_addr: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingSms:
+    """One inbound SMS as the provider described it."""
+
+    provider_message_id: str
+    sender: str
+    recipient: str
+    text: str
+    raw: Mapping[str, str]
+    received_at: datetime | None = None
+    # Concatenation info when the provider delivers parts: (reference, part, total).
+    part: tuple[str, int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """A delivery report: which message and what status, in our vocabulary."""
+
+    provider_message_id: str
+    status: str  # one of models.OUTBOUND_RANK
+    error: str | None = None
+    raw: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingSms:
+    """One SMS to send."""
+
+    to: str  # E.164
+    body: str
+    reference: str  # our stable id for this SMS, e.g. "out-42"
+    status_callback_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """What the provider said when it accepted an SMS."""
+
+    provider_message_id: str
+    status: str = "sent"
+
+
+@dataclass(frozen=True, slots=True)
+class WebResponse:
+    """What a webhook answers the provider."""
+
+    body: str
+    status: int = 200
+    content_type: str = "text/plain; charset=utf-8"
+
+
+class Provider(Protocol):
+    """One configured channel through one provider (Twilio, Kannel, ...)."""
+
+    name: str  # the channel name, used in URLs: /sms/<name>
+    provider: str  # the provider kind: "twilio", "console", ...
+    # True when a resend with the same reference cannot reach the phone twice.
+    idempotent_send: bool
+
+    def verify(self, request: WebRequest) -> bool:
+        """True when the request really comes from this channel's provider."""
+        ...
+
+    def parse_incoming(self, request: WebRequest) -> IncomingSms:
+        """Decode an inbound SMS webhook, or raise InvalidRequest."""
+        ...
+
+    def incoming_response(self) -> WebResponse:
+        """What the provider expects back once the SMS is stored."""
+        ...
+
+    def parse_status(self, request: WebRequest) -> StatusReport:
+        """Decode a delivery report, or raise InvalidRequest."""
+        ...
+
+    def send(self, sms: OutgoingSms) -> SendResult:
+        """Send one SMS, or raise providers.errors.SendError."""
+        ...

@@ -1,0 +1,45 @@
+"""The closed set of send errors, each retryable or not, and the one mapping onto them."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class SendErrorKind(Enum):
+    NETWORK = ("network", True)  # connection refused, reset, DNS, timeout
+    SERVER = ("server", True)  # provider 5xx
+    THROTTLED = ("throttled", True)  # 429 or the provider's own throttling code
+    REJECTED = ("rejected", False)  # other 4xx: bad request, unknown number, auth
+    PROVIDER = ("provider", False)  # a 2xx whose body says error
+    CONFIG = ("config", False)  # the channel is not configured to send
+
+    def __init__(self, label: str, retryable: bool) -> None:
+        self.label = label
+        self.retryable = retryable
+
+
+class SendError(Exception):
+    """A send that did not go through; `kind.retryable` decides whether a job tries again."""
+
+    def __init__(self, kind: SendErrorKind, detail: str, *, status: int | None = None) -> None:
+        super().__init__(f"{kind.label}: {detail}")
+        self.kind = kind
+        self.detail = detail
+        self.status = status
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind.retryable
+
+
+def classify_http(status: int | None, detail: str = "") -> SendError:
+    """Map a transport outcome onto the taxonomy: None (no answer) or 5xx retry, 429 throttle."""
+    if status is None:
+        return SendError(SendErrorKind.NETWORK, detail or "no response", status=None)
+    if status == 429:
+        return SendError(SendErrorKind.THROTTLED, detail or "throttled", status=status)
+    if status >= 500:
+        return SendError(SendErrorKind.SERVER, detail or f"HTTP {status}", status=status)
+    if 400 <= status < 500:
+        return SendError(SendErrorKind.REJECTED, detail or f"HTTP {status}", status=status)
+    return SendError(SendErrorKind.PROVIDER, detail or f"unexpected HTTP {status}", status=status)

@@ -1,0 +1,89 @@
+"""The composition root: the only place that reads config and builds engine, queue, providers."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from sms_gateway.config import Config, load_config
+from sms_gateway.db import make_engine, make_sessionmaker
+from sms_gateway.dispatch import Dispatcher, InProcessDispatcher, RqDispatcher
+from sms_gateway.pii import Vault, key_from_file
+from sms_gateway.providers import build_channels
+from sms_gateway.providers.base import Provider
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything a request or a job needs, built once per process."""
+
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Any]
+    dispatcher: Dispatcher
+    channels: dict[str, Provider]
+    vault: Vault
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def outbound(self) -> Provider:
+        """The channel that sends SMS to citizens."""
+        return self.channels[self.config.sms.outbound]
+
+    def close(self) -> None:
+        if isinstance(self.dispatcher, InProcessDispatcher):
+            self.dispatcher.stop()
+        self.engine.dispose()
+
+
+def build_services(config: Config | None = None, *, dispatcher: Dispatcher | None = None,
+                   install: bool = True) -> Services:
+    """Build the services from config (default: file + environment); install them as current."""
+    config = config or load_config()
+    engine = make_engine(config.database_url, pool_size=config.database.pool_size,
+                         echo=config.database.echo)
+    if dispatcher is None:
+        if config.embedded:
+            dispatcher = InProcessDispatcher(config.queue.in_process_threads)
+        else:
+            dispatcher = RqDispatcher(config.queue.redis_url, config.queue.name,
+                                      config.queue.job_timeout_seconds)
+    key = config.privacy.key
+    if not key:
+        if not config.embedded:
+            log.warning("SMS_GATEWAY_PII_KEY is not set: using a key file in %s; every "
+                        "process of a multi-host deployment must share one key",
+                        config.server.var_dir)
+        key = key_from_file(config.server.var_dir, "pii.key")
+    services = Services(config, engine, make_sessionmaker(engine), dispatcher,
+                        build_channels(config), Vault(key))
+    if install:
+        set_current(services)
+    return services
+
+
+_current: Services | None = None
+_current_lock = threading.Lock()
+
+
+def set_current(services: Services | None) -> None:
+    """Make these the services that jobs in this process use."""
+    global _current
+    _current = services
+
+
+def current() -> Services:
+    """The services of this process; a bare `rq worker` builds them from config on first use."""
+    global _current
+    if _current is None:
+        with _current_lock:
+            if _current is None:
+                _current = build_services(install=False)
+    return _current

@@ -1,0 +1,96 @@
+"""Tickets: public numbers, opening, routing and status changes, each written to the history."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+import routing
+from sms_gateway.db import utcnow
+from sms_gateway.models import Ticket, TicketEvent
+
+# Short Indonesian/English status labels for SMS.
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "belum_terverifikasi": {"id": "belum terverifikasi", "en": "not yet verified"},
+    "terverifikasi": {"id": "terverifikasi", "en": "verified"},
+    "terdisposisi": {"id": "diteruskan ke instansi", "en": "forwarded to the agency"},
+    "diproses": {"id": "sedang diproses", "en": "in progress"},
+    "selesai": {"id": "selesai", "en": "resolved"},
+    "tertunda": {"id": "tertunda", "en": "on hold"},
+    "arsip": {"id": "diarsipkan", "en": "archived"},
+    "bukan_wewenang": {"id": "dialihkan ke instansi lain", "en": "being re-routed"},
+    "dibatalkan": {"id": "dibatalkan", "en": "withdrawn"},
+}
+
+
+def status_label(status: str, language: str = "id") -> str:
+    """A short human label for a status, for SMS."""
+    labels = STATUS_LABELS.get(status, {})
+    return labels.get(language) or labels.get("id") or status.replace("_", " ")
+
+
+def new_ticket_number() -> str:
+    """Seven random digits: not sequential, so numbers reveal neither volume nor order."""
+    return str(1_000_000 + secrets.randbelow(9_000_000))
+
+
+def add_event(session: Session, ticket: Ticket, kind: str, *, actor: str = "system",
+              from_status: str | None = None, to_status: str | None = None,
+              **detail: Any) -> TicketEvent:
+    """Append one entry to a ticket's history."""
+    event = TicketEvent(ticket_id=ticket.id, kind=kind, actor=actor, at=utcnow(),
+                        from_status=from_status, to_status=to_status, detail=detail or None)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def open_ticket(session: Session, **fields: Any) -> Ticket:
+    """Insert a ticket under a fresh unique number (retrying the rare collision)."""
+    for _ in range(20):
+        ticket = Ticket(number=new_ticket_number(), **fields)
+        try:
+            with session.begin_nested():
+                session.add(ticket)
+                session.flush()
+        except IntegrityError:
+            exists = session.execute(select(Ticket.id).where(
+                Ticket.inbound_message_id == fields.get("inbound_message_id"))).scalar()
+            if fields.get("inbound_message_id") is not None and exists is not None:
+                raise  # not a number collision: this message already has its ticket
+            continue
+        add_event(session, ticket, "created", to_status=ticket.status,
+                  category=ticket.category, region_code=ticket.region_code)
+        return ticket
+    raise RuntimeError("could not find a free ticket number")  # pragma: no cover
+
+
+def set_status(session: Session, ticket: Ticket, status: str, *, actor: str = "system",
+               **detail: Any) -> TicketEvent | None:
+    """Move a ticket to a new status and record it; returns None when nothing changed."""
+    if ticket.status == status:
+        return None
+    previous = ticket.status
+    ticket.status = status
+    ticket.updated_at = utcnow()
+    return add_event(session, ticket, "status", actor=actor, from_status=previous,
+                     to_status=status, **detail)
+
+
+def apply_route(session: Session, ticket: Ticket, keyword: str | None = None) -> routing.Route:
+    """Route the ticket with the routing library and record the decision."""
+    decision = routing.route(ticket.category, ticket.region_code, keyword=keyword)
+    if decision.agency is not None:
+        ticket.agency_code = decision.agency.code
+        ticket.agency_name = decision.agency.name
+        ticket.awaiting = None
+        set_status(session, ticket, "terverifikasi", reasons=list(decision.reasons))
+    else:
+        ticket.awaiting = "location"
+    add_event(session, ticket, "routed", agency_code=ticket.agency_code,
+              reasons=list(decision.reasons))
+    return decision

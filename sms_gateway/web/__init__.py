@@ -1,0 +1,1 @@
+"""HTTP views: provider webhooks, health and metrics."""
