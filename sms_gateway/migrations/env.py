@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+
 from alembic import context
 
-import sms_gateway.models  # noqa: F401 - registers the tables on Base.metadata
 from sms_gateway.db import Base, make_engine
+
+# Every module that defines tables; importing registers them on Base.metadata.
+MODEL_MODULES = ["sms_gateway.models"]
+for _module in MODEL_MODULES:
+    importlib.import_module(_module)
 
 config = context.config
 target_metadata = Base.metadata

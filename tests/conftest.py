@@ -1,0 +1,161 @@
+"""Shared fixtures: embedded services on SQLite, and real Postgres/Redis for integration tests.
+
+Integration fixtures use DATABASE_URL/REDIS_URL when set, else the local default servers
+(127.0.0.1:5432 and :6379). Each test gets its own database and queue name. When a server is
+missing the tests are skipped with the reason - except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sms_gateway.config import Config, load_config
+from sms_gateway.dispatch import InlineDispatcher
+from sms_gateway.pii import new_key
+from sms_gateway.services import Services, build_services, set_current
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
+REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
+
+
+def make_config(tmp_path: Path, **sections: dict[str, Any]) -> Config:
+    """A config for tests: SQLite under tmp_path, a fresh privacy key, given section values."""
+    env = {"SMS_GATEWAY_PII_KEY": new_key()}
+    config = load_config(env=env)
+    config = replace(config, server=replace(config.server, var_dir=str(tmp_path / "var")))
+    for name, values in sections.items():
+        config = replace(config, **{name: replace(getattr(config, name), **values)})
+    return config
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _need(service: str, host: str, port: int) -> None:
+    if _reachable(host, port):
+        return
+    message = (f"{service} not reachable at {host}:{port}; start it or set the URL "
+               f"(see README 'Tests')")
+    if os.environ.get("CI"):
+        pytest.fail(f"CI requires {service}: {message}")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    """An embedded-mode config on a fresh SQLite file."""
+    return make_config(tmp_path)
+
+
+@pytest.fixture
+def services(config: Config) -> Iterator[Services]:
+    """Embedded services with jobs run inline, migrated and installed as current."""
+    from sms_gateway import migrate
+
+    migrate.upgrade(config)
+    svc = build_services(config, dispatcher=InlineDispatcher())
+    yield svc
+    set_current(None)
+    svc.close()
+
+
+@pytest.fixture
+def app(services: Services) -> Any:
+    from sms_gateway.app import create_app
+
+    flask_app = create_app(services=services, start_background=False)
+    flask_app.testing = True
+    return flask_app
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty Postgres database for this test, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(os.environ.get("DATABASE_URL") or PG_DEFAULT)
+    if base.drivername in ("postgres", "postgresql"):
+        base = base.set(drivername="postgresql+psycopg")
+    _need("PostgreSQL", base.host or "127.0.0.1", base.port or 5432)
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis server for this test (queue names are unique per test)."""
+    from urllib.parse import urlsplit
+
+    url = os.environ.get("REDIS_URL") or REDIS_DEFAULT
+    parts = urlsplit(url)
+    _need("Redis", parts.hostname or "127.0.0.1", parts.port or 6379)
+    return url
+
+
+@pytest.fixture
+def prod_config(tmp_path: Path, pg_url: str, redis_url: str) -> Iterator[Config]:
+    """Production mode: a fresh Postgres database and a unique RQ queue on Redis."""
+    from redis import Redis
+
+    queue = f"test-{uuid.uuid4().hex[:10]}"
+    cfg = make_config(tmp_path, database={"url": pg_url},
+                      queue={"redis_url": redis_url, "name": queue})
+    yield cfg
+    conn = Redis.from_url(redis_url)
+    keys = list(conn.scan_iter(match=f"*{queue}*", count=1000))
+    if keys:
+        conn.delete(*keys)
+    conn.close()
+
+
+@pytest.fixture
+def prod_services(prod_config: Config) -> Iterator[Services]:
+    """Services on Postgres + RQ, migrated and installed as current."""
+    from sms_gateway import migrate
+
+    migrate.upgrade(prod_config)
+    svc = build_services(prod_config)
+    yield svc
+    set_current(None)
+    svc.close()
+
+
+def run_worker(services: Services) -> None:
+    """Drain the RQ queue in this process, as `SimpleWorker(...).work(burst=True)` does."""
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from sms_gateway.dispatch import RqDispatcher
+
+    assert isinstance(services.dispatcher, RqDispatcher)
+    worker = SimpleWorker([services.dispatcher.queue], connection=services.dispatcher.redis,
+                          serializer=JSONSerializer)
+    worker.work(burst=True)
