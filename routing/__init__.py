@@ -7,7 +7,7 @@ deployment's overrides (routing/data/overrides.toml plus an optional extra file)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -16,11 +16,12 @@ from routing.directory import AgencyType, Category, Directory
 from routing.model import Agency, Channel, Route
 from routing.overrides import OverrideError, Overrides, load_overrides
 from routing.regions import gazetteer, taxonomy
+from routing.router import escalation_for as _escalation_for
 from routing.router import route_in
 
 __all__ = [
     "Agency", "AgencyType", "Category", "Channel", "Directory", "OverrideError", "Overrides",
-    "Route", "agencies", "check_examples", "default_directory", "get_agency",
+    "Route", "agencies", "check_examples", "default_directory", "escalation_for", "get_agency",
     "load_directory", "route",
 ]
 
@@ -51,9 +52,19 @@ def default_directory() -> Directory:
 
 
 def route(category: str, region_code: str | None, *, keyword: str | None = None,
-          directory: Directory | None = None) -> Route:
-    """Return the agency for a complaint and why; ValueError on an unknown category or region."""
-    return route_in(directory or default_directory(), category, region_code, keyword=keyword)
+          exclude: Collection[str] = (), directory: Directory | None = None) -> Route:
+    """Return the agency for a complaint and why; ValueError on an unknown category or region.
+
+    exclude holds agency codes that declined the ticket (bukan_wewenang); a route to one of
+    them goes to the nearest complaint admin above it instead.
+    """
+    return route_in(directory or default_directory(), category, region_code, keyword=keyword,
+                    exclude=exclude)
+
+
+def escalation_for(agency_code: str, *, directory: Directory | None = None) -> Agency | None:
+    """Return who an overdue ticket of this agency escalates to (the province's admin)."""
+    return _escalation_for(directory or default_directory(), agency_code)
 
 
 def agencies(*, include_offices: bool = False,

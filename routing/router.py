@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from routing.directory import Directory
+from collections.abc import Collection
+
+from routing.directory import NATIONAL, Directory
 from routing.model import Agency, Route
 from routing.overrides import CategoryRule, Target
 from routing.regions import RegionInfo, ancestor, is_region_code
@@ -88,8 +90,47 @@ def _to_target(directory: Directory, target: Target, region: RegionInfo | None,
 
 
 def route_in(directory: Directory, category: str, region_code: str | None, *,
-             keyword: str | None = None) -> Route:
+             keyword: str | None = None, exclude: Collection[str] = ()) -> Route:
     """Route one complaint with this directory; see routing.route."""
+    found = _choose(directory, category, region_code, keyword)
+    agency, reasons, rule = found
+    if agency is not None and agency.code in exclude:
+        reasons.append(f"{agency.code} declined the ticket (bukan_wewenang): "
+                       "its complaint admin re-routes it")
+        agency = _admin_above(directory, agency, exclude)
+        rule = "excluded"
+    return _finish(agency, reasons, rule)
+
+
+def _admin_above(directory: Directory, agency: Agency, exclude: Collection[str]) -> Agency:
+    """Return the nearest complaint admin above agency not in exclude (national at worst)."""
+    region = agency.region_code
+    scopes = [ancestor(region, 2), ancestor(region, 1)] if region else []
+    for scope in [*scopes, NATIONAL]:
+        admin = directory.get_agency(f"{ADMIN}:{scope}")
+        if admin is not None and admin.code != agency.code and admin.code not in exclude:
+            return admin
+    national = directory.get_agency(f"{ADMIN}:{NATIONAL}")
+    assert national is not None
+    return national
+
+
+def escalation_for(directory: Directory, agency_code: str) -> Agency | None:
+    """Return who an overdue ticket of this agency escalates to: the province's admin.
+
+    The province's complaint admin escalates to the national admin, which has no one above
+    it (None). Unknown codes give None.
+    """
+    agency = directory.get_agency(agency_code)
+    if agency is None or agency.code == f"{ADMIN}:{NATIONAL}":
+        return None
+    if agency.region_code is None or agency.code == f"{ADMIN}:{ancestor(agency.region_code, 1)}":
+        return directory.get_agency(f"{ADMIN}:{NATIONAL}")
+    return directory.get_agency(f"{ADMIN}:{ancestor(agency.region_code, 1)}")
+
+
+def _choose(directory: Directory, category: str, region_code: str | None,
+            keyword: str | None) -> tuple[Agency | None, list[str], str]:
     if category not in directory.categories:
         raise ValueError(f"unknown category {category!r} (known: "
                          f"{', '.join(sorted(directory.categories))})")
@@ -102,8 +143,7 @@ def route_in(directory: Directory, category: str, region_code: str | None, *,
     if rule is not None:
         reasons.append(f"keyword {word.upper()} routes to {rule.target.describe()} "
                        f"({rule.where})")
-        agency = _to_target(directory, rule.target, region, reasons)
-        return _finish(agency, reasons, f"keyword:{word}")
+        return _to_target(directory, rule.target, region, reasons), reasons, f"keyword:{word}"
     if word:
         reasons.append(f"keyword {word.upper()} has no keyword route; routing by category")
     agency_type = directory.categories[category].agency_type
@@ -113,8 +153,8 @@ def route_in(directory: Directory, category: str, region_code: str | None, *,
         reasons.append(f"override {override.id}: in region {override.region} {category} goes "
                        f"to {override.target.describe()} ({override.where})")
         agency = _to_target(directory, override.target, region, reasons)
-        return _finish(agency, reasons, f"override:{override.id}")
-    return _finish(_resolve(directory, agency_type, region, reasons), reasons, "taxonomy")
+        return agency, reasons, f"override:{override.id}"
+    return _resolve(directory, agency_type, region, reasons), reasons, "taxonomy"
 
 
 def _finish(agency: Agency | None, reasons: list[str], rule: str) -> Route:
