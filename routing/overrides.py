@@ -126,6 +126,7 @@ class _Reader:
         for key in sorted(required - table.keys()):
             self.fail(key, "missing required key")
         self.table = table
+        self.text("note")  # free text, but still a string
 
     def fail(self, key: str, problem: str) -> None:
         name = f"{self.where}.{key}" if key else self.where
@@ -218,6 +219,8 @@ def parse_overrides(data: dict[str, Any], name: str, *, categories: Mapping[str,
         agency_type, _, scope = code.partition(":")
         if not _SLUG.match(agency_type) or not (scope == "nasional" or scope in regions):
             r.fail("code", f"bad agency code {code!r} (expected <type>:<region code|nasional>)")
+        if code in agencies:
+            r.fail("code", f"duplicate agency {code!r}")
         agencies[code] = AgencyEntry(code, r.text("name") or "", r.text("parent"),
                                      f"{name}: {r.where}")
 

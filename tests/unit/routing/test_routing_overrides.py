@@ -29,6 +29,12 @@ BAD_FILES = [
             "agency[0].code: bad agency code"),
     BadFile("agency code with unknown region", "[[agency]]\ncode = 'kkp:99.99'\nname = 'X'\n",
             "agency[0].code: bad agency code"),
+    BadFile("duplicate agency",
+            "[[agency]]\ncode = 'kkp:nasional'\nname = 'A'\n"
+            "[[agency]]\ncode = 'kkp:nasional'\nname = 'B'\n",
+            "agency[1].code: duplicate agency 'kkp:nasional'"),
+    BadFile("note that is not text", "[[agency]]\ncode = 'kkp:nasional'\nname = 'A'\nnote = 1\n",
+            "agency[0].note: must be a non-empty string"),
     BadFile("empty name", "[[agency]]\ncode = 'kkp:nasional'\nname = ' '\n",
             "agency[0].name: must be a non-empty string"),
     BadFile("override with unknown category",
