@@ -75,6 +75,19 @@ class PrivacyConfig:
 
 
 @dataclass(frozen=True)
+class ConsoleConfig:
+    language: str = "id"  # default interface language of the operator console: id or en
+    session_idle_minutes: int = 30  # a console session ends after this long without a request
+    session_max_hours: int = 12  # and after this long in any case
+    cookie_secure: str = "auto"  # auto (Secure when public_url is https), always, never
+    login_max_failures: int = 5  # failed logins per e-mail address within the window ...
+    login_max_failures_per_ip: int = 30  # ... or per client address, before logins are refused
+    login_window_minutes: int = 15
+    lock_minutes: int = 5  # how long a review-queue message stays locked to one operator
+    page_size: int = 50
+
+
+@dataclass(frozen=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -83,6 +96,7 @@ class Config:
     twilio: TwilioConfig = field(default_factory=TwilioConfig)
     parser: ParserConfig = field(default_factory=ParserConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    console: ConsoleConfig = field(default_factory=ConsoleConfig)
 
     @property
     def embedded(self) -> bool:
