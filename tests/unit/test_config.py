@@ -1,0 +1,125 @@
+"""Configuration: one typed object, unknown keys and wrong types stop start-up by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sms_gateway.config import ConfigError, load_config
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "gateway.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_no_configuration_means_embedded_mode() -> None:
+    assert load_config(env={}).embedded is True
+
+
+def test_default_database_is_sqlite_under_var() -> None:
+    assert load_config(env={}).database_url == "sqlite:///var/sms_gateway.db"
+
+
+def test_unknown_key_names_the_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"queue\.redis_ur\b"):
+        load_config(write(tmp_path, '[queue]\nredis_ur = "redis://x"\n'), env={})
+
+
+def test_unknown_section_names_the_section(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown configuration key serverr"):
+        load_config(write(tmp_path, "[serverr]\nport = 1\n"), env={})
+
+
+def test_wrong_type_names_the_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"server\.port: expected an integer"):
+        load_config(write(tmp_path, '[server]\nport = "eighty"\n'), env={})
+
+
+def test_invalid_toml_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_config(write(tmp_path, "[server\n"), env={})
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(str(tmp_path / "nope.toml"), env={})
+
+
+def test_file_path_comes_from_sms_gateway_config(tmp_path: Path) -> None:
+    path = write(tmp_path, "[server]\nport = 9001\n")
+    assert load_config(env={"SMS_GATEWAY_CONFIG": path}).server.port == 9001
+
+
+@pytest.mark.parametrize(("var", "value", "attr"), [
+    ("DATABASE_URL", "postgresql://u:p@db:5432/x", ("database", "url")),
+    ("REDIS_URL", "redis://r:6379/0", ("queue", "redis_url")),
+    ("SMS_GATEWAY_PUBLIC_URL", "https://sms.example.id", ("server", "public_url")),
+    ("SMS_GATEWAY_OUTBOUND", "twilio", ("sms", "outbound")),
+    ("TWILIO_ACCOUNT_SID", "AC123", ("twilio", "account_sid")),
+    ("TWILIO_AUTH_TOKEN", "tok", ("twilio", "auth_token")),
+    ("TWILIO_FROM", "MG123", ("twilio", "from_")),
+    ("TWILIO_API_BASE_URL", "http://127.0.0.1:4010", ("twilio", "api_base_url")),
+])
+def test_environment_overrides_the_file(tmp_path: Path, var: str, value: str,
+                                        attr: tuple[str, str]) -> None:
+    path = write(tmp_path, '[database]\nurl = "sqlite:///other.db"\n[sms]\noutbound = "console"\n')
+    config = load_config(path, env={var: value})
+    assert getattr(getattr(config, attr[0]), attr[1]) == value
+
+
+def test_port_from_environment_is_an_integer() -> None:
+    assert load_config(env={"PORT": "8123"}).server.port == 8123
+
+
+@pytest.mark.parametrize("url", ["postgres://u:p@h:5432/d", "postgresql://u:p@h:5432/d"])
+def test_postgres_urls_use_psycopg3(url: str) -> None:
+    config = load_config(env={"DATABASE_URL": url})
+    assert config.database_url == "postgresql+psycopg://u:p@h:5432/d"
+
+
+def test_redis_url_switches_to_production_mode() -> None:
+    assert load_config(env={"REDIS_URL": "redis://127.0.0.1:6379/0"}).embedded is False
+
+
+def test_example_config_file_is_valid() -> None:
+    config = load_config(REPO / "config.example.toml", env={})
+    assert config.sms.outbound == "console"
+
+
+def _keys(cls: type, prefix: str = "") -> set[str]:
+    import dataclasses
+
+    out: set[str] = set()
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        key = prefix + f.name.rstrip("_")
+        if dataclasses.is_dataclass(f.type) or (isinstance(f.type, str) and f.type.endswith(
+                "Config")):
+            out |= _keys(getattr(cls(), f.name).__class__, key + ".")
+        else:
+            out.add(key)
+    return out
+
+
+def _example_keys(data: dict[str, object], prefix: str = "") -> set[str]:
+    out: set[str] = set()
+    for key, value in data.items():
+        if isinstance(value, dict) and not prefix.startswith("channels."):
+            out |= _example_keys(value, prefix + key + ".")
+        else:
+            out.add(prefix + key)
+    return out
+
+
+def test_example_config_documents_every_key() -> None:
+    import tomllib
+
+    from sms_gateway.config import Config
+
+    with open(REPO / "config.example.toml", "rb") as fh:
+        example = _example_keys(tomllib.load(fh))
+    assert sorted(_keys(Config) - example) == []

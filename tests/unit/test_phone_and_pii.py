@@ -1,0 +1,45 @@
+"""Sender numbers in E.164; phone numbers at rest encrypted, hashed and masked."""
+
+from __future__ import annotations
+
+import pytest
+
+from sms_gateway.phone import InvalidPhoneNumber, normalise
+from sms_gateway.pii import Vault, mask_phone, new_key
+
+
+@pytest.mark.parametrize("raw", ["+6281234567890", "081234567890", "6281234567890",
+                                 "+62 812-3456-7890"])
+def test_indonesian_forms_normalise_to_e164(raw: str) -> None:
+    assert normalise(raw) == "+6281234567890"
+
+
+@pytest.mark.parametrize("raw", ["", "hello", "+62123", "12"])
+def test_impossible_numbers_are_rejected(raw: str) -> None:
+    with pytest.raises(InvalidPhoneNumber):
+        normalise(raw)
+
+
+def test_vault_round_trips() -> None:
+    vault = Vault(new_key())
+    assert vault.decrypt(vault.encrypt("+6281234567890")) == "+6281234567890"
+
+
+def test_ciphertext_does_not_contain_the_number() -> None:
+    assert "81234567890" not in Vault(new_key()).encrypt("+6281234567890")
+
+
+def test_digest_is_stable_per_key_and_differs_across_keys() -> None:
+    a, b = Vault(new_key()), Vault(new_key())
+    assert (a.digest("+62812") == a.digest("+62812"), a.digest("+62812") == b.digest("+62812")) \
+        == (True, False)
+
+
+def test_wrong_key_cannot_decrypt() -> None:
+    token = Vault(new_key()).encrypt("+6281234567890")
+    with pytest.raises(ValueError, match="wrong privacy key"):
+        Vault(new_key()).decrypt(token)
+
+
+def test_mask_keeps_prefix_and_last_four() -> None:
+    assert mask_phone("+6281234567890") == "+62 812-****-7890"
