@@ -88,6 +88,19 @@ class ConsoleConfig:
 
 
 @dataclass(frozen=True)
+class AgencyConfig:
+    routing_overrides: str = ""  # extra routing override file (agencies, channels) on top
+    webhook_timeout_seconds: float = 10.0
+    max_attempts: int = 6  # tries per delivery (webhook or e-mail) before it is marked failed
+    retry_intervals_seconds: tuple[int, ...] = (30, 120, 600, 1800, 3600)
+    alert_after_failures: int = 5  # consecutive failed tries of one agency before an alert
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "lapor1708@localhost"
+    smtp_timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -96,6 +109,7 @@ class Config:
     twilio: TwilioConfig = field(default_factory=TwilioConfig)
     parser: ParserConfig = field(default_factory=ParserConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    agency: AgencyConfig = field(default_factory=AgencyConfig)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
 
     @property

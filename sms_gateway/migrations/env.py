@@ -9,7 +9,11 @@ from alembic import context
 from sms_gateway.db import Base, make_engine
 
 # Every module that defines tables; importing registers them on Base.metadata.
-MODEL_MODULES = ["sms_gateway.models", "sms_gateway.models_console"]
+MODEL_MODULES = [
+    "sms_gateway.models",
+    "sms_gateway.models_console",
+    "sms_gateway.models_agency",
+]
 for _module in MODEL_MODULES:
     importlib.import_module(_module)
 
