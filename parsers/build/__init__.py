@@ -1,0 +1,1 @@
+"""Build-time tools that convert reference data into the parser's shipped data files."""

@@ -1,0 +1,66 @@
+"""Convert the MIT slang lexicons into parsers/data/slang.tsv and parsers/data/vocabulary.txt.
+
+Run once when the lexicons change (the product never reads them at runtime):
+    python -m parsers.build.lexicon ../shared/data/lexicon
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import sys
+from pathlib import Path
+
+WORD = re.compile(r"^[a-z]+$")
+TOKEN = re.compile(r"[a-z]+")
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _pairs(folder: Path) -> list[tuple[str, str]]:
+    slang = json.loads((folder / "louisowen6_combined_slang_words.txt").read_text("utf-8"))
+    pairs = [(k.strip().lower(), v.strip().lower()) for k, v in slang.items()]
+    with (folder / "haryoa_indocollex_informal_formal_dict.csv").open(encoding="utf-8") as fh:
+        pairs += [(r["informal"].strip().lower(), r["formal"].strip().lower())
+                  for r in csv.DictReader(fh)]
+    return pairs
+
+
+def _formal_vocabulary(folder: Path, pairs: list[tuple[str, str]]) -> set[str]:
+    vocab: set[str] = set()
+    with (folder / "stif_informal_formal_parallel.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            vocab.update(TOKEN.findall(row["formal"].lower()))
+    for _, formal in pairs:
+        vocab.update(TOKEN.findall(formal))
+    return {w for w in vocab if len(w) > 1}
+
+
+def build(folder: Path) -> tuple[int, int]:
+    """Write slang.tsv and vocabulary.txt; return their sizes."""
+    pairs = _pairs(folder)
+    vocab = _formal_vocabulary(folder, pairs)
+    table: dict[str, str] = {}
+    for informal, formal in pairs:
+        # A key that is itself a formal word ("aspal", "bisa") must never be rewritten.
+        if not WORD.match(informal) or informal in vocab or informal == formal:
+            continue
+        if not formal or not all(WORD.match(w) for w in formal.split()):
+            continue
+        # Acronyms ("pemkot", "dishub", "pk") carry domain meaning: keep them as written.
+        words = formal.split()
+        if len(informal) < 2 or (len(words) > 1 and "".join(words) != informal):
+            continue
+        table.setdefault(informal, formal)
+    with (DATA / "slang.tsv").open("w", encoding="utf-8") as fh:
+        fh.write("# informal\tformal -- from MIT lexicons (louisowen6, haryoa/indo-collex)\n")
+        for key in sorted(table):
+            fh.write(f"{key}\t{table[key]}\n")
+    (DATA / "vocabulary.txt").write_text(
+        "# formal Indonesian words seen in the MIT lexicons' formal side\n"
+        + "\n".join(sorted(vocab)) + "\n", encoding="utf-8")
+    return len(table), len(vocab)
+
+
+if __name__ == "__main__":
+    print(build(Path(sys.argv[1])))

@@ -1,0 +1,158 @@
+"""Category rules from TOML: keyword phrases and regexes with weights, validated at load."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from parsers.rulefile import (
+    RuleFileError,
+    check_keys,
+    data_path,
+    load_toml,
+    number,
+    regexes,
+    shipped,
+    str_list,
+)
+from parsers.stem import forms
+
+RULE_KEYS = ("category", "weight", "keywords", "patterns", "context", "unless", "examples", "about")
+NO_MATCH = "lainnya"
+
+
+def load_taxonomy(path: Path | None = None) -> dict[str, str]:
+    """Return category code -> Indonesian name from taxonomy.toml."""
+    doc = load_toml(path or data_path("taxonomy.toml"))
+    return {code: table.get("name", code) for code, table in doc.get("categories", {}).items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One category rule: it fires when a keyword or pattern matches (and its conditions hold)."""
+
+    name: str
+    category: str
+    weight: float
+    keywords: tuple[tuple[str, ...], ...]
+    patterns: tuple[re.Pattern[str], ...]
+    context: tuple[tuple[str, ...], ...]
+    unless: tuple[tuple[str, ...], ...]
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Rule scores for one text: per category, and which rules fired."""
+
+    scores: dict[str, float]
+    fired: tuple[str, ...]
+
+    def ranked(self) -> list[tuple[str, float]]:
+        """Categories by descending score."""
+        return sorted(self.scores.items(), key=lambda kv: -kv[1])
+
+
+def _phrases(source: str, key: str, value: object) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(p.lower().split()) for p in str_list(source, key, value))
+
+
+@dataclass
+class CategoryRules:
+    """All category rules with a first-word index for fast matching."""
+
+    rules: tuple[Rule, ...]
+    categories: frozenset[str]
+    _index: dict[str, list[tuple[int, tuple[str, ...]]]] = field(default_factory=dict)
+    _forms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, paths: Sequence[Path] | None = None,
+             categories: Iterable[str] | None = None) -> CategoryRules:
+        """Load rule files (default: the shipped categories.toml) and validate every rule."""
+        known = frozenset(categories if categories is not None else load_taxonomy())
+        rules: list[Rule] = []
+        for path in paths or (shipped("categories.toml"),):
+            rules.extend(_load_file(path, known))
+        engine = cls(tuple(rules), known)
+        for i, rule in enumerate(engine.rules):
+            for phrase in rule.keywords:
+                engine._index.setdefault(phrase[0], []).append((i, phrase))
+        return engine
+
+    def _token_forms(self, token: str) -> frozenset[str]:
+        cached = self._forms.get(token)
+        if cached is None:
+            cached = forms(token)
+            if len(self._forms) < 200_000:
+                self._forms[token] = cached
+        return cached
+
+    def _phrase_at(self, tokens: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
+        if i + len(phrase) > len(tokens):
+            return False
+        return all(w in self._token_forms(tokens[i + k]) for k, w in enumerate(phrase[1:], 1))
+
+    def _found(self, tokens: Sequence[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
+        return any(phrase[0] in self._token_forms(tokens[i]) and self._phrase_at(tokens, i, phrase)
+                   for phrase in phrases for i in range(len(tokens)))
+
+    def hits(self, tokens: Sequence[str], text: str) -> dict[int, int]:
+        """Return rule index -> count of distinct keywords/patterns matched (conditions hold)."""
+        seen: dict[int, set[tuple[str, ...]]] = {}
+        for i, token in enumerate(tokens):
+            for form in self._token_forms(token):
+                for rule_i, phrase in self._index.get(form, ()):
+                    if len(phrase) == 1 or self._phrase_at(tokens, i, phrase):
+                        seen.setdefault(rule_i, set()).add(phrase)
+        counts = {i: len(v) for i, v in seen.items()}
+        for i, rule in enumerate(self.rules):
+            if rule.patterns:
+                n = sum(1 for p in rule.patterns if p.search(text))
+                if n:
+                    counts[i] = counts.get(i, 0) + n
+        for i in list(counts):
+            rule = self.rules[i]
+            if (rule.context and not self._found(tokens, rule.context)) or (
+                    rule.unless and self._found(tokens, rule.unless)):
+                del counts[i]
+        return counts
+
+    def match(self, tokens: Sequence[str], text: str) -> Match:
+        """Score every category: a rule adds its weight, a little more for extra keywords."""
+        scores: dict[str, float] = {}
+        fired = []
+        for i, n in sorted(self.hits(tokens, text).items()):
+            rule = self.rules[i]
+            scores[rule.category] = scores.get(rule.category, 0.0) + rule.weight * (
+                1.0 + 0.25 * (min(n, 3) - 1))
+            fired.append(rule.name)
+        return Match(scores, tuple(fired))
+
+
+def _load_file(path: Path, known: frozenset[str]) -> list[Rule]:
+    source = str(path)
+    doc = load_toml(path)
+    check_keys(source, "(top)", doc, ("rules",))
+    rules = []
+    for name, table in doc.get("rules", {}).items():
+        key = f"rules.{name}"
+        check_keys(source, key, table, RULE_KEYS, ("category",))
+        if table["category"] not in known:
+            raise RuleFileError(source, f"{key}.category",
+                                f"unknown category {table['category']!r}")
+        rule = Rule(
+            name=name, category=table["category"],
+            weight=number(source, f"{key}.weight", table.get("weight", 1.0)),
+            keywords=_phrases(source, f"{key}.keywords", table.get("keywords", [])),
+            patterns=regexes(source, f"{key}.patterns", table.get("patterns", [])),
+            context=_phrases(source, f"{key}.context", table.get("context", [])),
+            unless=_phrases(source, f"{key}.unless", table.get("unless", [])),
+            examples=str_list(source, f"{key}.examples", table.get("examples", [])),
+        )
+        if not rule.keywords and not rule.patterns:
+            raise RuleFileError(source, key, "needs keywords or patterns")
+        rules.append(rule)
+    return rules

@@ -1,0 +1,213 @@
+"""The SMS command grammar: CEK/STATUS, BATAL, INFO, STOP, MULAI, LAPOR, RAHASIA/ANONIM."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from parsers.rulefile import (
+    RuleFileError,
+    check_keys,
+    load_toml,
+    number,
+    regexes,
+    shipped,
+    str_list,
+)
+
+_WORD = re.compile(r"[^\W_]+|#", re.UNICODE)
+_LEADING = re.compile(r"^[\s#:;.,\-/*!]*([^\W_]+)[\s#:;.,\-/*!]*", re.UNICODE)
+_TICKET = re.compile(r"(?<!\d)#?\s*(\d{7})(?!\d)")
+_RATING = re.compile(r"^\s*(?:nilai|rating|skor)?\s*[:#]?\s*([1-5])\s*[.!*]*\s*$", re.I)
+_REPEATS = re.compile(r"(.)\1+")
+TICKET_MODES = ("required", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A recognised command word and its ticket number, if any."""
+
+    intent: str
+    word: str
+    ticket_ref: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Prefix:
+    """What the leading words said: report marker, privacy wishes, deployment keyword."""
+
+    rest: str
+    anonymous: bool = False
+    confidential: bool = False
+    keyword: str | None = None
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    """A deployment keyword implying a region and/or a category (agency)."""
+
+    name: str
+    region: str | None
+    category: str | None
+    agency: str | None
+
+
+def _squash(word: str) -> str:
+    return _REPEATS.sub(r"\1", word.lower())
+
+
+def _near(word: str, target: str) -> bool:
+    """True for equal words or, for 5+ letters, one insertion, deletion, swap or substitution."""
+    if word == target:
+        return True
+    if len(target) < 5 or abs(len(word) - len(target)) > 1:
+        return False
+    if len(word) == len(target):
+        diff = [i for i, (a, b) in enumerate(zip(word, target, strict=True)) if a != b]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and word[diff[0]] == target[diff[1]]
+                                  and word[diff[1]] == target[diff[0]])
+    short, long_ = sorted((word, target), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+@dataclass(frozen=True)
+class Grammar:
+    """Command words, prefix words and privacy phrases loaded from commands.toml."""
+
+    commands: dict[str, tuple[str, str, int]]  # word -> (intent, ticket mode, max words)
+    report: frozenset[str]
+    anonymous: frozenset[str]
+    confidential: frozenset[str]
+    privacy_window: int
+    anonymous_phrases: tuple[re.Pattern[str], ...]
+    confidential_phrases: tuple[re.Pattern[str], ...]
+    keywords: dict[str, Keyword]
+
+    @classmethod
+    def load(cls, rules: Path | None = None, keywords: Path | None = None,
+             regions: frozenset[str] | None = None,
+             categories: frozenset[str] | None = None) -> Grammar:
+        """Load and validate commands.toml and keywords.toml."""
+        path = rules or shipped("commands.toml")
+        source = str(path)
+        doc = load_toml(path)
+        check_keys(source, "(top)", doc, ("intents", "prefix", "privacy_phrases"))
+        commands: dict[str, tuple[str, str, int]] = {}
+        for intent, table in doc.get("intents", {}).items():
+            key = f"intents.{intent}"
+            check_keys(source, key, table, ("words", "ticket", "max_words", "examples"),
+                       ("words", "ticket"))
+            if intent not in ("status", "cancel", "help", "stop", "start"):
+                raise RuleFileError(source, key, "not a command intent")
+            if table["ticket"] not in TICKET_MODES:
+                raise RuleFileError(source, f"{key}.ticket", f"must be one of {TICKET_MODES}")
+            limit = int(number(source, f"{key}.max_words", table.get("max_words", 1000)))
+            str_list(source, f"{key}.examples", table.get("examples", []))
+            for word in str_list(source, f"{key}.words", table["words"]):
+                commands[_squash(word)] = (intent, table["ticket"], limit)
+        prefix = doc.get("prefix", {})
+        check_keys(source, "prefix", prefix,
+                   ("report", "anonymous", "confidential", "privacy_window"))
+        phrases = doc.get("privacy_phrases", {})
+        check_keys(source, "privacy_phrases", phrases, ("anonymous", "confidential"))
+        return cls(
+            commands=commands,
+            report=frozenset(str_list(source, "prefix.report", prefix.get("report", []))),
+            anonymous=frozenset(str_list(source, "prefix.anonymous", prefix.get("anonymous", []))),
+            confidential=frozenset(
+                str_list(source, "prefix.confidential", prefix.get("confidential", []))),
+            privacy_window=int(number(source, "prefix.privacy_window",
+                                      prefix.get("privacy_window", 6))),
+            anonymous_phrases=regexes(source, "privacy_phrases.anonymous",
+                                      phrases.get("anonymous", [])),
+            confidential_phrases=regexes(source, "privacy_phrases.confidential",
+                                         phrases.get("confidential", [])),
+            keywords=_load_keywords(keywords or shipped("keywords.toml"), regions, categories),
+        )
+
+    def strip_prefix(self, text: str) -> Prefix:
+        """Strip leading LAPOR / RAHASIA / ANONIM / keyword words and note privacy wishes."""
+        rest, keyword = text, None
+        anonymous = confidential = False
+        reasons: list[str] = []
+        while m := _LEADING.match(rest):
+            word = m.group(1).lower()
+            if word in self.report:
+                reasons.append(f"prefix:{word}")
+            elif word in self.anonymous:
+                anonymous = True
+                reasons.append(f"privacy:{word}")
+            elif word in self.confidential:
+                confidential = True
+                reasons.append(f"privacy:{word}")
+            elif keyword is None and word.upper() in self.keywords:
+                keyword = word.upper()
+                reasons.append(f"keyword:{keyword}")
+            else:
+                break
+            rest = rest[m.end():]
+        low = rest.lower()
+        head = _WORD.findall(low)[: self.privacy_window]
+        if not anonymous and any(w in self.anonymous for w in head):
+            anonymous = True
+            reasons.append("privacy:anonim-near-start")
+        if not confidential and any(w in self.confidential for w in head):
+            confidential = True
+            reasons.append("privacy:rahasia-near-start")
+        for flag, patterns in (("anonymous", self.anonymous_phrases),
+                               ("confidential", self.confidential_phrases)):
+            hit = next((p.pattern for p in patterns if p.search(low)), None)
+            if hit:
+                reasons.append(f"privacy-phrase:{flag}")
+                anonymous = anonymous or flag == "anonymous"
+                confidential = confidential or flag == "confidential"
+        return Prefix(rest.strip(), anonymous, confidential, keyword, tuple(reasons))
+
+    def command(self, text: str) -> Command | None:
+        """Return the command the text starts with, or None when it is not a command."""
+        m = _LEADING.match(text)
+        if not m:
+            return None
+        word = _squash(m.group(1))
+        entry = self.commands.get(word) or next(
+            (v for k, v in self.commands.items() if _near(word, k)), None)
+        if entry is None:
+            return None
+        intent, mode, limit = entry
+        words = len(_WORD.findall(text))
+        if mode == "none":
+            return Command(intent, word, None) if words <= limit else None
+        ticket = _TICKET.search(text[:120])
+        if ticket:
+            return Command(intent, word, ticket.group(1))
+        return Command(intent, word, None) if words <= 4 else None
+
+    @staticmethod
+    def rating(text: str) -> int | None:
+        """Return 1-5 when the whole message is a rating ("5", "nilai 4"), else None."""
+        m = _RATING.match(text)
+        return int(m.group(1)) if m else None
+
+
+def _load_keywords(path: Path, regions: frozenset[str] | None,
+                   categories: frozenset[str] | None) -> dict[str, Keyword]:
+    source = str(path)
+    doc = load_toml(path)
+    check_keys(source, "(top)", doc, ("keywords",))
+    found = {}
+    for name, table in doc.get("keywords", {}).items():
+        key = f"keywords.{name}"
+        check_keys(source, key, table, ("region", "category", "agency", "about", "examples"))
+        region, category = table.get("region"), table.get("category")
+        if region is None and category is None and "agency" not in table:
+            raise RuleFileError(source, key, "needs a region, category or agency")
+        if region is not None and regions is not None and region not in regions:
+            raise RuleFileError(source, f"{key}.region", f"unknown region code {region!r}")
+        if category is not None and categories is not None and category not in categories:
+            raise RuleFileError(source, f"{key}.category", f"unknown category {category!r}")
+        str_list(source, f"{key}.examples", table.get("examples", []))
+        found[name.upper()] = Keyword(name.upper(), region, category, table.get("agency"))
+    return found

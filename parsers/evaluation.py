@@ -1,0 +1,105 @@
+"""Evaluation metrics for the parser on a labelled CSV (pure functions, no I/O)."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from parsers.gazetteer import is_within
+
+
+@dataclass(frozen=True, slots=True)
+class ClassReport:
+    """Precision, recall, F1 and support of one category."""
+
+    category: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryScores:
+    """Accuracy, macro-F1 (over gold categories) and the per-category table."""
+
+    accuracy: float
+    macro_f1: float
+    per_class: tuple[ClassReport, ...]
+    total: int
+
+
+def category_scores(gold: Sequence[str], predicted: Sequence[str | None]) -> CategoryScores:
+    """Score predicted categories against gold ones (None counts as wrong)."""
+    pairs = list(zip(gold, predicted, strict=True))
+    correct = sum(g == p for g, p in pairs)
+    support = Counter(gold)
+    predicted_count = Counter(p for _, p in pairs)
+    hits = Counter(g for g, p in pairs if g == p)
+    reports = []
+    for code in sorted(support):
+        precision = hits[code] / predicted_count[code] if predicted_count[code] else 0.0
+        recall = hits[code] / support[code]
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        reports.append(ClassReport(code, precision, recall, f1, support[code]))
+    macro = sum(r.f1 for r in reports) / len(reports) if reports else 0.0
+    return CategoryScores(correct / len(pairs) if pairs else 0.0, macro, tuple(reports), len(pairs))
+
+
+def _named(text: str, name: str | None) -> bool:
+    if not name:
+        return False
+    words = re.escape(name.lower()).replace(r"\ ", r"\s*")
+    return re.search(rf"(?<![a-z]){words}(?![a-z])", text.lower()) is not None
+
+
+@dataclass
+class LocationScores:
+    """Location hit rate where the text names the labelled place, and outside rate overall."""
+
+    named: int = 0
+    hits: int = 0
+    outside: int = 0
+    total: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def hit_rate(self) -> float:
+        """Share of messages naming their labelled kelurahan/kecamatan that got that code."""
+        return self.hits / self.named if self.named else 0.0
+
+    @property
+    def outside_rate(self) -> float:
+        """Share of all messages whose region lies outside the labelled one."""
+        return self.outside / self.total if self.total else 0.0
+
+    def add(self, text: str, region: str | None, kelurahan: str | None, kecamatan: str | None,
+            names: dict[str, str], key: str = "") -> None:
+        """Count one message: labelled codes, their names and the parser's region code."""
+        self.total += 1
+        label = kelurahan or kecamatan
+        if region and label and not (is_within(label, region) or is_within(region, label)):
+            self.outside += 1
+        kel_named = _named(text, names.get(kelurahan or ""))
+        kec_named = _named(text, names.get(kecamatan or ""))
+        if not (kel_named or kec_named):
+            return
+        self.named += 1
+        if region and (region == kelurahan or (kec_named and region == kecamatan)):
+            self.hits += 1
+        else:
+            self.misses.append(key)
+
+
+def confidence_table(rows: Iterable[tuple[float, bool]],
+                     thresholds: Sequence[float]) -> list[tuple[float, float, float]]:
+    """For each threshold: (threshold, share of messages kept, accuracy of the kept ones)."""
+    data = list(rows)
+    out = []
+    for t in thresholds:
+        kept = [ok for conf, ok in data if conf >= t]
+        out.append((t, len(kept) / len(data) if data else 0.0,
+                    sum(kept) / len(kept) if kept else 0.0))
+    return out

@@ -1,0 +1,101 @@
+"""The region gazetteer: all Kemendagri regions and an index from written names to regions."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from parsers.result import LEVELS, Region
+from parsers.rulefile import data_path
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_PARENS = re.compile(r"\([^)]*\)")
+_KABKOTA_PREFIXES = ("kabupaten administrasi ", "kota administrasi ", "kabupaten ", "kota ")
+_PROVINCE_PREFIXES = ("daerah khusus ibukota ", "daerah istimewa ")
+
+
+def name_key(name: str) -> str:
+    """Return the lookup key of a written name: lowercase words joined by single spaces."""
+    return _NON_WORD.sub(" ", name.lower()).strip()
+
+
+def parent_code(code: str) -> str | None:
+    """Return the code of the enclosing region (None for a province)."""
+    cut = code.rfind(".")
+    return code[:cut] if cut > 0 else None
+
+
+def is_within(code: str, ancestor: str) -> bool:
+    """Return True when `code` is `ancestor` or lies inside it."""
+    return code == ancestor or code.startswith(ancestor + ".")
+
+
+def level_of(code: str) -> int:
+    """Return 1 (provinsi) to 4 (desa) from the shape of a code."""
+    return code.count(".") + 1
+
+
+def is_kota(code: str) -> bool:
+    """Return True for a kota (city) code, False for a kabupaten (level 2 only)."""
+    return int(code[3:5]) >= 71
+
+
+def _variants(name: str, level: int) -> set[str]:
+    keys = set()
+    for part in _PARENS.sub(" ", name).split("/"):
+        key = name_key(part)
+        if not key:
+            continue
+        if level == 2:
+            for prefix in _KABKOTA_PREFIXES:
+                if key.startswith(prefix):
+                    key = key[len(prefix):]
+                    break
+        elif level == 1:
+            for prefix in _PROVINCE_PREFIXES:
+                if key.startswith(prefix):
+                    keys.add(key)
+                    key = key[len(prefix):]
+                    break
+        keys.add(key)
+        if " " in key:
+            keys.add(key.replace(" ", ""))
+    return keys
+
+
+@dataclass(frozen=True, slots=True)
+class Gazetteer:
+    """Regions by code and an index from name keys to region codes."""
+
+    names: dict[str, str]
+    index: dict[str, tuple[str, ...]]
+    max_words: int
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Gazetteer:
+        """Read wilayah_2025.csv.gz (kode,nama,level,parent_kode) and index every name."""
+        raw = (path or data_path("wilayah_2025.csv.gz")).read_bytes()
+        reader = csv.reader(io.StringIO(gzip.decompress(raw).decode("utf-8")))
+        next(reader)
+        names: dict[str, str] = {}
+        index: dict[str, list[str]] = {}
+        for code, name, level, _parent in reader:
+            name = " ".join(name.split())
+            names[code] = name
+            for key in _variants(name, int(level)):
+                index.setdefault(key, []).append(code)
+        frozen = {k: tuple(v) for k, v in index.items()}
+        return cls(names=names, index=frozen,
+                   max_words=max(k.count(" ") + 1 for k in frozen))
+
+    def region(self, code: str) -> Region:
+        """Return the Region for a code (KeyError if unknown)."""
+        return Region(code=code, name=self.names[code], level=LEVELS[level_of(code) - 1])
+
+    def lookup(self, key: str) -> tuple[str, ...]:
+        """Return the codes of every region written as `key` (may be empty)."""
+        return self.index.get(key, ())

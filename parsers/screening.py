@@ -1,0 +1,80 @@
+"""Screen out what is not a complaint: courtesy-only messages, promotions and scams, noise."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from parsers.rulefile import RuleFileError, check_keys, load_toml, number, shipped, str_list
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """Why a message is not a complaint (kind is None when it may be one)."""
+
+    kind: str | None  # courtesy | spam | noise | None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Screener:
+    """Courtesy words, spam patterns and the exceptions, from screening.toml."""
+
+    courtesy: frozenset[str]
+    spam: tuple[tuple[re.Pattern[str], float], ...]
+    threshold: float
+    complaint_about: tuple[str, ...]
+    examples: tuple[str, ...]
+    non_examples: tuple[str, ...]
+
+    @classmethod
+    def load(cls, rules: Path | None = None) -> Screener:
+        """Load and validate screening.toml."""
+        path = rules or shipped("screening.toml")
+        source = str(path)
+        doc = load_toml(path)
+        check_keys(source, "(top)", doc, ("courtesy", "spam"))
+        courtesy = doc.get("courtesy", {})
+        check_keys(source, "courtesy", courtesy, ("words",))
+        spam = doc.get("spam", {})
+        check_keys(source, "spam", spam, ("threshold", "patterns", "complaint_about",
+                                          "examples", "non_examples"))
+        patterns = []
+        for i, entry in enumerate(spam.get("patterns", [])):
+            key = f"spam.patterns[{i}]"
+            check_keys(source, key, entry, ("pattern", "weight"), ("pattern",))
+            try:
+                compiled = re.compile(entry["pattern"])
+            except (re.error, TypeError) as exc:
+                raise RuleFileError(source, f"{key}.pattern", f"bad regex: {exc}") from exc
+            patterns.append((compiled, number(source, f"{key}.weight", entry.get("weight", 1.0))))
+        return cls(
+            courtesy=frozenset(str_list(source, "courtesy.words", courtesy.get("words", []))),
+            spam=tuple(patterns),
+            threshold=number(source, "spam.threshold", spam.get("threshold", 2.0)),
+            complaint_about=str_list(source, "spam.complaint_about",
+                                     spam.get("complaint_about", [])),
+            examples=str_list(source, "spam.examples", spam.get("examples", [])),
+            non_examples=str_list(source, "spam.non_examples", spam.get("non_examples", [])),
+        )
+
+    def spam_score(self, raw_lower: str) -> float:
+        """Sum of the weights of the spam patterns found in the lowercased raw text."""
+        return sum(w for p, w in self.spam if p.search(raw_lower))
+
+    def screen(self, raw: str, tokens: list[str], normalised: str) -> Screen:
+        """Classify a message as courtesy, spam or noise, or None when it may be a complaint."""
+        if not tokens:
+            return Screen("noise", "screen:empty")
+        low = raw.lower()
+        score = self.spam_score(low)
+        if score >= self.threshold and not any(p in normalised for p in self.complaint_about):
+            return Screen("spam", f"screen:spam={score:g}")
+        words = [t for t in tokens if not t.isdigit()]
+        content = [t for t in words if t not in self.courtesy]
+        if not content:
+            return Screen("courtesy", "screen:courtesy")
+        if len(words) < 3 or sum(len(t) > 1 for t in content) < 2:
+            return Screen("noise", "screen:too-short")
+        return Screen(None)
