@@ -57,18 +57,31 @@ class RqDispatcher:
     def enqueue(self, func: str, *args: Any, job_id: str,
                 retry: RetryPolicy | None = None, at_front: bool = False) -> None:
         from rq import Retry
+
+        # Job ids are global in Redis: prefix them so deployments sharing a server never meet.
+        full_id = f"{self.queue.name}-{job_id}"
+        if self._on_its_way(full_id):
+            return  # skipping is only an optimisation: every job is idempotent
+        self.queue.enqueue_call(
+            func, args=args, job_id=full_id, at_front=at_front, result_ttl=300,
+            failure_ttl=86400,
+            retry=Retry(max=retry.max, interval=list(retry.intervals)) if retry else None)
+
+    def _on_its_way(self, full_id: str) -> bool:
+        """True when this job is really waiting in the queue or scheduled for a retry."""
+        from rq.exceptions import NoSuchJobError
         from rq.job import Job, JobStatus
 
         try:
-            existing = Job.fetch(job_id, connection=self.redis, serializer=self.queue.serializer)
-            if existing.get_status(refresh=False) in (JobStatus.QUEUED, JobStatus.STARTED,
-                                                      JobStatus.SCHEDULED, JobStatus.DEFERRED):
-                return  # already on its way; the job itself is idempotent anyway
-        except Exception:  # noqa: BLE001 - NoSuchJobError or an unreadable leftover
-            pass
-        self.queue.enqueue_call(
-            func, args=args, job_id=job_id, at_front=at_front, result_ttl=300, failure_ttl=86400,
-            retry=Retry(max=retry.max, interval=list(retry.intervals)) if retry else None)
+            status = Job.fetch(full_id, connection=self.redis,
+                               serializer=self.queue.serializer).get_status(refresh=False)
+        except NoSuchJobError:
+            return False
+        if status == JobStatus.SCHEDULED:
+            return True
+        if status == JobStatus.QUEUED:
+            return self.redis.execute_command("LPOS", self.queue.key, full_id) is not None
+        return False
 
     def depth(self) -> int:
         return int(self.queue.count)

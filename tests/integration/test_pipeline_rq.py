@@ -1,0 +1,177 @@
+"""Production mode for real: Postgres, Redis, RQ's SimpleWorker, the same job functions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from redis import Redis
+from sqlalchemy import func, select, update
+
+from sms_gateway.app import create_app
+from sms_gateway.config import Config
+from sms_gateway.dispatch import RqDispatcher
+from sms_gateway.jobs.sweeper import sweep
+from sms_gateway.models import InboundMessage, OutboundMessage, Ticket
+from sms_gateway.services import Services
+from tests.conftest import run_worker
+from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
+from tests.twilio_signing import PUBLIC_URL, inbound_form, signed
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilio]:
+    with fake_twilio() as fake:
+        yield fake
+
+
+@pytest.fixture
+def prod_config(prod_config: Config, twilio: FakeTwilio) -> Config:
+    return replace(
+        prod_config, server=replace(prod_config.server, public_url=PUBLIC_URL),
+        sms=replace(prod_config.sms, outbound="twilio", retry_intervals_seconds=(0,)),
+        twilio=replace(prod_config.twilio, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN,
+                       from_="1708", api_base_url=twilio.url))
+
+
+@pytest.fixture
+def client(prod_services: Services) -> Any:
+    return create_app(services=prod_services, start_background=False).test_client()
+
+
+def post_sms(client: Any, form: dict[str, str]) -> Any:
+    return client.post("/sms/twilio", data=form, headers=signed(form))
+
+
+def count(services: Services, model: Any) -> int:
+    with services.sessions() as session:
+        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def test_webhook_only_stores_and_enqueues(prod_services: Services, client: Any) -> None:
+    post_sms(client, inbound_form("SM1", "jalan rusak di kota bandung"))
+    assert (count(prod_services, InboundMessage), count(prod_services, Ticket),
+            prod_services.dispatcher.depth()) == (1, 0, 1)
+
+
+def test_worker_turns_the_message_into_one_ticket_and_one_reply(
+        prod_services: Services, client: Any, twilio: FakeTwilio) -> None:
+    post_sms(client, inbound_form("SM1", "jalan rusak di kota bandung"))
+    run_worker(prod_services)
+    assert (count(prod_services, Ticket), [bool(re.search(r"#\d{7}", m["Body"]))
+                                           for m in twilio.sent]) == (1, [True])
+
+
+def test_duplicate_webhooks_and_duplicate_jobs_make_one_ticket(
+        prod_services: Services, client: Any, twilio: FakeTwilio) -> None:
+    form = inbound_form("SM1", "jalan rusak di kota bandung")
+    for _ in range(3):
+        post_sms(client, form)
+    with prod_services.sessions() as session:
+        message_id = session.execute(select(InboundMessage.id)).scalar_one()
+    dispatcher = prod_services.dispatcher
+    assert isinstance(dispatcher, RqDispatcher)
+    for _ in range(2):  # a second copy of the job slips past the enqueue guard
+        dispatcher.queue.enqueue_call("sms_gateway.jobs.inbound.process_inbound",
+                                      args=(message_id,))
+    run_worker(prod_services)
+    assert (count(prod_services, Ticket), len(twilio.sent)) == (1, 1)
+
+
+def test_sweeper_recovers_messages_after_queue_data_is_lost(
+        prod_services: Services, client: Any, twilio: FakeTwilio) -> None:
+    for i in range(3):
+        post_sms(client, inbound_form(f"SM{i}", f"jalan rusak nomor {i} di kota bandung",
+                                      sender=f"+62812345678{i:02d}"))
+    dispatcher = prod_services.dispatcher
+    assert isinstance(dispatcher, RqDispatcher)
+    dispatcher.queue.empty()  # Redis lost everything that was queued
+    sweep(older_than_seconds=0)
+    run_worker(prod_services)
+    assert (count(prod_services, Ticket), len(twilio.sent)) == (3, 3)
+
+
+def test_retryable_send_failure_is_retried_then_sent_once(
+        prod_services: Services, client: Any, twilio: FakeTwilio) -> None:
+    twilio.responses = [(503, {"code": 20500, "message": "down"}),
+                        (429, {"code": 20429, "message": "slow down"})]
+    post_sms(client, inbound_form("SM1", "jalan rusak di kota bandung"))
+    for _ in range(3):  # each burst runs what is due; RQ retries come back via the scheduler
+        run_worker(prod_services)
+        _release_scheduled(prod_services)
+    with prod_services.sessions() as session:
+        status, attempts = session.execute(
+            select(OutboundMessage.status, OutboundMessage.attempts)).one()
+    assert (status, attempts, len(twilio.requests)) == ("sent", 3, 3)
+
+
+def test_final_send_failure_is_not_retried(
+        prod_services: Services, client: Any, twilio: FakeTwilio) -> None:
+    twilio.responses = [(400, {"code": 21211, "message": "invalid To"})]
+    post_sms(client, inbound_form("SM1", "jalan rusak di kota bandung"))
+    for _ in range(2):
+        run_worker(prod_services)
+        _release_scheduled(prod_services)
+    with prod_services.sessions() as session:
+        status = session.execute(select(OutboundMessage.status)).scalar_one()
+    assert (status, len(twilio.requests)) == ("failed", 1)
+
+
+def test_send_cut_off_mid_way_is_not_sent_again(
+        prod_services: Services, client: Any, twilio: FakeTwilio) -> None:
+    post_sms(client, inbound_form("SM1", "jalan rusak di kota bandung"))
+    dispatcher = prod_services.dispatcher
+    assert isinstance(dispatcher, RqDispatcher)
+    # The worker dies after claiming the send: the row stays "sending", the job is gone.
+    run_worker_only_inbound(prod_services)
+    with prod_services.sessions.begin() as session:
+        session.execute(update(OutboundMessage).values(status="sending"))
+    dispatcher.queue.empty()
+    report = sweep(older_than_seconds=0)
+    run_worker(prod_services)
+    with prod_services.sessions() as session:
+        status = session.execute(select(OutboundMessage.status)).scalar_one()
+    assert (report.outbound_unknown, status, len(twilio.sent)) == (1, "unknown", 0)
+
+
+def test_healthz_reports_database_and_queue(client: Any) -> None:
+    response = client.get("/healthz")
+    assert (response.status_code, response.get_json()["checks"]) == (
+        200, {"database": "ok", "queue": "ok"})
+
+
+def test_metrics_count_messages_and_queue_depth(prod_services: Services, client: Any) -> None:
+    post_sms(client, inbound_form("SM1", "jalan rusak di kota bandung"))
+    body = client.get("/metrics").get_data(as_text=True)
+    assert ('sms_gateway_inbound_messages_total{state="received"} 1' in body,
+            "sms_gateway_queue_depth 1" in body) == (True, True)
+
+
+def run_worker_only_inbound(services: Services) -> None:
+    """Run the queued inbound job but leave the send job unrun (as if the worker died)."""
+    from sms_gateway.jobs.inbound import process_inbound
+
+    dispatcher = services.dispatcher
+    assert isinstance(dispatcher, RqDispatcher)
+    job = dispatcher.queue.jobs[0]
+    dispatcher.queue.remove(job)
+    process_inbound(*job.args)
+
+
+def _release_scheduled(services: Services) -> None:
+    """Move RQ's scheduled retries onto the queue now, as the scheduler would when due."""
+    dispatcher = services.dispatcher
+    assert isinstance(dispatcher, RqDispatcher)
+    registry = dispatcher.queue.scheduled_job_registry
+    conn: Redis = dispatcher.redis
+    for job_id in registry.get_job_ids():
+        registry.remove(job_id)
+        job = dispatcher.queue.fetch_job(job_id)
+        if job is not None:
+            dispatcher.queue._enqueue_job(job)  # noqa: SLF001 - what the scheduler does
+    assert conn is not None
