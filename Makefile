@@ -1,0 +1,37 @@
+# The two commands that matter: `make run` and `make test`. Both work from a fresh clone.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-unit test-integration lint typecheck bench clean install
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve the gateway on http://127.0.0.1:8000 in the embedded mode (SQLite, in-process jobs).
+run: $(STAMP)
+	$(BIN)/sms-gateway init
+	$(BIN)/sms-gateway serve
+
+## Every test. Integration tests use DATABASE_URL/REDIS_URL or local servers on default ports
+## and are skipped, with the reason printed, when those are not running (CI=true: they fail).
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+test-unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit tests/providers
+
+lint: $(STAMP)
+	$(BIN)/ruff check sms_gateway parsers routing tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
