@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -53,10 +54,10 @@ def store_inbound(services: Services, channel: str, provider: str, sms: Incoming
     }
     with services.sessions.begin() as session:
         dialect = session.get_bind().dialect.name
-        stmt = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-        if stmt is not None:
+        upsert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+        if upsert is not None:
             result = session.execute(
-                stmt(InboundMessage).values(**values)
+                upsert(InboundMessage).values(**values)
                 .on_conflict_do_nothing(index_elements=["channel", "provider_message_id"])
                 .returning(InboundMessage.id))
             new_id = result.scalar()

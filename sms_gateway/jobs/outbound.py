@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -96,9 +97,10 @@ def apply_status(session: Session, channel: str, provider_message_id: str, statu
     values: dict[str, object] = {"status": status, "updated_at": utcnow()}
     if status == "delivered":
         values["delivered_at"] = utcnow()
-    return int(session.execute(
+    result: Any = session.execute(
         update(OutboundMessage)
         .where(OutboundMessage.channel == channel,
                OutboundMessage.provider_message_id == provider_message_id,
                OutboundMessage.status.in_(lower))
-        .values(**values)).rowcount)
+        .values(**values))
+    return int(result.rowcount)
