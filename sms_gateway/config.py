@@ -52,6 +52,11 @@ class SmsConfig:
     retry_intervals_seconds: tuple[int, ...] = (10, 30, 120, 600)
     language: str = "id"
     max_inbound_chars: int = 2000
+    # Channels tried in this order when the outbound channel fails with a retryable error.
+    failover: tuple[str, ...] = ()
+    failover_cooldown_seconds: int = 60  # a failed channel is skipped this long
+    channel_log_days: int = 14  # provider HTTP exchanges are kept this many days
+    multipart_window_seconds: int = 120  # how long parts of a long SMS wait for each other
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,38 @@ class TwilioConfig:
     from_: str = ""  # TOML key "from": number, short code or Messaging Service SID (MG...)
     api_base_url: str = "https://api.twilio.com"
     timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """One `[channels.<name>]` table: a provider account (see docs/providers.md)."""
+
+    provider: str = ""  # kannel, http, twilio, console
+    url: str = ""  # where to send (Kannel sendsms URL, aggregator URL, Twilio API base)
+    username: str = ""  # Kannel sendsms user, aggregator user, Twilio account SID
+    password: str = ""  # env SMS_GATEWAY_CHANNEL_<NAME>_PASSWORD
+    from_: str = ""  # TOML key "from": sender id or short code
+    secret: str = ""  # shared secret inbound requests must carry; env ..._SECRET
+    allow_ips: tuple[str, ...] = ()  # addresses/CIDRs allowed to call our webhooks
+    rate_limit: float = 0.0  # messages per second, 0: unlimited
+    burst: int = 0  # bucket size; 0: one second's worth
+    timeout_seconds: float = 10.0
+    status_url: str = ""  # delivery report base URL when server.public_url does not fit
+    dlr_mask: int = 31  # kannel: 1 delivered, 2 failed, 4 queued, 8 accepted, 16 rejected
+    smsc: str = ""  # kannel: route through this smsc-id
+    preset: str = ""  # http: "jasmin" fills in the rest
+    method: str = ""  # http: GET or POST
+    send_fields: dict[str, str] = field(default_factory=dict)
+    send_extra: dict[str, str] = field(default_factory=dict)
+    success_pattern: str = ""
+    throttled_pattern: str = ""
+    unicode: str = ""
+    gsm_coding: str = ""
+    incoming_fields: dict[str, str] = field(default_factory=dict)
+    incoming_reply: str = ""
+    status_fields: dict[str, str] = field(default_factory=dict)
+    status_mapping: dict[str, str] = field(default_factory=dict)
+    status_reply: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,6 +148,7 @@ class Config:
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     agency: AgencyConfig = field(default_factory=AgencyConfig)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    channels: dict[str, ChannelConfig] = field(default_factory=dict)  # [channels.<name>]
 
     @property
     def embedded(self) -> bool:
@@ -160,6 +198,9 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     if origin is dict:
         if not isinstance(value, Mapping):
             raise ConfigError(f"{where}: expected a table, got {type(value).__name__}")
+        args = typing.get_args(tp)
+        if len(args) == 2 and args[1] is not Any:
+            return {str(k): _coerce(v, args[1], f"{where}.{k}") for k, v in value.items()}
         return dict(value)
     if tp is bool:
         if isinstance(value, str) and value.lower() in {"1", "true", "yes", "0", "false", "no"}:
@@ -207,6 +248,23 @@ def _build(cls: Any, data: Any, where: str) -> Any:
     return cls(**kwargs)
 
 
+# Per-channel secrets and URLs from the environment: SMS_GATEWAY_CHANNEL_<NAME>_<KEY>.
+CHANNEL_ENV_KEYS = ("url", "username", "password", "secret")
+
+
+def _channel_env(data: dict[str, Any], env: Mapping[str, str]) -> None:
+    channels = data.get("channels")
+    if not isinstance(channels, dict):
+        return
+    for name, table in channels.items():
+        if not isinstance(table, dict):
+            continue
+        for key in CHANNEL_ENV_KEYS:
+            var = f"SMS_GATEWAY_CHANNEL_{name.upper().replace('-', '_')}_{key.upper()}"
+            if env.get(var):
+                table[key] = env[var]
+
+
 def load_config(path: str | os.PathLike[str] | None = None,
                 env: Mapping[str, str] | None = None) -> Config:
     """Load the TOML file (if any), apply environment overrides, validate everything."""
@@ -227,4 +285,5 @@ def load_config(path: str | os.PathLike[str] | None = None,
             if not isinstance(data[section], dict):
                 raise ConfigError(f"{section}: expected a table")
             data[section][key.rstrip("_")] = env[var]
+    _channel_env(data, env)
     return _build(Config, data, "")

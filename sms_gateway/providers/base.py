@@ -102,3 +102,20 @@ class Provider(Protocol):
     def send(self, sms: OutgoingSms) -> SendResult:
         """Send one SMS, or raise providers.errors.SendError."""
         ...
+
+
+def address_allowed(address: str, allowed: tuple[str, ...]) -> bool:
+    """True when `address` is inside one of the allowed addresses or CIDR networks."""
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    for entry in allowed:
+        try:
+            if ip in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False

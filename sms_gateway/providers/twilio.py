@@ -80,6 +80,8 @@ class TwilioProvider:
     name: str = "twilio"
     provider: str = "twilio"
     idempotent_send: bool = False
+    # The requests session the SDK's HTTP client uses: the channel-log and test seam.
+    http_session: requests.Session | None = None
 
     def __post_init__(self) -> None:
         self._validator = RequestValidator(self.auth_token) if self.auth_token else None
@@ -118,6 +120,8 @@ class TwilioProvider:
             else:
                 http = TwilioHttpClient(timeout=self.timeout_seconds)
             http.logger.setLevel(logging.WARNING)  # its INFO lines would log phone numbers
+            if self.http_session is not None:
+                http.session = self.http_session
             self._client = Client(self.account_sid, self.auth_token, http_client=http)
         return self._client
 
