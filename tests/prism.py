@@ -1,0 +1,58 @@
+"""Stoplight Prism serving Twilio's own OpenAPI spec: a mock that validates every request.
+
+Installed by .ci/run (`npm install --prefix .peers @stoplight/prism-cli@5.14.2`); see
+../shared/notes/test-peers.md. The binary is run directly (killing npx would leave node running).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PRISM = REPO / ".peers" / "node_modules" / ".bin" / "prism"
+SPEC = REPO.parent / "shared" / "data" / "twilio_api_v2010.json"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def prism_twilio() -> Iterator[str]:
+    """Run Prism on a free loopback port; yields its base URL."""
+    missing = [str(p) for p in (PRISM, SPEC) if not p.exists()]
+    if missing:
+        reason = f"Prism or the Twilio spec missing: {missing} (run .ci/run's npm step)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    port = _free_port()
+    proc = subprocess.Popen([str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "warn",
+                             str(SPEC)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("Prism did not start") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
