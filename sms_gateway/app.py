@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
@@ -25,11 +26,24 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     app.config["SECRET_KEY"] = config.server.secret_key or key_from_file(
         config.server.var_dir, "session.key")
     app.extensions["sms_gateway"] = services
+    # The session cookie carries only the console's session token and CSRF token.
+    secure = config.console.cookie_secure
+    app.config.update(
+        SESSION_COOKIE_NAME="sms_console",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # "auto": Secure when served over https; any unknown value is treated as "always".
+        SESSION_COOKIE_SECURE=secure != "never" and (
+            secure != "auto" or config.server.public_url.startswith("https://")),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=config.console.session_max_hours),
+    )
 
+    from sms_gateway.console.blueprint import bp as console_bp
     from sms_gateway.web import ops, webhooks
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(ops.bp)
+    app.register_blueprint(console_bp)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:

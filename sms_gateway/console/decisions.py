@@ -1,0 +1,201 @@
+"""What an operator decides about a review-queue message, applied in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+import routing
+from routing import lifecycle
+from sms_gateway import replies, tickets
+from sms_gateway.console import regions
+from sms_gateway.gsm import encoding_of
+from sms_gateway.jobs.inbound import FORWARD_TICKET, _citizen_for
+from sms_gateway.jobs.outbound import enqueue_send
+from sms_gateway.models import Citizen, InboundMessage, Ticket
+from sms_gateway.models_console import ConsoleUser, LabelledExample
+from sms_gateway.outbox import queue_sms
+from sms_gateway.services import Services
+
+ACTIONS = ("ticket", "attach", "ask", "spam", "not_complaint")
+OUTCOMES = {"ticket": "ticket_created", "attach": "attached", "ask": "asked_info",
+            "spam": "spam", "not_complaint": "not_complaint"}
+
+
+class DecisionError(ValueError):
+    """The decision is incomplete or inconsistent; the message is shown to the operator."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The operator's form, checked: an action and what it needs."""
+
+    action: str
+    category: str | None = None
+    region_code: str | None = None
+    agency_code: str | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    ticket_id: int | None = None
+    reply_text: str = ""
+
+    def check(self) -> None:
+        """Raise DecisionError unless the decision can be applied."""
+        if self.action not in ACTIONS:
+            raise DecisionError("Unknown action.")
+        if self.action == "ticket":
+            if self.category not in routing.default_directory().categories:
+                raise DecisionError("Choose a category.")
+            if self.region_code and regions.get(self.region_code) is None:
+                raise DecisionError("Unknown region.")
+            if self.agency_code and routing.get_agency(self.agency_code) is None:
+                raise DecisionError("Unknown agency.")
+        if self.action == "attach" and not self.ticket_id:
+            raise DecisionError("Choose a ticket.")
+        if self.action == "ask":
+            enc = encoding_of(self.reply_text)
+            if not self.reply_text.strip() or enc.name != "gsm7" or enc.segments > 1:
+                raise DecisionError(
+                    "The reply must be a single plain SMS (at most 160 characters).")
+
+
+@dataclass
+class Outcome:
+    """What a decision did, and the jobs to start once its transaction has committed."""
+
+    message_id: int
+    action: str
+    ticket: Ticket | None = None
+    outbound_ids: list[int] = field(default_factory=list)
+    forward_ids: list[int] = field(default_factory=list)
+
+
+def apply(services: Services, session: Session, message: InboundMessage, user: ConsoleUser,
+          decision: Decision) -> Outcome:
+    """Apply a checked decision to a message the caller has claimed."""
+    decision.check()
+    outcome = Outcome(message.id, decision.action)
+    citizen = _citizen_for(session, services, message)
+    message.citizen_id = citizen.id
+    if decision.action == "ticket":
+        _make_ticket(services, session, message, citizen, user, decision, outcome)
+    elif decision.action == "attach":
+        _attach(services, session, message, citizen, user, decision, outcome)
+    elif decision.action == "ask":
+        _reply(services, session, message, citizen, outcome, "ask_info",
+               decision.reply_text.strip())
+    message.outcome = OUTCOMES[decision.action]
+    _label(session, message, user, decision)
+    return outcome
+
+
+def after_commit(services: Services, outcome: Outcome) -> None:
+    """Start the forward and send jobs of a committed decision, as the pipeline does."""
+    for ticket_id in outcome.forward_ids:
+        services.dispatcher.enqueue(FORWARD_TICKET, ticket_id, job_id=f"forward-{ticket_id}")
+    for outbound_id in outcome.outbound_ids:
+        enqueue_send(services, outbound_id)
+
+
+def _language(services: Services, citizen: Citizen) -> str:
+    return citizen.language or services.config.sms.language
+
+
+def _reply(services: Services, session: Session, message: InboundMessage, citizen: Citizen,
+           outcome: Outcome, purpose: str, body: str, ticket: Ticket | None = None) -> None:
+    # The pipeline's acknowledgement used reply:<id>; a review's answer has its own cause.
+    row = queue_sms(session, citizen, body, purpose=purpose,
+                    dedupe_key=f"review:{message.id}:{purpose}",
+                    channel=services.config.sms.outbound,
+                    ticket_id=ticket.id if ticket else None, inbound_message_id=message.id)
+    if row is not None:
+        outcome.outbound_ids.append(row.id)
+
+
+def _make_ticket(services: Services, session: Session, message: InboundMessage,
+                 citizen: Citizen, user: ConsoleUser, decision: Decision,
+                 outcome: Outcome) -> None:
+    assert decision.category is not None
+    region = regions.get(decision.region_code) if decision.region_code else None
+    ticket = session.get(Ticket, message.ticket_id) if message.ticket_id else None
+    if ticket is None:
+        ticket = tickets.open_ticket(
+            session, citizen_id=citizen.id, inbound_message_id=message.id,
+            category=decision.category, region_code=region.code if region else None,
+            region_name=region.name if region else None, description=message.text or "",
+            anonymous=decision.anonymous, confidential=decision.confidential)
+        message.ticket_id = ticket.id
+    else:  # a reopened message: correct the ticket it made
+        ticket.category = decision.category
+        ticket.region_code = region.code if region else None
+        ticket.region_name = region.name if region else None
+        ticket.anonymous, ticket.confidential = decision.anonymous, decision.confidential
+    parse = message.parse or {}
+    tickets.add_event(session, ticket, "reviewed", actor=user.email,
+                      inbound_message_id=message.id, category=decision.category,
+                      region_code=ticket.region_code,
+                      parser_category=parse.get("category"))
+    _route(session, ticket, user, decision, parse.get("keyword"))
+    outcome.ticket = ticket
+    language = _language(services, citizen)
+    if ticket.agency_code:
+        outcome.forward_ids.append(ticket.id)
+        body = replies.render_fitted("ticket_created", language, number=ticket.number,
+                                     agency=ticket.agency_name or "")
+        _reply(services, session, message, citizen, outcome, "ticket_created", body, ticket)
+    else:
+        body = replies.render_fitted("ask_location", language, number=ticket.number)
+        _reply(services, session, message, citizen, outcome, "ask_location", body, ticket)
+
+
+def _route(session: Session, ticket: Ticket, user: ConsoleUser, decision: Decision,
+           keyword: str | None) -> None:
+    suggested = routing.route(ticket.category, ticket.region_code, keyword=keyword)
+    chosen = decision.agency_code
+    if not chosen or (suggested.agency is not None and suggested.agency.code == chosen):
+        tickets.apply_route(session, ticket, keyword)
+        return
+    agency = routing.get_agency(chosen)
+    assert agency is not None  # checked by Decision.check
+    ticket.agency_code, ticket.agency_name, ticket.awaiting = agency.code, agency.name, None
+    tickets.set_status(session, ticket, "terverifikasi", actor=user.email,
+                       reasons=["agency chosen by operator"])
+    tickets.add_event(session, ticket, "routed", actor=user.email, agency_code=agency.code,
+                      reasons=["agency chosen by operator"],
+                      suggested=suggested.agency.code if suggested.agency else None)
+
+
+def _attach(services: Services, session: Session, message: InboundMessage, citizen: Citizen,
+            user: ConsoleUser, decision: Decision, outcome: Outcome) -> None:
+    ticket = session.execute(select(Ticket).where(
+        Ticket.id == decision.ticket_id, Ticket.citizen_id == citizen.id)).scalar_one_or_none()
+    if ticket is None or ticket.status in lifecycle.TERMINAL:
+        raise DecisionError("Choose a ticket.")
+    message.ticket_id = ticket.id
+    tickets.add_event(session, ticket, "citizen_message", actor=user.email,
+                      inbound_message_id=message.id, purpose="attached_by_operator")
+    outcome.ticket = ticket
+    body = replies.render_fitted("info_added", _language(services, citizen),
+                                 number=ticket.number)
+    _reply(services, session, message, citizen, outcome, "info_added", body, ticket)
+
+
+def _label(session: Session, message: InboundMessage, user: ConsoleUser,
+           decision: Decision) -> None:
+    parse = message.parse or {}
+    region = parse.get("region") or {}
+    # Only a message that made a ticket is a self-contained example of its category; a
+    # follow-up attached to a ticket often names just a place.
+    category = decision.category if decision.action == "ticket" else None
+    row = session.execute(select(LabelledExample).where(
+        LabelledExample.inbound_message_id == message.id)).scalar_one_or_none()
+    if row is None:
+        row = LabelledExample(inbound_message_id=message.id, text=message.text or "")
+        session.add(row)
+    row.decision, row.category, row.user_id = decision.action, category, user.id
+    row.region_code = decision.region_code if decision.action == "ticket" else None
+    row.parser_category = parse.get("category")
+    row.parser_region_code = region.get("code") if isinstance(region, dict) else None
+    session.flush()

@@ -1,0 +1,161 @@
+"""Tickets as the console shows them: scoped to the user, filtered, with deadline and thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from routing import deadlines, lifecycle
+from sms_gateway.models import InboundMessage, OutboundMessage, Ticket, TicketEvent
+from sms_gateway.models_console import ConsoleUser
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    """The ticket list's search form."""
+
+    q: str = ""
+    status: str = ""
+    category: str = ""
+    region: str = ""  # a region code; matches that region and everything inside it
+    agency: str = ""
+    overdue: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Any) -> TicketFilter:
+        try:
+            page = max(int(args.get("page", 1)), 1)
+        except ValueError:
+            page = 1
+        return cls(q=args.get("q", "").strip(), status=args.get("status", ""),
+                   category=args.get("category", ""), region=args.get("region", "").strip(),
+                   agency=args.get("agency", "").strip(), overdue=args.get("overdue") == "1",
+                   page=page)
+
+
+@dataclass(frozen=True)
+class Row:
+    ticket: Ticket
+    deadline: deadlines.Deadline | None
+
+    def overdue(self, now: datetime) -> bool:
+        return self.deadline is not None and self.deadline.is_overdue(now)
+
+
+def scoped(user: ConsoleUser) -> Select[tuple[Ticket]]:
+    """All tickets this user may see: an agency user only its agency's."""
+    query = select(Ticket)
+    if user.role == "agency":
+        query = query.where(Ticket.agency_code == user.agency_code)
+    return query
+
+
+def _filtered(query: Select[tuple[Ticket]], f: TicketFilter) -> Select[tuple[Ticket]]:
+    if f.q:
+        if f.q.lstrip("#").isdigit():
+            query = query.where(Ticket.number == f.q.lstrip("#"))
+        else:  # confidential tickets are not found by their text
+            query = query.where(Ticket.confidential.is_(False),
+                                Ticket.description.ilike(f"%{_escape(f.q)}%", escape="\\"))
+    if f.status:
+        query = query.where(Ticket.status == f.status)
+    if f.category:
+        query = query.where(Ticket.category == f.category)
+    if f.region:
+        query = query.where(or_(Ticket.region_code == f.region,
+                                Ticket.region_code.like(f"{_escape(f.region)}.%", escape="\\")))
+    if f.agency:
+        query = query.where(Ticket.agency_code == f.agency)
+    if f.overdue:
+        query = query.where(Ticket.status.in_(deadlines.STAGE_BY_STATUS.keys()))
+    return query
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def status_since(session: Session, ticket_ids: list[int]) -> dict[int, datetime]:
+    """When each ticket entered its current status (its newest status event)."""
+    if not ticket_ids:
+        return {}
+    rows = session.execute(
+        select(TicketEvent.ticket_id, func.max(TicketEvent.at))
+        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.to_status.is_not(None))
+        .group_by(TicketEvent.ticket_id)).all()
+    return dict(rows)
+
+
+def deadline_of(ticket: Ticket, since: datetime | None) -> deadlines.Deadline | None:
+    """The deadline running in the ticket's current status, or None."""
+    try:
+        return deadlines.deadline_for_status(ticket.status, since or ticket.created_at)
+    except ValueError:  # a status outside the lifecycle: no clock
+        return None
+
+
+def search(session: Session, user: ConsoleUser, f: TicketFilter, *, page_size: int,
+           now: datetime) -> tuple[list[Row], int]:
+    """One page of the user's tickets matching the filter, newest first, and the total."""
+    query = _filtered(scoped(user), f).order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    if not f.overdue:
+        total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        found = list(session.execute(
+            query.limit(page_size).offset((f.page - 1) * page_size)).scalars())
+        since = status_since(session, [t.id for t in found])
+        return [Row(t, deadline_of(t, since.get(t.id))) for t in found], total
+    # Deadlines count working days, so "overdue" is decided here rather than in SQL.
+    found = list(session.execute(query).scalars())
+    since = status_since(session, [t.id for t in found])
+    rows = [Row(t, deadline_of(t, since.get(t.id))) for t in found]
+    rows = [r for r in rows if r.overdue(now)]
+    start = (f.page - 1) * page_size
+    return rows[start:start + page_size], len(rows)
+
+
+def get_for(session: Session, user: ConsoleUser, number: str) -> Ticket | None:
+    """The ticket with this number if the user may see it."""
+    return session.execute(scoped(user).where(Ticket.number == number)).scalar_one_or_none()
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    at: datetime
+    direction: str  # "in" or "out"
+    text: str
+    status: str
+    purpose: str
+
+
+def thread(session: Session, ticket: Ticket) -> list[ThreadEntry]:
+    """Every SMS of a ticket in both directions, oldest first."""
+    inbound = session.execute(select(InboundMessage).where(or_(
+        InboundMessage.ticket_id == ticket.id,
+        InboundMessage.id == ticket.inbound_message_id))).scalars()
+    outbound = session.execute(select(OutboundMessage).where(
+        OutboundMessage.ticket_id == ticket.id)).scalars()
+    entries = [ThreadEntry(m.received_at, "in", m.text or "", m.review_status or m.state,
+                           m.outcome or "") for m in inbound]
+    entries += [ThreadEntry(m.created_at, "out", m.body, m.status, m.purpose) for m in outbound]
+    return sorted(entries, key=lambda e: e.at)
+
+
+def history(session: Session, ticket: Ticket) -> list[TicketEvent]:
+    """The ticket's events, oldest first."""
+    return list(session.execute(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+                                .order_by(TicketEvent.at, TicketEvent.id)).scalars())
+
+
+def open_tickets_of(session: Session, citizen_id: int | None) -> list[Ticket]:
+    """The citizen's tickets that can still take more information, newest first."""
+    if citizen_id is None:
+        return []
+    return list(session.execute(
+        select(Ticket).where(Ticket.citizen_id == citizen_id,
+                             Ticket.status.not_in(lifecycle.TERMINAL))
+        .order_by(Ticket.created_at.desc()).limit(20)).scalars())

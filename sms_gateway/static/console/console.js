@@ -1,0 +1,100 @@
+// 1708 console: keyboard shortcuts, region autocomplete and routing suggestions.
+// Everything works without this file; it only makes the review queue faster.
+"use strict";
+
+function typing(el) {
+  return el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT");
+}
+
+document.addEventListener("keydown", (ev) => {
+  if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  if (ev.key === "Escape" && typing(document.activeElement)) { document.activeElement.blur(); return; }
+  if (typing(document.activeElement)) return;
+  if (ev.key === "/") {
+    const field = document.getElementById("region-search") || document.querySelector("[data-key-focus='/']");
+    if (field) { ev.preventDefault(); field.focus(); }
+    return;
+  }
+  const button = document.querySelector(`[data-key="${CSS.escape(ev.key)}"]`);
+  if (button) { ev.preventDefault(); button.click(); }
+});
+
+function debounce(fn, ms) {
+  let timer = null;
+  return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+}
+
+function setupRegionSearch() {
+  const input = document.getElementById("region-search");
+  const code = document.getElementById("region-code");
+  const results = document.getElementById("region-results");
+  if (!input || !code || !results) return;
+  const choose = (regionCode, label) => {
+    code.value = regionCode;
+    input.value = label;
+    results.replaceChildren();
+    refreshRoute();
+  };
+  const search = debounce(async () => {
+    const q = input.value.trim();
+    if (q.length < 2) { results.replaceChildren(); return; }
+    const resp = await fetch(`${input.dataset.url}?q=${encodeURIComponent(q)}`,
+                             { headers: { Accept: "application/json" } });
+    if (!resp.ok) return;
+    const hits = await resp.json();
+    results.replaceChildren(...hits.map((hit) => {
+      const li = document.createElement("li");
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = `${hit.label} (${hit.code})`;
+      b.dataset.code = hit.code;
+      b.addEventListener("click", () => choose(hit.code, hit.label));
+      li.append(b);
+      return li;
+    }));
+  }, 150);
+  input.addEventListener("input", () => { code.value = ""; search(); });
+  input.addEventListener("keydown", (ev) => {
+    if (ev.key === "ArrowDown") {
+      const first = results.querySelector("button");
+      if (first) { ev.preventDefault(); first.focus(); }
+    } else if (ev.key === "Enter") {
+      ev.preventDefault();  // Enter picks the first hit instead of submitting the form
+      const first = results.querySelector("button");
+      if (first) first.click();
+    }
+  });
+  results.addEventListener("keydown", (ev) => {
+    const items = [...results.querySelectorAll("button")];
+    const i = items.indexOf(document.activeElement);
+    if (ev.key === "ArrowDown" && i < items.length - 1) { ev.preventDefault(); items[i + 1].focus(); }
+    if (ev.key === "ArrowUp") { ev.preventDefault(); (i > 0 ? items[i - 1] : input).focus(); }
+  });
+  document.querySelectorAll(".pick-region").forEach((b) =>
+    b.addEventListener("click", () => choose(b.dataset.code, b.dataset.label)));
+  const category = document.getElementById("category");
+  if (category) category.addEventListener("change", refreshRoute);
+}
+
+async function refreshRoute() {
+  const agency = document.getElementById("agency");
+  const category = document.getElementById("category");
+  const code = document.getElementById("region-code");
+  const reasons = document.getElementById("route-reasons");
+  if (!agency || !category || !code) return;
+  const params = new URLSearchParams({ category: category.value, region: code.value });
+  const resp = await fetch(`${agency.dataset.url}?${params}`, { headers: { Accept: "application/json" } });
+  if (!resp.ok) return;
+  const data = await resp.json();
+  const first = agency.options[0];
+  agency.replaceChildren(first, ...data.choices.map((c) => {
+    const o = document.createElement("option");
+    o.value = c.code;
+    o.textContent = c.name;
+    o.selected = data.agency !== null && c.code === data.agency.code;
+    return o;
+  }));
+  if (reasons) reasons.textContent = data.agency ? `${first.textContent}: ${data.agency.name}` : "";
+}
+
+document.addEventListener("DOMContentLoaded", setupRegionSearch);
