@@ -65,8 +65,10 @@ class CategoryRules:
 
     rules: tuple[Rule, ...]
     categories: frozenset[str]
-    _index: dict[str, list[tuple[int, tuple[str, ...]]]] = field(default_factory=dict)
-    _forms: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _index: dict[str, list[tuple[int, str, tuple[str, ...]]]] = field(default_factory=dict)
+    _cache: dict[str, tuple[tuple[int, str, tuple[str, ...]], ...]] = field(
+        default_factory=dict, repr=False)
+    _with_patterns: tuple[int, ...] = ()
 
     @classmethod
     def load(cls, paths: Sequence[Path] | None = None,
@@ -77,46 +79,50 @@ class CategoryRules:
         for path in paths or (shipped("categories.toml"),):
             rules.extend(_load_file(path, known))
         engine = cls(tuple(rules), known)
+        engine._with_patterns = tuple(i for i, r in enumerate(rules) if r.patterns)
         for i, rule in enumerate(engine.rules):
-            for phrase in rule.keywords:
-                engine._index.setdefault(phrase[0], []).append((i, phrase))
+            for role, phrases in (("keyword", rule.keywords), ("context", rule.context),
+                                  ("unless", rule.unless)):
+                for phrase in phrases:
+                    engine._index.setdefault(phrase[0], []).append((i, role, phrase))
         return engine
 
-    def _token_forms(self, token: str) -> frozenset[str]:
-        cached = self._forms.get(token)
+    def _entries(self, token: str) -> tuple[tuple[int, str, tuple[str, ...]], ...]:
+        """Index entries whose first word is one of the token's forms (cached per token)."""
+        cached = self._cache.get(token)
         if cached is None:
-            cached = forms(token)
-            if len(self._forms) < 200_000:
-                self._forms[token] = cached
+            cached = tuple(e for f in forms(token) for e in self._index.get(f, ()))
+            if len(self._cache) < 200_000:
+                self._cache[token] = cached
         return cached
 
     def _phrase_at(self, tokens: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
         if i + len(phrase) > len(tokens):
             return False
-        return all(w in self._token_forms(tokens[i + k]) for k, w in enumerate(phrase[1:], 1))
-
-    def _found(self, tokens: Sequence[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
-        return any(phrase[0] in self._token_forms(tokens[i]) and self._phrase_at(tokens, i, phrase)
-                   for phrase in phrases for i in range(len(tokens)))
+        return all(w in forms(tokens[i + k]) for k, w in enumerate(phrase[1:], 1))
 
     def hits(self, tokens: Sequence[str], text: str) -> dict[int, int]:
         """Return rule index -> count of distinct keywords/patterns matched (conditions hold)."""
         seen: dict[int, set[tuple[str, ...]]] = {}
+        context: set[int] = set()
+        unless: set[int] = set()
         for i, token in enumerate(tokens):
-            for form in self._token_forms(token):
-                for rule_i, phrase in self._index.get(form, ()):
-                    if len(phrase) == 1 or self._phrase_at(tokens, i, phrase):
-                        seen.setdefault(rule_i, set()).add(phrase)
+            for rule_i, role, phrase in self._entries(token):
+                if len(phrase) > 1 and not self._phrase_at(tokens, i, phrase):
+                    continue
+                if role == "keyword":
+                    seen.setdefault(rule_i, set()).add(phrase)
+                elif role == "context":
+                    context.add(rule_i)
+                else:
+                    unless.add(rule_i)
         counts = {i: len(v) for i, v in seen.items()}
-        for i, rule in enumerate(self.rules):
-            if rule.patterns:
-                n = sum(1 for p in rule.patterns if p.search(text))
-                if n:
-                    counts[i] = counts.get(i, 0) + n
+        for i in self._with_patterns:
+            n = sum(1 for p in self.rules[i].patterns if p.search(text))
+            if n:
+                counts[i] = counts.get(i, 0) + n
         for i in list(counts):
-            rule = self.rules[i]
-            if (rule.context and not self._found(tokens, rule.context)) or (
-                    rule.unless and self._found(tokens, rule.unless)):
+            if (self.rules[i].context and i not in context) or i in unless:
                 del counts[i]
         return counts
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from parsers.rulefile import (
@@ -85,6 +85,8 @@ class Grammar:
     anonymous_phrases: tuple[re.Pattern[str], ...]
     confidential_phrases: tuple[re.Pattern[str], ...]
     keywords: dict[str, Keyword]
+    privacy_any: re.Pattern[str] = re.compile(r"(?!)")
+    fuzzy_cache: dict[str, tuple[str, str, int] | None] = field(default_factory=dict)
 
     @classmethod
     def load(cls, rules: Path | None = None, keywords: Path | None = None,
@@ -113,6 +115,11 @@ class Grammar:
                    ("report", "anonymous", "confidential", "privacy_window"))
         phrases = doc.get("privacy_phrases", {})
         check_keys(source, "privacy_phrases", phrases, ("anonymous", "confidential"))
+        anonymous_phrases = regexes(source, "privacy_phrases.anonymous",
+                                    phrases.get("anonymous", []))
+        confidential_phrases = regexes(source, "privacy_phrases.confidential",
+                                       phrases.get("confidential", []))
+        every = anonymous_phrases + confidential_phrases
         return cls(
             commands=commands,
             report=frozenset(str_list(source, "prefix.report", prefix.get("report", []))),
@@ -121,11 +128,10 @@ class Grammar:
                 str_list(source, "prefix.confidential", prefix.get("confidential", []))),
             privacy_window=int(number(source, "prefix.privacy_window",
                                       prefix.get("privacy_window", 6))),
-            anonymous_phrases=regexes(source, "privacy_phrases.anonymous",
-                                      phrases.get("anonymous", [])),
-            confidential_phrases=regexes(source, "privacy_phrases.confidential",
-                                         phrases.get("confidential", [])),
+            anonymous_phrases=anonymous_phrases,
+            confidential_phrases=confidential_phrases,
             keywords=_load_keywords(keywords or shipped("keywords.toml"), regions, categories),
+            privacy_any=re.compile("|".join(f"(?:{p.pattern})" for p in every) or r"(?!)"),
         )
 
     def strip_prefix(self, text: str) -> Prefix:
@@ -150,7 +156,7 @@ class Grammar:
                 break
             rest = rest[m.end():]
         low = rest.lower()
-        head = _WORD.findall(low)[: self.privacy_window]
+        head = _WORD.findall(low[: 20 * self.privacy_window])[: self.privacy_window]
         if not anonymous and any(w in self.anonymous for w in head):
             anonymous = True
             reasons.append("privacy:anonim-near-start")
@@ -159,6 +165,8 @@ class Grammar:
             reasons.append("privacy:rahasia-near-start")
         for flag, patterns in (("anonymous", self.anonymous_phrases),
                                ("confidential", self.confidential_phrases)):
+            if not self.privacy_any.search(low):
+                break
             hit = next((p.pattern for p in patterns if p.search(low)), None)
             if hit:
                 reasons.append(f"privacy-phrase:{flag}")
@@ -172,8 +180,7 @@ class Grammar:
         if not m:
             return None
         word = _squash(m.group(1))
-        entry = self.commands.get(word) or next(
-            (v for k, v in self.commands.items() if _near(word, k)), None)
+        entry = self.commands.get(word) or self._fuzzy(word)
         if entry is None:
             return None
         intent, mode, limit = entry
@@ -184,6 +191,16 @@ class Grammar:
         if ticket:
             return Command(intent, word, ticket.group(1))
         return Command(intent, word, None) if words <= 4 else None
+
+    def _fuzzy(self, word: str) -> tuple[str, str, int] | None:
+        if len(word) < 4 or len(word) > 12:
+            return None
+        if word not in self.fuzzy_cache:
+            if len(self.fuzzy_cache) > 50_000:
+                self.fuzzy_cache.clear()
+            self.fuzzy_cache[word] = next(
+                (v for k, v in self.commands.items() if _near(word, k)), None)
+        return self.fuzzy_cache[word]
 
     @staticmethod
     def rating(text: str) -> int | None:

@@ -7,6 +7,7 @@ import gzip
 import io
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from parsers.result import LEVELS, Region
@@ -32,6 +33,16 @@ def parent_code(code: str) -> str | None:
 def is_within(code: str, ancestor: str) -> bool:
     """Return True when `code` is `ancestor` or lies inside it."""
     return code == ancestor or code.startswith(ancestor + ".")
+
+
+@lru_cache(maxsize=65_536)
+def ancestors(code: str) -> tuple[str, ...]:
+    """Return the code and every enclosing code, most specific first."""
+    out = [code]
+    while (cut := code.rfind(".")) > 0:
+        code = code[:cut]
+        out.append(code)
+    return tuple(out)
 
 
 def level_of(code: str) -> int:
@@ -62,8 +73,14 @@ def _variants(name: str, level: int) -> set[str]:
                     key = key[len(prefix):]
                     break
         keys.add(key)
-        if " " in key:
-            keys.add(key.replace(" ", ""))
+        words = key.split(" ")
+        if 1 < len(words) <= 4:
+            # People write "pucangsewu", "gununganyar tambak": every way of closing the spaces.
+            for mask in range(1, 2 ** (len(words) - 1)):
+                joined = words[0]
+                for k, word in enumerate(words[1:]):
+                    joined += word if mask >> k & 1 else " " + word
+                keys.add(joined)
     return keys
 
 
@@ -74,6 +91,7 @@ class Gazetteer:
     names: dict[str, str]
     index: dict[str, tuple[str, ...]]
     max_words: int
+    first_words: dict[str, int]  # first word of any key -> most words a key starting so has
 
     @classmethod
     def load(cls, path: Path | None = None) -> Gazetteer:
@@ -89,8 +107,13 @@ class Gazetteer:
             for key in _variants(name, int(level)):
                 index.setdefault(key, []).append(code)
         frozen = {k: tuple(v) for k, v in index.items()}
-        return cls(names=names, index=frozen,
-                   max_words=max(k.count(" ") + 1 for k in frozen))
+        first_words: dict[str, int] = {}
+        for key in frozen:
+            words = key.split(" ")
+            if first_words.get(words[0], 0) < len(words):
+                first_words[words[0]] = len(words)
+        return cls(names=names, index=frozen, max_words=max(first_words.values()),
+                   first_words=first_words)
 
     def region(self, code: str) -> Region:
         """Return the Region for a code (KeyError if unknown)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parsers.gazetteer import Gazetteer, is_kota, is_within, level_of, parent_code
+from parsers.gazetteer import Gazetteer, ancestors, is_kota, is_within, level_of, parent_code
 from parsers.rulefile import RuleFileError, check_keys, load_toml, shipped, str_list
 
 PREFIX_KINDS = ("provinsi", "kabupaten", "kota", "kecamatan", "desa")
@@ -24,6 +24,8 @@ class Mention:
     text: str
     codes: tuple[str, ...]
     cue: bool = False
+    name: str = ""  # the name without its prefix: repeated names count once
+    common: bool = False  # the name is also an everyday word
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +58,12 @@ class LocationFinder:
     name_aliases: dict[str, str]
     prefixes: dict[str, str]
     streets: frozenset[str]
+    street_suffixes: frozenset[str]
     cues: frozenset[str]
     common: frozenset[str]
     cue_only: frozenset[str]
     _max_alias: int = field(default=1)
+    _alias_first: frozenset[str] = field(default=frozenset())
 
     @classmethod
     def load(cls, gazetteer: Gazetteer, vocabulary: frozenset[str],
@@ -74,7 +78,8 @@ class LocationFinder:
             if code not in gazetteer.names:
                 raise RuleFileError(source, f"aliases.{key}", f"unknown region code {code!r}")
         words = doc.get("words", {})
-        check_keys(source, "words", words, ("prefixes", "streets", "cues", "common", "cue_only"))
+        check_keys(source, "words", words,
+                   ("prefixes", "streets", "cues", "common", "cue_only", "street_suffixes"))
         prefixes = dict(words.get("prefixes", {}))
         for key, kind in prefixes.items():
             if kind not in PREFIX_KINDS:
@@ -90,101 +95,134 @@ class LocationFinder:
             gazetteer=gazetteer, aliases=aliases,
             name_aliases=dict(doc.get("name_aliases", {})), prefixes=prefixes,
             streets=frozenset(str_list(source, "words.streets", words.get("streets", []))),
+            street_suffixes=frozenset(
+                str_list(source, "words.street_suffixes", words.get("street_suffixes", []))),
             cues=frozenset(str_list(source, "words.cues", words.get("cues", []))),
-            common=(common | auto) - cue_only, cue_only=cue_only,
+            common=common - cue_only, cue_only=(cue_only | auto) - common,
             _max_alias=max((k.count(" ") + 1 for k in aliases), default=1),
+            _alias_first=frozenset(k.split()[0] for k in aliases),
         )
 
     def _longest(self, tokens: list[str], i: int) -> tuple[int, str, tuple[str, ...]]:
-        top = min(len(tokens), i + self.gazetteer.max_words)
-        for end in range(top, i, -1):
-            words = [self.name_aliases.get(t, t) for t in tokens[i:end]]
-            key = " ".join(words)
+        if i >= len(tokens):
+            return i, "", ()
+        width = self.gazetteer.first_words.get(tokens[i], 0)
+        for end in range(min(len(tokens), i + width), i, -1):
+            key = " ".join(tokens[i:end])
             codes = self.gazetteer.lookup(key)
             if codes:
                 return end, key, codes
         return i, "", ()
 
-    def mentions(self, tokens: list[str]) -> list[Mention]:
+    def mentions(self, tokens: list[str], scope: str | None = None) -> list[Mention]:
         """Scan tokens left to right for place names (longest match first)."""
         found: list[Mention] = []
+        aliases, first_words = self.name_aliases, self.gazetteer.first_words
+        tokens = [aliases.get(t, t) for t in tokens]
         i, n = 0, len(tokens)
         street_until = -1
         while i < n:
             tok = tokens[i]
-            for size in range(min(self._max_alias, n - i), 0, -1):
-                phrase = " ".join(tokens[i:i + size])
-                if phrase in self.aliases:
-                    found.append(Mention(i, i + size, "alias", phrase, (self.aliases[phrase],)))
-                    i += size
-                    break
-            else:
-                i = self._at(tokens, i, found, street_until)
-                after_street = i > 0 and tokens[i - 1] in self.streets and tok == "raya"
-                if tok in self.streets or after_street:
-                    street_until = i + 1
+            if tok in self.streets:
+                street_until = i + 2 if i + 1 < n and tokens[i + 1] == "raya" else i + 1
+                i += 1
                 continue
+            if tok in self._alias_first and (alias := self._alias_at(tokens, i)):
+                found.append(alias)
+                i = alias.end
+            elif tok in first_words or tok in self.prefixes:
+                i = self._at(tokens, i, found, street_until, scope)
+            else:
+                i += 1
         return found
 
-    def _at(self, tokens: list[str], i: int, found: list[Mention], street_until: int) -> int:
+    def _alias_at(self, tokens: list[str], i: int) -> Mention | None:
+        for size in range(min(self._max_alias, len(tokens) - i), 0, -1):
+            phrase = " ".join(tokens[i:i + size])
+            if phrase in self.aliases:
+                return Mention(i, i + size, "alias", phrase, (self.aliases[phrase],),
+                               name=phrase)
+        return None
+
+    def _at(self, tokens: list[str], i: int, found: list[Mention], street_until: int,
+            scope: str | None) -> int:
         tok = tokens[i]
         kind = self.prefixes.get(tok)
         literal_end, literal_key, literal = self._longest(tokens, i)
         if kind is not None:
-            end, key, codes = self._longest(tokens, i + 1)
-            codes = tuple(c for c in codes if _allowed(c, kind))
+            end, key, every = self._longest(tokens, i + 1)
+            codes = tuple(c for c in every if _allowed(c, kind))
+            if scope and not any(is_within(c, scope) for c in codes):
+                # "kelurahan semampir" for kecamatan Semampir: people mix up the two levels.
+                local = tuple(c for c in every if is_within(c, scope) and level_of(c) >= 3)
+                codes = local if local and kind in ("kecamatan", "desa") else codes
+            if i + 2 < len(tokens):
+                # "kelurahan pacar kembang" for the official "Pacarkembang"
+                joined = tokens[i + 1] + tokens[i + 2]
+                longer = tuple(c for c in self.gazetteer.lookup(joined) if _allowed(c, kind))
+                if longer and end <= i + 2:
+                    end, key, codes = i + 3, joined, longer
             if codes:
                 # "kota medan" is both Kota Medan and a desa literally named so: keep both readings.
                 if literal_end >= end:
-                    found.append(Mention(i, literal_end, "literal", literal_key, literal))
-                found.append(Mention(i, end, "prefixed", f"{tok} {key}", codes))
+                    found.append(Mention(i, literal_end, "literal", literal_key, literal,
+                                         name=literal_key))
+                found.append(Mention(i, end, "prefixed", f"{tok} {key}", codes, name=key,
+                                     common=key in self.common or key in self.cue_only))
                 return end
         if not literal:
             return i + 1
         cue = i > 0 and tokens[i - 1] in self.cues
-        if i <= street_until:
-            codes = tuple(c for c in literal if level_of(c) >= 3)
-            if codes:
-                found.append(Mention(i, literal_end, "street", literal_key, codes))
-            return literal_end
         if literal_key in self.common or (literal_key in self.cue_only and not cue):
             return i + 1
-        found.append(Mention(i, literal_end, "bare", literal_key, literal, cue))
+        following = tokens[literal_end] if literal_end < len(tokens) else ""
+        if i <= street_until or following in self.street_suffixes or following.isdigit():
+            codes = tuple(c for c in literal if level_of(c) >= 3)
+            if codes:
+                found.append(Mention(i, literal_end, "street", literal_key, codes,
+                                     name=literal_key))
+            return literal_end
+        found.append(Mention(i, literal_end, "bare", literal_key, literal, cue, literal_key))
         return literal_end
 
     def resolve(self, tokens: list[str], default_region: str | None = None) -> Resolution:
         """Pick the most specific region consistent with every mention (or candidates)."""
-        mentions = self.mentions(tokens)
+        mentions = self.mentions(tokens, default_region)
         if not mentions:
             return Resolution(None)
+        # A name written three times is still one piece of evidence.
+        names: dict[str, tuple[float, set[str], bool]] = {}
+        for m in mentions:
+            strength, codes, firm = names.get(m.name, (0.0, set(), False))
+            names[m.name] = (max(strength, STRENGTH[m.kind]), codes | set(m.codes),
+                             firm or (m.kind in ("prefixed", "alias") and not m.common))
         scores: dict[str, float] = {}
-        support: dict[str, int] = {}
-        strong: dict[str, bool] = {}
-        for code in {c for m in mentions for c in m.codes}:
-            total, count, firm = 0.0, 0, False
-            for m in mentions:
-                best = max((STRENGTH[m.kind] for c in m.codes if is_within(code, c)), default=0.0)
-                if best:
-                    total += best
+        # Streets and landmarks only support a region named otherwise, never make one.
+        named = {c for m in mentions if m.kind != "street" for c in m.codes}
+        for code in named:
+            total, count, firm = 0.0, 0, level_of(code) <= 2
+            chain = ancestors(code)
+            for strength, codes, named_firmly in names.values():
+                if any(c in codes for c in chain):
+                    total += strength
                     count += 1
-                    firm = firm or m.kind in ("prefixed", "alias") or level_of(code) <= 2
+                    firm = firm or named_firmly
             inside = default_region is not None and is_within(code, default_region)
             if not firm and count < 2 and not inside:
-                continue  # a lone bare desa/kecamatan name far from the channel's region
+                continue  # a lone desa/kecamatan name far from the channel's region
             scores[code] = total + (INSIDE_BONUS if inside else 0.0)
-            support[code] = count
-            strong[code] = firm
+        reasons = tuple(dict.fromkeys(f"gazetteer:{m.kind}:{m.text}" for m in mentions))
         if not scores:
-            named = tuple(sorted({c for m in mentions if m.kind in ("prefixed", "literal") or m.cue
-                                  for c in m.codes}))
-            if not named:
+            listed = tuple(sorted({c for m in mentions if m.kind in ("prefixed", "literal") or m.cue
+                                   for c in m.codes}))
+            if not listed:
                 return Resolution(None)
-            return Resolution(None, named[:MAX_CANDIDATES], True, ("gazetteer:unresolved",))
+            return Resolution(None, listed[:MAX_CANDIDATES], True,
+                              reasons + ("gazetteer:unresolved",))
         best = max(scores.values())
         tied = [c for c, s in scores.items() if s >= best - 1e-9]
         # Same name for a kecamatan and its kelurahan: the enclosing region is never wrong.
         tied = [c for c in tied if not any(o != c and is_within(c, o) for o in tied)]
-        reasons = tuple(f"gazetteer:{m.kind}:{m.text}" for m in mentions)
         if len(tied) == 1:
             return Resolution(tied[0], (), False, reasons)
         common = _common_ancestor(tied)

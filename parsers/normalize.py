@@ -70,8 +70,8 @@ class Normaliser:
 
     def prepare(self, text: str) -> str:
         """Lowercase, fix spacing after punctuation, split `rt05`, expand `jadi2`."""
-        text = unicodedata.normalize("NFKC", text).lower()
-        text = _AFTER_PUNCT.sub(lambda m: m.group(0) + " ", text)
+        text = (text if text.isascii() else unicodedata.normalize("NFKC", text)).lower()
+        text = _AFTER_PUNCT.sub(r"\g<0> ", text)
         text = _ABBR_NUMBER.sub(r"\1 ", text)
         return _REDUP.sub(r"\1-\1", text)
 
@@ -103,8 +103,10 @@ class Normaliser:
     def tokens(self, text: str) -> list[str]:
         """Return the normalised word tokens of a text."""
         out: list[str] = []
+        cache = self._cache
         for raw in _TOKEN.findall(self.prepare(text)):
-            out.extend(self.word(raw))
+            words = cache.get(raw)
+            out += self.word(raw) if words is None else words
         return out
 
     def normalise(self, text: str) -> str:

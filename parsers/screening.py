@@ -23,6 +23,7 @@ class Screener:
 
     courtesy: frozenset[str]
     spam: tuple[tuple[re.Pattern[str], float], ...]
+    spam_phrases: dict[str, tuple[tuple[tuple[str, ...], float], ...]]
     threshold: float
     complaint_about: tuple[str, ...]
     examples: tuple[str, ...]
@@ -38,8 +39,15 @@ class Screener:
         courtesy = doc.get("courtesy", {})
         check_keys(source, "courtesy", courtesy, ("words",))
         spam = doc.get("spam", {})
-        check_keys(source, "spam", spam, ("threshold", "patterns", "complaint_about",
+        check_keys(source, "spam", spam, ("threshold", "phrases", "patterns", "complaint_about",
                                           "examples", "non_examples"))
+        phrases: dict[str, list[tuple[tuple[str, ...], float]]] = {}
+        for i, entry in enumerate(spam.get("phrases", [])):
+            key = f"spam.phrases[{i}]"
+            check_keys(source, key, entry, ("phrase", "weight"), ("phrase",))
+            words = tuple(str_list(source, f"{key}.phrase", [entry["phrase"]])[0].split())
+            weight = number(source, f"{key}.weight", entry.get("weight", 1.0))
+            phrases.setdefault(words[0], []).append((words, weight))
         patterns = []
         for i, entry in enumerate(spam.get("patterns", [])):
             key = f"spam.patterns[{i}]"
@@ -52,6 +60,7 @@ class Screener:
         return cls(
             courtesy=frozenset(str_list(source, "courtesy.words", courtesy.get("words", []))),
             spam=tuple(patterns),
+            spam_phrases={k: tuple(v) for k, v in phrases.items()},
             threshold=number(source, "spam.threshold", spam.get("threshold", 2.0)),
             complaint_about=str_list(source, "spam.complaint_about",
                                      spam.get("complaint_about", [])),
@@ -59,16 +68,21 @@ class Screener:
             non_examples=str_list(source, "spam.non_examples", spam.get("non_examples", [])),
         )
 
-    def spam_score(self, raw_lower: str) -> float:
-        """Sum of the weights of the spam patterns found in the lowercased raw text."""
-        return sum(w for p, w in self.spam if p.search(raw_lower))
+    def spam_score(self, raw_lower: str, tokens: list[str]) -> float:
+        """Sum of the weights of the distinct spam phrases and patterns found."""
+        found: dict[tuple[str, ...], float] = {}
+        for i, token in enumerate(tokens):
+            for words, weight in self.spam_phrases.get(token, ()):
+                if tuple(tokens[i:i + len(words)]) == words:
+                    found[words] = weight
+        return sum(found.values()) + sum(w for p, w in self.spam if p.search(raw_lower))
 
     def screen(self, raw: str, tokens: list[str], normalised: str) -> Screen:
         """Classify a message as courtesy, spam or noise, or None when it may be a complaint."""
         if not tokens:
             return Screen("noise", "screen:empty")
         low = raw.lower()
-        score = self.spam_score(low)
+        score = self.spam_score(low, tokens)
         if score >= self.threshold and not any(p in normalised for p in self.complaint_about):
             return Screen("spam", f"screen:spam={score:g}")
         words = [t for t in tokens if not t.isdigit()]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 _SUFFIXES = ("nya", "lah", "kah", "kan", "an", "i")
 _PREFIXES = ("memper", "diper", "meng", "meny", "peng", "peny", "mem", "men", "pem", "pen", "ber",
              "ter", "per", "di", "ke", "se", "me", "pe", "be")
@@ -11,6 +13,7 @@ _NASAL = {"mem": "p", "pem": "p", "men": "t", "pen": "t", "meng": "k", "peng": "
 _VOWELS = frozenset("aiueo")
 
 
+@lru_cache(maxsize=100_000)
 def forms(token: str) -> frozenset[str]:
     """Return the token and the roots it may be built from (affixes stripped)."""
     out = {token}

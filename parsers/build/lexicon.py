@@ -1,7 +1,9 @@
 """Convert the MIT slang lexicons into parsers/data/slang.tsv and parsers/data/vocabulary.txt.
 
 Run once when the lexicons change (the product never reads them at runtime):
-    python -m parsers.build.lexicon ../shared/data/lexicon
+    python -m parsers.build.lexicon ../shared/data/lexicon [kata-dasar.txt]
+The optional second argument is Sastrawi's root-word list (MIT; `pip download sastrawi`,
+file Sastrawi/Stemmer/data/kata-dasar.txt), added to the vocabulary.
 """
 
 from __future__ import annotations
@@ -26,24 +28,30 @@ def _pairs(folder: Path) -> list[tuple[str, str]]:
     return pairs
 
 
-def _formal_vocabulary(folder: Path, pairs: list[tuple[str, str]]) -> set[str]:
-    vocab: set[str] = set()
+def _words(folder: Path, pairs: list[tuple[str, str]]) -> tuple[set[str], set[str]]:
+    """Return (formal words, every word) seen in the lexicons."""
+    formal: set[str] = set()
+    every: set[str] = set()
     with (folder / "stif_informal_formal_parallel.csv").open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
-            vocab.update(TOKEN.findall(row["formal"].lower()))
-    for _, formal in pairs:
-        vocab.update(TOKEN.findall(formal))
-    return {w for w in vocab if len(w) > 1}
+            formal.update(TOKEN.findall(row["formal"].lower()))
+            every.update(TOKEN.findall(row["informal"].lower()))
+    for _, words in pairs:
+        formal.update(TOKEN.findall(words))
+    formal = {w for w in formal if len(w) > 1}
+    return formal, formal | {w for w in every if len(w) > 1}
 
 
-def build(folder: Path) -> tuple[int, int]:
+def build(folder: Path, roots: Path | None = None) -> tuple[int, int]:
     """Write slang.tsv and vocabulary.txt; return their sizes."""
     pairs = _pairs(folder)
-    vocab = _formal_vocabulary(folder, pairs)
+    formal_words, every_word = _words(folder, pairs)
+    if roots is not None:
+        every_word |= {w for w in roots.read_text("utf-8").split() if WORD.match(w) and len(w) > 1}
     table: dict[str, str] = {}
     for informal, formal in pairs:
         # A key that is itself a formal word ("aspal", "bisa") must never be rewritten.
-        if not WORD.match(informal) or informal in vocab or informal == formal:
+        if not WORD.match(informal) or informal in formal_words or informal == formal:
             continue
         if not formal or not all(WORD.match(w) for w in formal.split()):
             continue
@@ -57,10 +65,11 @@ def build(folder: Path) -> tuple[int, int]:
         for key in sorted(table):
             fh.write(f"{key}\t{table[key]}\n")
     (DATA / "vocabulary.txt").write_text(
-        "# formal Indonesian words seen in the MIT lexicons' formal side\n"
-        + "\n".join(sorted(vocab)) + "\n", encoding="utf-8")
-    return len(table), len(vocab)
+        "# everyday Indonesian words: MIT lexicons (both sides of stif-indonesia) and Sastrawi's\n"
+        "# root words (MIT)\n"
+        + "\n".join(sorted(every_word)) + "\n", encoding="utf-8")
+    return len(table), len(every_word)
 
 
 if __name__ == "__main__":
-    print(build(Path(sys.argv[1])))
+    print(build(Path(sys.argv[1]), Path(sys.argv[2]) if len(sys.argv) > 2 else None))
