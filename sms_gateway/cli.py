@@ -183,6 +183,10 @@ def _register() -> None:
 
     main.add_command(route_command, "route")
 
+    from sms_gateway.cli_console import user_group
+
+    main.add_command(user_group, "user")
+
 
 _register()
 
