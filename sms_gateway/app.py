@@ -43,6 +43,13 @@ def create_app(config: Config | None = None, *, services: Services | None = None
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(ops.bp)
+
+    from sms_gateway.agency import api as agency_api
+    from sms_gateway.agency import open311, openapi
+
+    app.register_blueprint(agency_api.bp)
+    app.register_blueprint(open311.bp)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(console_bp)
 
     @app.errorhandler(HTTPException)

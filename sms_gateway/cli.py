@@ -187,6 +187,10 @@ def _register() -> None:
 
     main.add_command(user_group, "user")
 
+    from sms_gateway.cli_agency import agency_group
+
+    main.add_command(agency_group, "agency")
+
 
 _register()
 

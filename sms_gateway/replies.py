@@ -57,6 +57,27 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "id": "Tambahan info untuk tiket #{number} diterima. Terima kasih.",
         "en": "Additional information for ticket #{number} received. Thank you.",
     },
+    # Agency-side status changes (notify.py) and the rating flow (issue 4).
+    "update_diproses": {
+        "id": "Tiket #{number} sedang diproses {agency}.{response}",
+        "en": "Ticket #{number} is being handled by {agency}.{response}",
+    },
+    "update_selesai": {
+        "id": "Tiket #{number} selesai: {response} Nilai jawaban: balas 1-5 (5=puas).",
+        "en": "Ticket #{number} answered: {response} Rate it: reply 1-5 (5=best).",
+    },
+    "update_tertunda": {
+        "id": "Tiket #{number} tertunda: {response} Balas SMS ini untuk menambah info.",
+        "en": "Ticket #{number} on hold: {response} Reply to this SMS to add information.",
+    },
+    "update_dialihkan": {
+        "id": "Tiket #{number} dialihkan ke {agency}. Cek status: kirim CEK {number} ke 1708.",
+        "en": "Ticket #{number} moved to {agency}. For status send CEK {number} to 1708.",
+    },
+    "rating_thanks": {
+        "id": "Terima kasih. Nilai {rating} untuk tiket #{number} telah dicatat.",
+        "en": "Thank you. Your rating {rating} for ticket #{number} has been recorded.",
+    },
 }
 
 # Longest plausible values, used to prove every template fits one segment.
@@ -65,6 +86,7 @@ WORST_CASE = {
     "agency": "Dinas Kependudukan dan Pencatatan Sipil Kab. Tapanuli",
     "status": "belum terverifikasi",
     "response": "",
+    "rating": "5",
 }
 
 

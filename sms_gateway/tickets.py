@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import routing
+from routing import lifecycle
 from sms_gateway.db import utcnow
 from sms_gateway.models import Ticket, TicketEvent
 
@@ -71,9 +72,13 @@ def open_ticket(session: Session, **fields: Any) -> Ticket:
 
 def set_status(session: Session, ticket: Ticket, status: str, *, actor: str = "system",
                **detail: Any) -> TicketEvent | None:
-    """Move a ticket to a new status and record it; returns None when nothing changed."""
+    """Move a ticket to a new status and record it; returns None when nothing changed.
+
+    Raises routing.lifecycle.TransitionError for a move the lifecycle table does not allow.
+    """
     if ticket.status == status:
         return None
+    lifecycle.check_transition(ticket.status, status)
     previous = ticket.status
     ticket.status = status
     ticket.updated_at = utcnow()
@@ -81,9 +86,11 @@ def set_status(session: Session, ticket: Ticket, status: str, *, actor: str = "s
                      to_status=status, **detail)
 
 
-def apply_route(session: Session, ticket: Ticket, keyword: str | None = None) -> routing.Route:
+def apply_route(session: Session, ticket: Ticket, keyword: str | None = None, *,
+                directory: routing.Directory | None = None) -> routing.Route:
     """Route the ticket with the routing library and record the decision."""
-    decision = routing.route(ticket.category, ticket.region_code, keyword=keyword)
+    decision = routing.route(ticket.category, ticket.region_code, keyword=keyword,
+                             directory=directory)
     if decision.agency is not None:
         ticket.agency_code = decision.agency.code
         ticket.agency_name = decision.agency.name

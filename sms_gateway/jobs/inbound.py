@@ -10,8 +10,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 import parsers
+from routing import lifecycle
 from sms_gateway import replies, tickets
+from sms_gateway.agency import followups
+from sms_gateway.agency.payload import latest_response
+from sms_gateway.agency.records import directory_for
 from sms_gateway.db import utcnow
+from sms_gateway.jobs.forward import enqueue_deliveries
 from sms_gateway.jobs.outbound import enqueue_send
 from sms_gateway.models import FAILED, PROCESSED, RECEIVED, Citizen, InboundMessage, Ticket
 from sms_gateway.outbox import queue_sms
@@ -35,6 +40,7 @@ class Context:
     result: parsers.ParseResult
     outbound_ids: list[int] = field(default_factory=list)
     forward_ids: list[int] = field(default_factory=list)
+    delivery_ids: list[int] = field(default_factory=list)
 
     @property
     def language(self) -> str:
@@ -64,6 +70,7 @@ def process_inbound(message_id: int) -> None:
         return
     for ticket_id in ctx.forward_ids:
         services.dispatcher.enqueue(FORWARD_TICKET, ticket_id, job_id=f"forward-{ticket_id}")
+    enqueue_deliveries(services, ctx.delivery_ids)
     for outbound_id in ctx.outbound_ids:
         enqueue_send(services, outbound_id)
 
@@ -140,8 +147,17 @@ def _awaiting_location(ctx: Context) -> Ticket | None:
         .order_by(Ticket.created_at.desc()).limit(1)).scalar_one_or_none()
 
 
+def _follow_up(ctx: Context) -> str | None:
+    """An answer to something we asked: the location, a rating, more information."""
+    waiting = _awaiting_location(ctx)
+    if waiting is not None and ctx.result.region is not None:
+        return _join_location(ctx, waiting)
+    return followups.follow_up(ctx)
+
+
 def _route_and_answer(ctx: Context, ticket: Ticket) -> None:
-    decision = tickets.apply_route(ctx.session, ticket, ctx.result.keyword)
+    decision = tickets.apply_route(ctx.session, ticket, ctx.result.keyword,
+                                   directory=directory_for(ctx.services))
     if decision.agency is None:
         ctx.reply("ask_location", ticket=ticket, number=ticket.number)
     else:
@@ -152,9 +168,9 @@ def _route_and_answer(ctx: Context, ticket: Ticket) -> None:
 
 def handle_complaint(ctx: Context) -> str:
     r = ctx.result
-    waiting = _awaiting_location(ctx)
-    if waiting is not None and r.region is not None:
-        return _join_location(ctx, waiting)
+    follow_up = _follow_up(ctx)
+    if follow_up is not None:
+        return follow_up
     if r.needs_review or r.category is None:
         return handle_unknown(ctx)
     region = r.region
@@ -186,9 +202,10 @@ def handle_status(ctx: Context) -> str:
     if ticket is None:
         ctx.reply("status_not_found", number=number)
         return "status_not_found"
+    latest = latest_response(ctx.session, ticket.id)
     ctx.reply("status", ticket=ticket, number=ticket.number,
               status=tickets.status_label(ticket.status, ctx.language),
-              agency=ticket.agency_name or "", response="")
+              agency=ticket.agency_name or "", response=f": {latest.text}" if latest else "")
     return "status_reply"
 
 
@@ -197,7 +214,7 @@ def handle_cancel(ctx: Context) -> str:
     if ticket is None:
         ctx.reply("status_not_found", number=ctx.result.ticket_ref or "-")
         return "status_not_found"
-    if ticket.status in {"selesai", "arsip", "dibatalkan"}:
+    if not lifecycle.can_transition(ticket.status, "dibatalkan"):
         ctx.reply("cancel_refused", ticket=ticket, number=ticket.number,
                   status=tickets.status_label(ticket.status, ctx.language))
         return "cancel_refused"
@@ -228,9 +245,9 @@ def handle_start(ctx: Context) -> str:
 
 
 def handle_unknown(ctx: Context) -> str:
-    waiting = _awaiting_location(ctx)
-    if waiting is not None and ctx.result.region is not None:
-        return _join_location(ctx, waiting)
+    follow_up = _follow_up(ctx)
+    if follow_up is not None:
+        return follow_up
     ctx.message.review_status = "pending"
     ctx.message.review_reason = "spam" if ctx.result.spam else (
         "low_confidence" if ctx.result.intent == "complaint" else "not_understood")

@@ -107,5 +107,8 @@ class SweeperThread(threading.Thread):
 
 def periodic_tasks() -> list[Callable[[], object]]:
     """Everything the sweeper runs each round, in order."""
-    return [sweep]
+    from sms_gateway.jobs.forward import requeue_deliveries
+    from sms_gateway.jobs.sla import run_periodic as check_deadlines
+
+    return [sweep, requeue_deliveries, check_deadlines]
 

@@ -1,0 +1,91 @@
+"""Talking to agencies: a signed JSON webhook (HMAC-SHA256) and e-mail through SMTP.
+
+Each call either returns (delivered) or raises a SendError from the shared taxonomy, so the
+forwarding job retries exactly the retryable outcomes (network, 5xx, 429).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import smtplib
+import time
+import urllib.error
+import urllib.request
+from email.message import EmailMessage
+
+from sms_gateway.providers.errors import SendError, SendErrorKind, classify_http
+
+SIGNATURE_HEADER = "X-Lapor-Signature"
+TIMESTAMP_HEADER = "X-Lapor-Timestamp"
+DELIVERY_HEADER = "X-Lapor-Delivery"
+EVENT_HEADER = "X-Lapor-Event"
+SIGNATURE_VERSION = "v1"
+TOLERANCE_SECONDS = 300
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """Return the signature header value: v1=hex(HMAC-SHA256(secret, timestamp + "." + body))."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return f"{SIGNATURE_VERSION}={mac.hexdigest()}"
+
+
+def verify(secret: str, timestamp: str, body: bytes, signature: str, *, now: float,
+           tolerance: int = TOLERANCE_SECONDS) -> bool:
+    """Check a signature and that its timestamp is within tolerance seconds of now."""
+    try:
+        age = abs(now - int(timestamp))
+    except ValueError:
+        return False
+    return age <= tolerance and hmac.compare_digest(sign(secret, timestamp, body), signature)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # a redirected webhook is a misconfiguration, not something to follow
+
+
+def post_webhook(url: str, body: bytes, *, secret: str, event: str, delivery_id: int,
+                 timeout: float, now: float | None = None) -> int:
+    """POST a signed JSON body; return the HTTP status of a 2xx answer, else raise SendError."""
+    timestamp = str(int(time.time() if now is None else now))
+    request = urllib.request.Request(url, data=body, method="POST", headers={
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "sms-gateway-1708",
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(secret, timestamp, body),
+        DELIVERY_HEADER: str(delivery_id),
+        EVENT_HEADER: event,
+    })
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request, timeout=timeout) as answer:
+            status = int(answer.status)
+    except urllib.error.HTTPError as exc:
+        raise classify_http(exc.code, f"HTTP {exc.code} from the agency webhook") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise classify_http(None, f"{type(exc).__name__}: {exc}") from None
+    if not 200 <= status < 300:
+        raise classify_http(status, f"HTTP {status} from the agency webhook")
+    return status
+
+
+def send_email(host: str, port: int, *, sender: str, to: str, subject: str, text: str,
+               timeout: float) -> None:
+    """Send one plain-text e-mail; raise SendError (4xx and network retryable, 5xx final)."""
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message.set_content(text)
+    try:
+        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+            smtp.send_message(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        retry = all(400 <= c < 500 for c in codes)
+        raise SendError(SendErrorKind.SERVER if retry else SendErrorKind.REJECTED,
+                        f"recipient refused: {codes}") from None
+    except smtplib.SMTPResponseException as exc:
+        kind = SendErrorKind.SERVER if 400 <= exc.smtp_code < 500 else SendErrorKind.REJECTED
+        raise SendError(kind, f"SMTP {exc.smtp_code}", status=exc.smtp_code) from None
+    except (smtplib.SMTPException, OSError) as exc:
+        raise SendError(SendErrorKind.NETWORK, f"{type(exc).__name__}: {exc}") from None

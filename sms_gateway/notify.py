@@ -1,0 +1,49 @@
+"""SMS to the citizen when a ticket's status changes in a way that matters to them.
+
+Notifications are unsolicited: they respect STOP (queue_sms(notification=True) stores them
+as suppressed) and are keyed on the history entry, so a re-run adds no second SMS.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from routing import lifecycle
+from sms_gateway import replies
+from sms_gateway.models import Citizen, Ticket, TicketEvent
+from sms_gateway.outbox import queue_sms
+from sms_gateway.services import Services
+
+# Status -> template; statuses not listed (terverifikasi, terdisposisi right after the
+# ticket_created reply, arsip, dibatalkan by the citizen) send nothing.
+STATUS_TEMPLATES = {
+    lifecycle.DIPROSES: "update_diproses",
+    lifecycle.SELESAI: "update_selesai",
+    lifecycle.TERTUNDA: "update_tertunda",
+}
+
+
+def notify_citizen(services: Services, session: Session, ticket: Ticket, event: TicketEvent,
+                   template: str, *, response: str = "", agency: str = "") -> int | None:
+    """Queue one status SMS for this history entry; returns the outbound id to send, or None."""
+    if ticket.citizen_id is None:  # filed through Open311: no phone to write to
+        return None
+    citizen = session.get(Citizen, ticket.citizen_id)
+    if citizen is None:
+        return None
+    values = {"number": ticket.number}
+    fields = replies.fields_of(template, "id")
+    if "agency" in fields:
+        values["agency"] = agency or ticket.agency_name or ""
+    if "response" in fields:
+        # A template that ends in "{response}" right after a full stop needs its own space.
+        values["response"] = f" {response}" if template == "update_diproses" and response \
+            else response
+    language = citizen.language or services.config.sms.language
+    body = replies.render_fitted(template, language, **values)
+    row = queue_sms(session, citizen, body, purpose=template, dedupe_key=f"status:{event.id}",
+                    channel=services.config.sms.outbound, ticket_id=ticket.id,
+                    notification=True)
+    if row is None or row.status != "queued":
+        return None
+    return row.id
