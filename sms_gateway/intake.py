@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
+from sms_gateway import multipart
 from sms_gateway.db import utcnow
 from sms_gateway.models import InboundMessage
 from sms_gateway.phone import normalise
@@ -27,6 +29,9 @@ class Stored:
 
     message_id: int
     created: bool
+    # True for one part of a long SMS still waiting for the others (message_id is then the
+    # part's id in inbound_parts; nothing is to be processed yet).
+    held: bool = False
 
 
 def store_inbound(services: Services, channel: str, provider: str, sms: IncomingSms) -> Stored:
@@ -36,6 +41,9 @@ def store_inbound(services: Services, channel: str, provider: str, sms: Incoming
     database cannot store it (the caller must then not acknowledge the provider).
     """
     sender = normalise(sms.sender, services.config.sms.default_phone_region)
+    part = multipart.part_of(sms)
+    if part is not None:
+        return multipart.hold(services, channel, provider, sms, sender, part)
     vault = services.vault
     # NUL cannot live in a Postgres text column; the encrypted raw payload keeps the exact bytes.
     text = sms.text.replace("\x00", "\ufffd")
@@ -53,24 +61,29 @@ def store_inbound(services: Services, channel: str, provider: str, sms: Incoming
         "attempts": 0,
     }
     with services.sessions.begin() as session:
-        dialect = session.get_bind().dialect.name
-        upsert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-        if upsert is not None:
-            result = session.execute(
-                upsert(InboundMessage).values(**values)
-                .on_conflict_do_nothing(index_elements=["channel", "provider_message_id"])
-                .returning(InboundMessage.id))
-            new_id = result.scalar()
-        else:  # pragma: no cover - other databases: rely on the unique constraint
-            new_id = session.execute(insert(InboundMessage).values(**values)
-                                     .returning(InboundMessage.id)).scalar()
-        if new_id is not None:
-            return Stored(int(new_id), True)
-        existing = session.execute(
-            select(InboundMessage.id).where(InboundMessage.channel == channel,
-                                            InboundMessage.provider_message_id
-                                            == sms.provider_message_id)).scalar_one()
-        return Stored(int(existing), False)
+        return insert_message(session, values)
+
+
+def insert_message(session: Session, values: dict[str, Any]) -> Stored:
+    """Insert one inbound message unless its (channel, provider id) exists; say which."""
+    dialect = session.get_bind().dialect.name
+    upsert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if upsert is not None:
+        result = session.execute(
+            upsert(InboundMessage).values(**values)
+            .on_conflict_do_nothing(index_elements=["channel", "provider_message_id"])
+            .returning(InboundMessage.id))
+        new_id = result.scalar()
+    else:  # pragma: no cover - other databases: rely on the unique constraint
+        new_id = session.execute(insert(InboundMessage).values(**values)
+                                 .returning(InboundMessage.id)).scalar()
+    if new_id is not None:
+        return Stored(int(new_id), True)
+    existing = session.execute(
+        select(InboundMessage.id).where(
+            InboundMessage.channel == values["channel"],
+            InboundMessage.provider_message_id == values["provider_message_id"])).scalar_one()
+    return Stored(int(existing), False)
 
 
 def enqueue_inbound(services: Services, message_id: int) -> bool:

@@ -6,15 +6,17 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from sms_gateway import channel_logs, channels
 from sms_gateway.db import utcnow
 from sms_gateway.dispatch import RetryPolicy
 from sms_gateway.models import OUTBOUND_RANK, Citizen, OutboundMessage
-from sms_gateway.outbox import SEND_SMS
-from sms_gateway.providers.base import OutgoingSms
+from sms_gateway.outbox import PRIORITY_REPLY, SEND_SMS
+from sms_gateway.providers.base import OutgoingSms, SendResult
 from sms_gateway.providers.errors import SendError, SendErrorKind
+from sms_gateway.providers.transport import recording
 from sms_gateway.services import Services, current
 
 log = logging.getLogger(__name__)
@@ -27,14 +29,23 @@ def retry_policy(services: Services) -> RetryPolicy:
                        intervals=sms.retry_intervals_seconds)
 
 
-def enqueue_send(services: Services, outbound_id: int) -> None:
-    """Queue the send job for one outbound row (replies go ahead of bulk notifications)."""
+def enqueue_send(services: Services, outbound_id: int, *, reply: bool | None = None) -> None:
+    """Queue the send job for one outbound row; replies go ahead of bulk notifications."""
+    if reply is None:
+        with services.sessions() as session:
+            priority = session.execute(select(OutboundMessage.priority).where(
+                OutboundMessage.id == outbound_id)).scalar()
+        reply = priority is not None and priority <= PRIORITY_REPLY
     services.dispatcher.enqueue(SEND_SMS, outbound_id, job_id=f"send-{outbound_id}",
-                                retry=retry_policy(services))
+                                retry=retry_policy(services), at_front=reply)
 
 
 def send_sms(outbound_id: int) -> None:
-    """Send one queued SMS; a duplicate or late job finds it claimed or done and does nothing."""
+    """Send one queued SMS; a duplicate or late job finds it claimed or done and does nothing.
+
+    The channels are tried in failover order; each waits for its throttle, and every HTTP
+    exchange is stored as a channel log of this message.
+    """
     services = current()
     now = utcnow()
     with services.sessions.begin() as session:
@@ -51,28 +62,69 @@ def send_sms(outbound_id: int) -> None:
         assert citizen is not None
         phone = services.vault.decrypt(citizen.phone_enc)
         attempts, body, channel_name = out.attempts, out.body, out.channel
-    channel = services.channels.get(channel_name or services.config.sms.outbound,
-                                     services.outbound)
+        reply = out.priority <= PRIORITY_REPLY
     public = services.config.server.public_url.rstrip("/")
-    callback = f"{public}/sms/{channel.name}/status" if public else None
-    try:
-        result = channel.send(OutgoingSms(phone, body, f"out-{outbound_id}", callback))
-    except SendError as exc:
-        _record_send_error(services, outbound_id, attempts, exc)
-        if exc.retryable and attempts < services.config.sms.max_send_attempts:
-            raise  # the queue's retry policy runs the job again later
-        return
-    except Exception as exc:
-        _record_send_error(services, outbound_id, attempts,
-                           SendError(SendErrorKind.NETWORK, f"{type(exc).__name__}: {exc}"))
-        raise
+    error: SendError | None = None
+    unexpected: Exception | None = None
+    for channel in channels.send_chain(services, channel_name):
+        wait = channels.wait_for_token(services, channel.name, reply=reply)
+        if wait > 0:
+            _hand_back(services, outbound_id, wait)
+            return
+        callback = f"{public}/sms/{channel.name}/status" if public else None
+        sms = OutgoingSms(phone, body, f"out-{outbound_id}", callback)
+        with recording() as exchanges:
+            try:
+                result = channel.send(sms)
+            except SendError as exc:
+                error = exc
+            except Exception as exc:  # recorded, then re-raised below for the job's retry
+                unexpected = exc
+                error = SendError(SendErrorKind.NETWORK, f"{type(exc).__name__}: {exc}")
+            else:
+                error = None
+        with services.sessions.begin() as session:
+            channel_logs.add(session, channel.name, channel_logs.SEND, exchanges,
+                             outbound_id=outbound_id)
+        if error is None:
+            _record_sent(services, outbound_id, channel.name, result)
+            return
+        log.warning("send of outbound %s through %s failed: %s", outbound_id, channel.name,
+                    error.kind.label)
+        if error.retryable:
+            channels.mark_failing(services, channel.name)
+        elif error.kind is not SendErrorKind.CONFIG:
+            break  # the SMS itself was refused: another channel would refuse it too
+    assert error is not None
+    _record_send_error(services, outbound_id, attempts, error)
+    if unexpected is not None:
+        raise unexpected
+    if error.retryable and attempts < services.config.sms.max_send_attempts:
+        raise error  # the queue's retry policy runs the job again later
+
+
+def _record_sent(services: Services, outbound_id: int, channel: str, result: SendResult) -> None:
+    from sms_gateway.status_reports import apply_pending
+
     with services.sessions.begin() as session:
         values = {"provider_message_id": result.provider_message_id, "sent_at": utcnow(),
-                  "updated_at": utcnow(), "channel": channel.name, "last_error": None}
+                  "updated_at": utcnow(), "channel": channel, "last_error": None}
         session.execute(update(OutboundMessage).where(OutboundMessage.id == outbound_id)
                         .values(status="sent", **values))
         if OUTBOUND_RANK.get(result.status, 0) > OUTBOUND_RANK["sent"]:
-            apply_status(session, channel.name, result.provider_message_id, result.status)
+            apply_status(session, channel, result.provider_message_id, result.status)
+        # Delivery reports that overtook this very record.
+        apply_pending(session, channel, result.provider_message_id)
+
+
+def _hand_back(services: Services, outbound_id: int, wait: float) -> None:
+    """The channel is saturated: give the SMS back (uncounted) for the sweeper to requeue."""
+    log.info("outbound %s throttled; handed back for %.1fs", outbound_id, wait)
+    with services.sessions.begin() as session:
+        session.execute(update(OutboundMessage).where(OutboundMessage.id == outbound_id).values(
+            status="queued", attempts=OutboundMessage.attempts - 1,
+            next_attempt_at=utcnow() + timedelta(seconds=wait),
+            updated_at=utcnow() - timedelta(seconds=services.config.queue.stuck_after_seconds)))
 
 
 def _record_send_error(services: Services, outbound_id: int, attempts: int,

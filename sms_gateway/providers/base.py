@@ -104,6 +104,13 @@ class Provider(Protocol):
         ...
 
 
+# Optional on an adapter, read with getattr by web/webhooks.py:
+#   accepts_raw_bytes: bool - form values may carry undecodable bytes as surrogate escapes
+#     (Kannel's %b); without it such a request is refused with 400.
+#   status_response() -> WebResponse - the body a delivery report must be answered with
+#     (Jasmin retries until it reads "ACK/Jasmin"); without it the answer is 204.
+
+
 def address_allowed(address: str, allowed: tuple[str, ...]) -> bool:
     """True when `address` is inside one of the allowed addresses or CIDR networks."""
     import ipaddress

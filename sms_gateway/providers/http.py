@@ -95,6 +95,8 @@ class HttpAggregatorProvider:
     session: requests.Session = field(default_factory=requests.Session, repr=False)
     provider: str = "http"
     idempotent_send: bool = False
+    # Undecodable bytes reach parse_incoming as surrogate escapes (see web/webhooks.py).
+    accepts_raw_bytes: bool = True
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()

@@ -105,6 +105,8 @@ class KannelProvider:
     session: requests.Session = field(default_factory=requests.Session, repr=False)
     provider: str = "kannel"
     idempotent_send: bool = False
+    # Undecodable bytes reach parse_incoming as surrogate escapes (see web/webhooks.py).
+    accepts_raw_bytes: bool = True
 
     # -- receive -------------------------------------------------------------
     def _fields(self, request: WebRequest) -> dict[str, str]:

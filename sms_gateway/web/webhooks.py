@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from sms_gateway import channel_logs, status_reports
 from sms_gateway.intake import enqueue_inbound, store_inbound
-from sms_gateway.jobs.outbound import apply_status
 from sms_gateway.phone import InvalidPhoneNumber
 from sms_gateway.providers.base import InvalidRequest, Provider, WebRequest
 from sms_gateway.services import Services
@@ -26,21 +27,25 @@ def _error(status: int, reason: str) -> Response:
     return Response(reason + "\n", status=status, mimetype="text/plain")
 
 
+def _fields(raw: str) -> list[tuple[str, str]]:
+    # Undecodable bytes survive as surrogate escapes; _decode refuses them for channels that
+    # cannot take raw bytes, Kannel's adapter decodes them by the charset Kannel names.
+    return parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="surrogateescape")
+
+
 def _web_request(services: Services) -> WebRequest:
     """Freeze the Flask request into the framework-free form the adapters read."""
     body = request.get_data(cache=True)
     fields: dict[str, str] = {}
-    # Strict decoding: invalid UTF-8 is refused with a reason instead of silently replaced.
-    for key, value in parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True,
-                                encoding="utf-8", errors="strict"):
+    for key, value in _fields(request.query_string.decode("latin-1")):
         fields.setdefault(key, value)
     ctype = request.mimetype or ""
     if request.method == "POST" and body:
-        if ctype not in ("application/x-www-form-urlencoded", ""):
+        if ctype not in ("application/x-www-form-urlencoded", "", "text/plain"):
             raise InvalidRequest(f"unsupported content type {ctype!r}")
-        for key, value in parse_qsl(body.decode("ascii", errors="strict"),
-                                    keep_blank_values=True, encoding="utf-8", errors="strict"):
-            fields.setdefault(key, value)
+        if ctype != "text/plain":  # text/plain: Kannel's post-url, the body is the SMS text
+            for key, value in _fields(body.decode("ascii", errors="strict")):
+                fields.setdefault(key, value)
     public = services.config.server.public_url.rstrip("/")
     url = public + request.full_path.rstrip("?") if public else request.url
     return WebRequest(request.method, url, dict(request.headers), fields, body,
@@ -54,21 +59,42 @@ def _channel(services: Services, name: str) -> Provider:
     return channel
 
 
-def _decode(services: Services) -> WebRequest | Response:
+def _decode(services: Services, channel: Provider) -> WebRequest | Response:
     try:
-        return _web_request(services)
+        web = _web_request(services)
     except UnicodeDecodeError:
         return _error(400, "invalid UTF-8 in the request")
     except InvalidRequest as exc:
         return _error(415, str(exc))
+    if not getattr(channel, "accepts_raw_bytes", False) and any(
+            "\udc80" <= c <= "\udcff" for v in web.form.values() for c in v):
+        return _error(400, "invalid UTF-8 in the request")
+    return web
+
+
+def _logged(services: Services, channel: Provider, kind: str, web: WebRequest,
+            response: Response, started: float, *, inbound_id: int | None = None,
+            outbound_id: int | None = None) -> Response:
+    """Store the provider's call and our answer as a channel log; never fail the answer."""
+    try:
+        exchange = channel_logs.webhook_exchange(
+            services, channel.name, web, response.status_code,
+            response.get_data(as_text=True), started)
+        with services.sessions.begin() as session:
+            channel_logs.add(session, channel.name, kind, [exchange], inbound_id=inbound_id,
+                             outbound_id=outbound_id)
+    except SQLAlchemyError:
+        log.warning("could not store a channel log for %s", channel.name, exc_info=True)
+    return response
 
 
 @bp.route("/sms/<channel_name>", methods=["GET", "POST"])
 def inbound(channel_name: str) -> Response:
     """Receive one SMS: 2xx only once it is stored."""
+    started = time.monotonic()
     services = _services()
     channel = _channel(services, channel_name)
-    web = _decode(services)
+    web = _decode(services, channel)
     if isinstance(web, Response):
         return web
     if not channel.verify(web):
@@ -77,24 +103,29 @@ def inbound(channel_name: str) -> Response:
         sms = channel.parse_incoming(web)
         stored = store_inbound(services, channel.name, channel.provider, sms)
     except InvalidRequest as exc:
-        return _error(400, str(exc))
+        return _logged(services, channel, channel_logs.RECEIVE, web, _error(400, str(exc)),
+                       started)
     except InvalidPhoneNumber as exc:
-        return _error(400, str(exc))
+        return _logged(services, channel, channel_logs.RECEIVE, web, _error(400, str(exc)),
+                       started)
     except SQLAlchemyError:
         log.exception("could not store an inbound SMS from %s", channel.name)
         return _error(503, "temporarily unable to store the message; retry later")
-    if stored.created:
+    if stored.created and not stored.held:
         enqueue_inbound(services, stored.message_id)
     answer = channel.incoming_response()
-    return Response(answer.body, status=answer.status, content_type=answer.content_type)
+    response = Response(answer.body, status=answer.status, content_type=answer.content_type)
+    return _logged(services, channel, channel_logs.RECEIVE, web, response, started,
+                   inbound_id=None if stored.held else stored.message_id)
 
 
 @bp.route("/sms/<channel_name>/status", methods=["GET", "POST"])
 def status(channel_name: str) -> Response:
-    """A delivery report: the stored status only moves forward."""
+    """A delivery report: the stored status only moves forward; early ones are kept."""
+    started = time.monotonic()
     services = _services()
     channel = _channel(services, channel_name)
-    web = _decode(services)
+    web = _decode(services, channel)
     if isinstance(web, Response):
         return web
     if not channel.verify(web):
@@ -102,10 +133,18 @@ def status(channel_name: str) -> Response:
     try:
         report = channel.parse_status(web)
         with services.sessions.begin() as session:
-            apply_status(session, channel.name, report.provider_message_id, report.status)
+            outbound_id = status_reports.record(session, channel.name, report)
     except InvalidRequest as exc:
-        return _error(400, str(exc))
+        return _logged(services, channel, channel_logs.STATUS, web, _error(400, str(exc)),
+                       started)
     except SQLAlchemyError:
         log.exception("could not store a status report from %s", channel.name)
         return _error(503, "temporarily unable to store the report; retry later")
-    return Response("", status=204)
+    answer_of = getattr(channel, "status_response", None)  # aggregators that want an ACK
+    if answer_of is not None:
+        answer = answer_of()
+        response = Response(answer.body, status=answer.status, content_type=answer.content_type)
+    else:
+        response = Response("", status=204)
+    return _logged(services, channel, channel_logs.STATUS, web, response, started,
+                   outbound_id=outbound_id)
