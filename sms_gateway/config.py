@@ -138,6 +138,27 @@ class AgencyConfig:
 
 
 @dataclass(frozen=True)
+class AbuseConfig:
+    enabled: bool = True
+    # Per sender: beyond this many messages within the window, messages open no ticket and
+    # wait for review; the sender gets one throttle reply per cooldown at most.
+    window_seconds: int = 60
+    max_messages_per_window: int = 6
+    throttle_reply_cooldown_seconds: int = 3600
+    # An identical complaint from the same sender within this window joins the first ticket.
+    duplicate_window_seconds: int = 600
+
+
+@dataclass(frozen=True)
+class RetentionConfig:
+    # Inbound message text and encrypted raw payloads are erased after this many days
+    # (tickets and their statistics stay); 0 keeps them forever.
+    message_text_days: int = 180
+    run_every_minutes: int = 60  # how often the sweeper runs the purge
+    batch_size: int = 1000  # rows erased per transaction
+
+
+@dataclass(frozen=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -148,6 +169,8 @@ class Config:
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     agency: AgencyConfig = field(default_factory=AgencyConfig)
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    abuse: AbuseConfig = field(default_factory=AbuseConfig)
+    retention: RetentionConfig = field(default_factory=RetentionConfig)
     channels: dict[str, ChannelConfig] = field(default_factory=dict)  # [channels.<name>]
 
     @property

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 import parsers
 from routing import lifecycle
-from sms_gateway import replies, tickets
+from sms_gateway import abuse, replies, tickets
 from sms_gateway.agency import followups
 from sms_gateway.agency.payload import latest_response
 from sms_gateway.agency.records import directory_for
@@ -93,7 +93,8 @@ def _process(services: Services, message_id: int) -> Context | None:
         message.parse = result.as_dict()
         ctx = Context(services, session, message, citizen, result)
         handler = HANDLERS.get(result.intent, handle_unknown)
-        message.outcome = handler(ctx)
+        # Spam, floods and repeats stop here (abuse.py); everything else goes to its handler.
+        message.outcome = abuse.screen(ctx) or handler(ctx)
         return ctx
 
 

@@ -1,0 +1,145 @@
+"""What one phone number may cause: spam held back, floods throttled, repeats merged.
+
+`screen` runs inside process_inbound's transaction, after parsing and before the intent
+handlers. It takes the sender's citizen row lock first, so two workers never judge the same
+sender's messages at once; every count is by arrival (message id), not by processing order,
+so the verdicts do not depend on which worker ran first. STOP and START always go through.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+
+from sms_gateway import replies, tickets
+from sms_gateway.models import Citizen, InboundMessage, OutboundMessage, Ticket
+from sms_gateway.outbox import queue_sms
+
+if TYPE_CHECKING:
+    from sms_gateway.jobs.inbound import Context
+
+# The texts of the two replies this module writes (GSM-7, one segment; see test_abuse.py).
+TEMPLATES: dict[str, dict[str, str]] = {
+    "throttled": {
+        "id": "Terlalu banyak SMS dari nomor Anda dalam waktu singkat. Pesan Anda tetap "
+              "disimpan dan akan ditinjau petugas. Mohon tunggu sebelum mengirim lagi.",
+        "en": "Too many SMS from your number in a short time. Your messages are kept for an "
+              "officer to review. Please wait before sending more.",
+    },
+    "duplicate": {
+        "id": "Laporan yang sama sudah tercatat sebagai tiket #{number}. Cek status: kirim "
+              "CEK {number} ke 1708.",
+        "en": "The same report is already recorded as ticket #{number}. For status send "
+              "CEK {number} to 1708.",
+    },
+}
+THROTTLED, MERGED, SPAM = "throttled", "merged", "spam"
+ALWAYS_ALLOWED = frozenset({"stop", "start"})
+_WORDS = re.compile(r"\w+")
+
+
+def screen(ctx: Context) -> str | None:
+    """Handle the message here when it is spam, a repeat or over the rate limit.
+
+    Returns the message's outcome when it did, None when the intent handlers should run.
+    """
+    cfg = ctx.services.config.abuse
+    if not cfg.enabled or ctx.result.intent in ALWAYS_ALLOWED:
+        return None
+    if ctx.result.spam:
+        return _hold_spam(ctx)
+    # Serialise the judging of one sender's messages across workers (SQLite: BEGIN IMMEDIATE).
+    ctx.session.execute(select(Citizen.id).where(Citizen.id == ctx.citizen.id)
+                        .with_for_update())
+    over_limit = arrival_rank(ctx, cfg.window_seconds) > cfg.max_messages_per_window
+    original = _identical_ticket(ctx, cfg.duplicate_window_seconds) \
+        if ctx.result.intent == "complaint" else None
+    if original is not None:
+        return _merge(ctx, original, reply=not over_limit)
+    if over_limit:
+        return _throttle(ctx, cfg.throttle_reply_cooldown_seconds)
+    return None
+
+
+def arrival_rank(ctx: Context, window_seconds: int) -> int:
+    """How many messages this sender sent in the window up to and including this one."""
+    message = ctx.message
+    since = message.received_at - timedelta(seconds=window_seconds)
+    return int(ctx.session.execute(
+        select(func.count()).select_from(InboundMessage).where(
+            InboundMessage.sender_hash == message.sender_hash,
+            InboundMessage.id <= message.id,
+            InboundMessage.received_at > since)).scalar_one())
+
+
+def same_text(a: str, b: str) -> bool:
+    """True when two texts have the same words, whatever the case, spacing and punctuation."""
+    return _WORDS.findall(a.casefold()) == _WORDS.findall(b.casefold())
+
+
+def _identical_ticket(ctx: Context, window_seconds: int) -> Ticket | None:
+    """The ticket an identical complaint from this sender opened within the window, if any."""
+    message = ctx.message
+    window = timedelta(seconds=window_seconds)
+    rows = ctx.session.execute(
+        select(InboundMessage.text, Ticket).join(Ticket, Ticket.inbound_message_id
+                                                 == InboundMessage.id)
+        .where(InboundMessage.sender_hash == message.sender_hash,
+               InboundMessage.id != message.id,
+               InboundMessage.received_at >= message.received_at - window,
+               InboundMessage.received_at <= message.received_at + window)
+        .order_by(InboundMessage.id)).all()
+    for text, ticket in rows:
+        if text is not None and same_text(text, message.text or ""):
+            return ticket  # type: ignore[no-any-return]
+    return None
+
+
+def _hold_spam(ctx: Context) -> str:
+    """Spam and scams: kept and flagged for review, no ticket, no reply."""
+    ctx.message.review_status = "pending"
+    ctx.message.review_reason = SPAM
+    return "review"
+
+
+def _merge(ctx: Context, ticket: Ticket, *, reply: bool) -> str:
+    ctx.message.ticket_id = ticket.id
+    tickets.add_event(ctx.session, ticket, "duplicate_merged", actor="citizen",
+                      inbound_message_id=ctx.message.id)
+    if reply:
+        _reply(ctx, "duplicate", ticket, number=ticket.number)
+    return MERGED
+
+
+def _throttle(ctx: Context, cooldown_seconds: int) -> str:
+    """Over the limit: no ticket, kept for review; one throttle reply per cooldown at most."""
+    ctx.message.review_status = "pending"
+    ctx.message.review_reason = "rate_limited"
+    since = ctx.message.received_at - timedelta(seconds=cooldown_seconds)
+    already = ctx.session.execute(
+        select(OutboundMessage.id).where(OutboundMessage.citizen_id == ctx.citizen.id,
+                                         OutboundMessage.purpose == THROTTLED,
+                                         OutboundMessage.created_at > since).limit(1)).scalar()
+    if already is None:
+        _reply(ctx, THROTTLED, None)
+    return THROTTLED
+
+
+def render(name: str, language: str, **values: str) -> str:
+    """One of this module's replies in the citizen's language (Indonesian by default)."""
+    texts = TEMPLATES[name]
+    return texts.get(language, texts["id"]).format(
+        **{k: replies.to_gsm7(v) for k, v in values.items()})
+
+
+def _reply(ctx: Context, name: str, ticket: Ticket | None, **values: str) -> None:
+    """Queue the one reply of this inbound message (same dedupe key as Context.reply)."""
+    row = queue_sms(ctx.session, ctx.citizen, render(name, ctx.language, **values),
+                    purpose=name, dedupe_key=f"reply:{ctx.message.id}",
+                    channel=ctx.services.config.sms.outbound,
+                    ticket_id=ticket.id if ticket else None, inbound_message_id=ctx.message.id)
+    if row is not None:
+        ctx.outbound_ids.append(row.id)
