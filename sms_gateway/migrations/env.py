@@ -13,6 +13,7 @@ MODEL_MODULES = [
     "sms_gateway.models",
     "sms_gateway.models_console",
     "sms_gateway.models_agency",
+    "sms_gateway.models_abuse",
     "sms_gateway.models_channels",
 ]
 for _module in MODEL_MODULES:
