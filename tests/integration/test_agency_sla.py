@@ -1,0 +1,96 @@
+"""SLA deadlines on Postgres with explicit times across Indonesian holidays (May 2026, Lebaran).
+
+Ascension Day (Thu 14 May 2026) and its cuti bersama (Fri 15 May) are not working days: a
+ticket dispositioned on Tue 12 May is due by the end of Thu 21 May, not Tue 19 May.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from sms_gateway import tickets
+from sms_gateway.agency.records import directory_for
+from sms_gateway.jobs.forward import dispose
+from sms_gateway.jobs.sla import check_deadlines
+from sms_gateway.models import Ticket, TicketEvent
+from sms_gateway.models_agency import AgencyDelivery, SlaBreach
+from sms_gateway.services import Services
+
+pytestmark = pytest.mark.integration
+
+DISPOSITIONED = datetime(2026, 5, 12, 3, 0, tzinfo=UTC)  # Tue 10:00 in Jakarta
+NAIVE_DUE = datetime(2026, 5, 19, 17, 1, tzinfo=UTC)  # just after Tue 19 May in Jakarta
+DUE_END = datetime(2026, 5, 21, 17, 0, tzinfo=UTC)  # Fri 22 May 00:00 in Jakarta
+ANSWERED = datetime(2026, 3, 13, 3, 0, tzinfo=UTC)  # Fri before Nyepi and Lebaran leave
+AUTO_CLOSE = datetime(2026, 4, 6, 17, 0, tzinfo=UTC)  # end of Mon 6 Apr in Jakarta
+
+
+def _ticket(services: Services, at: datetime, status: str = "terdisposisi") -> int:
+    with services.sessions.begin() as session:
+        ticket = tickets.open_ticket(session, category="jalan_drainase", region_code="35.78")
+        tickets.apply_route(session, ticket, directory=directory_for(services))
+        dispose(services, session, ticket)
+        if status == "selesai":
+            tickets.set_status(session, ticket, "selesai", actor="agency:test")
+            ticket.awaiting = "rating"
+        session.execute(update(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
+                        .values(at=at))
+        return ticket.id
+
+
+def _breaches(services: Services) -> list[tuple[str, str | None]]:
+    with services.sessions() as session:
+        return list(session.execute(select(SlaBreach.stage, SlaBreach.escalated_to)).all())
+
+
+def test_holidays_extend_the_response_deadline(prod_services: Services) -> None:
+    _ticket(prod_services, DISPOSITIONED)
+    check_deadlines(now=NAIVE_DUE)
+    assert _breaches(prod_services) == []
+
+
+def test_missed_deadline_is_recorded_and_escalated_to_the_province(
+        prod_services: Services) -> None:
+    _ticket(prod_services, DISPOSITIONED)
+    check_deadlines(now=DUE_END)
+    assert _breaches(prod_services) == [("tindak_lanjut", "pengelola_lapor:35")]
+
+
+def test_deadline_is_not_missed_a_minute_before_it_ends(prod_services: Services) -> None:
+    _ticket(prod_services, DISPOSITIONED)
+    check_deadlines(now=DUE_END - timedelta(minutes=1))
+    assert _breaches(prod_services) == []
+
+
+def test_breach_is_recorded_once(prod_services: Services) -> None:
+    _ticket(prod_services, DISPOSITIONED)
+    check_deadlines(now=DUE_END)
+    check_deadlines(now=DUE_END + timedelta(days=4))
+    assert len(_breaches(prod_services)) == 1
+
+
+def test_escalation_reaches_the_province_admin_through_the_api(prod_services: Services) -> None:
+    ticket_id = _ticket(prod_services, DISPOSITIONED)
+    check_deadlines(now=DUE_END)
+    with prod_services.sessions() as session:
+        rows = session.execute(select(AgencyDelivery.agency_code, AgencyDelivery.purpose).where(
+            AgencyDelivery.ticket_id == ticket_id, AgencyDelivery.purpose == "escalation")).all()
+    assert rows == [("pengelola_lapor:35", "escalation")]
+
+
+def test_answered_ticket_stays_open_until_ten_working_days_pass(
+        prod_services: Services) -> None:
+    ticket_id = _ticket(prod_services, ANSWERED, status="selesai")
+    check_deadlines(now=datetime(2026, 4, 6, 12, 0, tzinfo=UTC))
+    with prod_services.sessions() as session:
+        assert session.get(Ticket, ticket_id).status == "selesai"
+
+
+def test_answered_ticket_is_archived_after_ten_working_days(prod_services: Services) -> None:
+    ticket_id = _ticket(prod_services, ANSWERED, status="selesai")
+    check_deadlines(now=AUTO_CLOSE)
+    with prod_services.sessions() as session:
+        assert session.get(Ticket, ticket_id).status == "arsip"
