@@ -24,9 +24,8 @@ class Suggestion:
         }
 
 
-def choices(region_code: str | None) -> list[routing.Agency]:
+def choices(directory: routing.Directory, region_code: str | None) -> list[routing.Agency]:
     """One agency of every type for the region: the closest level each type exists at."""
-    directory = routing.default_directory()
     if not region_code:
         return []
     parts = region_code.split(".")
@@ -41,14 +40,15 @@ def choices(region_code: str | None) -> list[routing.Agency]:
     return found
 
 
-def suggest(category: str | None, region_code: str | None,
+def suggest(directory: routing.Directory, category: str | None, region_code: str | None,
             keyword: str | None = None) -> Suggestion:
     """Routing's choice (None while the location is missing) plus the alternatives."""
-    options = choices(region_code)
+    options = choices(directory, region_code)
     if not category:
         return Suggestion(None, (), tuple(options))
     try:
-        route = routing.route(category, region_code or None, keyword=keyword)
+        route = routing.route(category, region_code or None, keyword=keyword,
+                              directory=directory)
     except ValueError as exc:
         return Suggestion(None, (str(exc),), tuple(options))
     if route.agency is not None and all(a.code != route.agency.code for a in options):

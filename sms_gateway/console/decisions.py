@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 import routing
 from routing import lifecycle
 from sms_gateway import replies, tickets
+from sms_gateway.agency.records import directory_for
 from sms_gateway.console import regions
 from sms_gateway.gsm import encoding_of
 from sms_gateway.jobs.inbound import FORWARD_TICKET, _citizen_for
@@ -19,6 +20,10 @@ from sms_gateway.models_console import ConsoleUser, LabelledExample
 from sms_gateway.outbox import queue_sms
 from sms_gateway.services import Services
 
+# Statuses in which a reopened message may still correct its ticket.
+CORRECTABLE = frozenset({lifecycle.BELUM_TERVERIFIKASI, lifecycle.TERVERIFIKASI,
+                         lifecycle.TERDISPOSISI, lifecycle.DIPROSES, lifecycle.TERTUNDA,
+                         lifecycle.BUKAN_WEWENANG})
 ACTIONS = ("ticket", "attach", "ask", "spam", "not_complaint")
 OUTCOMES = {"ticket": "ticket_created", "attach": "attached", "ask": "asked_info",
             "spam": "spam", "not_complaint": "not_complaint"}
@@ -41,16 +46,16 @@ class Decision:
     ticket_id: int | None = None
     reply_text: str = ""
 
-    def check(self) -> None:
+    def check(self, directory: routing.Directory) -> None:
         """Raise DecisionError unless the decision can be applied."""
         if self.action not in ACTIONS:
             raise DecisionError("Unknown action.")
         if self.action == "ticket":
-            if self.category not in routing.default_directory().categories:
+            if self.category not in directory.categories:
                 raise DecisionError("Choose a category.")
             if self.region_code and regions.get(self.region_code) is None:
                 raise DecisionError("Unknown region.")
-            if self.agency_code and routing.get_agency(self.agency_code) is None:
+            if self.agency_code and directory.get_agency(self.agency_code) is None:
                 raise DecisionError("Unknown agency.")
         if self.action == "attach" and not self.ticket_id:
             raise DecisionError("Choose a ticket.")
@@ -75,7 +80,7 @@ class Outcome:
 def apply(services: Services, session: Session, message: InboundMessage, user: ConsoleUser,
           decision: Decision) -> Outcome:
     """Apply a checked decision to a message the caller has claimed."""
-    decision.check()
+    decision.check(directory_for(services))
     outcome = Outcome(message.id, decision.action)
     citizen = _citizen_for(session, services, message)
     message.citizen_id = citizen.id
@@ -120,51 +125,77 @@ def _make_ticket(services: Services, session: Session, message: InboundMessage,
     assert decision.category is not None
     region = regions.get(decision.region_code) if decision.region_code else None
     ticket = session.get(Ticket, message.ticket_id) if message.ticket_id else None
+    fields = {"category": decision.category, "region_code": region.code if region else None,
+              "region_name": region.name if region else None,
+              "anonymous": decision.anonymous, "confidential": decision.confidential}
     if ticket is None:
-        ticket = tickets.open_ticket(
-            session, citizen_id=citizen.id, inbound_message_id=message.id,
-            category=decision.category, region_code=region.code if region else None,
-            region_name=region.name if region else None, description=message.text or "",
-            anonymous=decision.anonymous, confidential=decision.confidential)
+        ticket = tickets.open_ticket(session, citizen_id=citizen.id,
+                                     inbound_message_id=message.id,
+                                     description=message.text or "", **fields)
         message.ticket_id = ticket.id
+    elif ticket.status not in CORRECTABLE:
+        raise DecisionError("This ticket can no longer be corrected.")
     else:  # a reopened message: correct the ticket it made
-        ticket.category = decision.category
-        ticket.region_code = region.code if region else None
-        ticket.region_name = region.name if region else None
-        ticket.anonymous, ticket.confidential = decision.anonymous, decision.confidential
+        for name, value in fields.items():
+            setattr(ticket, name, value)
     parse = message.parse or {}
     tickets.add_event(session, ticket, "reviewed", actor=user.email,
                       inbound_message_id=message.id, category=decision.category,
-                      region_code=ticket.region_code,
-                      parser_category=parse.get("category"))
-    _route(session, ticket, user, decision, parse.get("keyword"))
+                      region_code=ticket.region_code, parser_category=parse.get("category"))
+    forwarded_before = ticket.status in (lifecycle.TERDISPOSISI, lifecycle.DIPROSES)
+    previous_agency = ticket.agency_code
+    agency = _route(services, session, ticket, user, decision, parse.get("keyword"))
     outcome.ticket = ticket
     language = _language(services, citizen)
-    if ticket.agency_code:
-        outcome.forward_ids.append(ticket.id)
-        body = replies.render_fitted("ticket_created", language, number=ticket.number,
-                                     agency=ticket.agency_name or "")
-        _reply(services, session, message, citizen, outcome, "ticket_created", body, ticket)
-    else:
+    if agency is None:
         body = replies.render_fitted("ask_location", language, number=ticket.number)
         _reply(services, session, message, citizen, outcome, "ask_location", body, ticket)
-
-
-def _route(session: Session, ticket: Ticket, user: ConsoleUser, decision: Decision,
-           keyword: str | None) -> None:
-    suggested = routing.route(ticket.category, ticket.region_code, keyword=keyword)
-    chosen = decision.agency_code
-    if not chosen or (suggested.agency is not None and suggested.agency.code == chosen):
-        tickets.apply_route(session, ticket, keyword)
         return
-    agency = routing.get_agency(chosen)
-    assert agency is not None  # checked by Decision.check
+    if forwarded_before:
+        if agency.code != previous_agency:  # already with an agency: re-disposition
+            _redispose(session, ticket, user)
+            outcome.forward_ids.append(ticket.id)
+        return
+    outcome.forward_ids.append(ticket.id)
+    body = replies.render_fitted("ticket_created", language, number=ticket.number,
+                                 agency=agency.name)
+    _reply(services, session, message, citizen, outcome, "ticket_created", body, ticket)
+
+
+def _route(services: Services, session: Session, ticket: Ticket, user: ConsoleUser,
+           decision: Decision, keyword: str | None) -> routing.Agency | None:
+    """Give the ticket routing's agency, or the operator's when they chose another one."""
+    directory = directory_for(services)
+    suggested = routing.route(ticket.category, ticket.region_code, keyword=keyword,
+                              directory=directory)
+    chosen = directory.get_agency(decision.agency_code) if decision.agency_code else None
+    forwarded = ticket.status in (lifecycle.TERDISPOSISI, lifecycle.DIPROSES)
+    if (chosen is None or (suggested.agency is not None and chosen.code ==
+                           suggested.agency.code)) and not forwarded:
+        tickets.apply_route(session, ticket, keyword, directory=directory)
+        return suggested.agency
+    agency = chosen or suggested.agency
+    if agency is None:
+        ticket.awaiting = "location"
+        return None
     ticket.agency_code, ticket.agency_name, ticket.awaiting = agency.code, agency.name, None
-    tickets.set_status(session, ticket, "terverifikasi", actor=user.email,
-                       reasons=["agency chosen by operator"])
+    reasons = ["agency chosen by operator"] if chosen else list(suggested.reasons)
+    if not forwarded:
+        tickets.set_status(session, ticket, lifecycle.TERVERIFIKASI, actor=user.email,
+                           reasons=reasons)
     tickets.add_event(session, ticket, "routed", actor=user.email, agency_code=agency.code,
-                      reasons=["agency chosen by operator"],
+                      reasons=reasons,
                       suggested=suggested.agency.code if suggested.agency else None)
+    return agency
+
+
+def _redispose(session: Session, ticket: Ticket, user: ConsoleUser) -> None:
+    event = tickets.set_status(session, ticket, lifecycle.TERDISPOSISI, actor=user.email,
+                               agency_code=ticket.agency_code)
+    if event is None:  # terdisposisi -> terdisposisi
+        tickets.add_event(session, ticket, "disposisi", actor=user.email,
+                          from_status=ticket.status, to_status=ticket.status,
+                          agency_code=ticket.agency_code)
 
 
 def _attach(services: Services, session: Session, message: InboundMessage, citizen: Citizen,

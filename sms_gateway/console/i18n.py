@@ -63,6 +63,7 @@ ID: dict[str, str] = {
     "Choose a category.": "Pilih kategori.",
     "Unknown region.": "Wilayah tidak dikenal.",
     "Unknown agency.": "Instansi tidak dikenal.",
+    "This ticket can no longer be corrected.": "Tiket ini tidak dapat dikoreksi lagi.",
     "Choose a ticket.": "Pilih tiket.",
     "The reply must be a single plain SMS (at most 160 characters).":
         "Balasan harus satu SMS biasa (paling banyak 160 karakter).",

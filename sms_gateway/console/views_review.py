@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from sms_gateway.agency.records import directory_for
 from sms_gateway.console import agencies, audit, decisions, privacy, queue, regions, roles, web
 from sms_gateway.console.ticket_queries import open_tickets_of
 from sms_gateway.db import utcnow
@@ -59,7 +60,8 @@ def _page(message_id: int, *, status: int = 200, error: str | None = None,
         open_tickets = open_tickets_of(s, message.citizen_id)
     parse: dict[str, Any] = message.parse or {}
     region = (parse.get("region") or {}).get("code")
-    suggestion = agencies.suggest(parse.get("category"), region, parse.get("keyword"))
+    suggestion = agencies.suggest(directory_for(svc), parse.get("category"), region,
+                                  parse.get("keyword"))
     context = {
         "message": message, "parse": parse, "pending": pending, "mine": mine,
         "lock_until": lock_until, "recent": recent, "open_tickets": open_tickets,
@@ -103,7 +105,7 @@ def decide(message_id: int) -> Response | tuple[str, int]:
     svc = web.services()
     decision = _decision_from_form()
     try:
-        decision.check()
+        decision.check(directory_for(svc))
         with svc.sessions.begin() as s:
             claimed = queue.claim(s, message_id, user.id)
             if claimed is None:
@@ -179,6 +181,7 @@ def region_search() -> Response:
 @bp.get("/route")
 @roles.require(roles.REVIEW)
 def route_suggestion() -> Response:
-    suggestion = agencies.suggest(request.args.get("category") or None,
+    suggestion = agencies.suggest(directory_for(web.services()),
+                                  request.args.get("category") or None,
                                   request.args.get("region") or None)
     return jsonify(suggestion.as_dict())
