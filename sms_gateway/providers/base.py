@@ -126,3 +126,21 @@ def address_allowed(address: str, allowed: tuple[str, ...]) -> bool:
         except ValueError:
             continue
     return False
+
+
+def has_raw_bytes(value: str) -> bool:
+    """True when a field carries undecodable bytes as surrogate escapes."""
+    return any("\udc80" <= c <= "\udcff" for c in value)
+
+
+def storable(fields: Mapping[str, str]) -> dict[str, str]:
+    """Fields safe to store: undecodable bytes become U+FFFD and are kept in `<key>_hex`."""
+    out: dict[str, str] = {}
+    for key, value in fields.items():
+        if has_raw_bytes(value):
+            raw = value.encode("utf-8", "surrogateescape")
+            out[key] = raw.decode("utf-8", errors="replace")
+            out[f"{key}_hex"] = raw.hex()
+        else:
+            out[key] = value
+    return out

@@ -25,6 +25,7 @@ from sms_gateway.providers.base import (
     WebRequest,
     WebResponse,
     address_allowed,
+    storable,
 )
 from sms_gateway.providers.errors import SendError, SendErrorKind, classify_http
 
@@ -119,12 +120,9 @@ class HttpAggregatorProvider:
             theirs = f[ours]
             if theirs not in form or (ours != "text" and not form[theirs].strip()):
                 raise InvalidRequest(f"missing field {theirs}")
-        text = form[f["text"]]
-        if any("\ud800" <= c <= "\udfff" for c in text):
-            text = text.encode("utf-8", "surrogateescape").decode("utf-8", errors="replace")
-        raw = {k: v for k, v in form.items() if k != "secret"}
-        return IncomingSms(form[f["id"]].strip(), form[f["from"]].strip(),
-                           form.get(f["to"], "").strip(), text, raw)
+        clean = storable({k: v for k, v in form.items() if k != "secret"})
+        return IncomingSms(clean[f["id"]].strip(), clean[f["from"]].strip(),
+                           clean.get(f["to"], "").strip(), clean[f["text"]], clean)
 
     def incoming_response(self) -> WebResponse:
         return WebResponse(self.incoming_reply, 200)

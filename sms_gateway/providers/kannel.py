@@ -28,6 +28,7 @@ from sms_gateway.providers.base import (
     WebRequest,
     WebResponse,
     address_allowed,
+    storable,
 )
 from sms_gateway.providers.errors import SendError, SendErrorKind, classify_http
 
@@ -111,12 +112,13 @@ class KannelProvider:
     # -- receive -------------------------------------------------------------
     def _fields(self, request: WebRequest) -> dict[str, str]:
         fields = dict(request.form)
-        if request.method == "POST" and "X-Kannel-From" in request.headers:
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if request.method == "POST" and "x-kannel-from" in headers:
             for name, header in POST_HEADERS.items():
-                if header in request.headers:
-                    fields.setdefault(name, request.headers[header])
+                if header.lower() in headers:
+                    fields.setdefault(name, headers[header.lower()])
             fields.setdefault("text", request.body.decode("utf-8", errors="surrogateescape"))
-            ctype = request.headers.get("Content-Type", "")
+            ctype = headers.get("content-type", "")
             if "charset=" in ctype:
                 fields.setdefault("charset", ctype.split("charset=", 1)[1].split(";")[0])
         return fields
@@ -128,7 +130,7 @@ class KannelProvider:
                 raise InvalidRequest(f"missing field {key}")
         raw_text = _field_bytes(fields["text"])
         text = decode_text(raw_text, fields.get("coding", ""), fields.get("charset", "UTF-8"))
-        raw = {k: v for k, v in fields.items() if k not in ("secret", "text", "udh")}
+        raw = storable({k: v for k, v in fields.items() if k not in ("secret", "text", "udh")})
         raw["text_hex"] = raw_text.hex()
         part = None
         if fields.get("udh"):

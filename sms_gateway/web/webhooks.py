@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sms_gateway import channel_logs, status_reports
 from sms_gateway.intake import enqueue_inbound, store_inbound
 from sms_gateway.phone import InvalidPhoneNumber
-from sms_gateway.providers.base import InvalidRequest, Provider, WebRequest
+from sms_gateway.providers.base import InvalidRequest, Provider, WebRequest, has_raw_bytes
 from sms_gateway.services import Services
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def _decode(services: Services, channel: Provider) -> WebRequest | Response:
     except InvalidRequest as exc:
         return _error(415, str(exc))
     if not getattr(channel, "accepts_raw_bytes", False) and any(
-            "\udc80" <= c <= "\udcff" for v in web.form.values() for c in v):
+            has_raw_bytes(v) for v in web.form.values()):
         return _error(400, "invalid UTF-8 in the request")
     return web
 
