@@ -91,7 +91,8 @@ class CategoryRules:
         """Index entries whose first word is one of the token's forms (cached per token)."""
         cached = self._cache.get(token)
         if cached is None:
-            cached = tuple(e for f in forms(token) for e in self._index.get(f, ()))
+            cached = tuple(e for f in forms(token) for e in self._index.get(f, ())) + tuple(
+                self._index.get("=" + token, ()))
             if len(self._cache) < 200_000:
                 self._cache[token] = cached
         return cached
@@ -99,7 +100,8 @@ class CategoryRules:
     def _phrase_at(self, tokens: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
         if i + len(phrase) > len(tokens):
             return False
-        return all(w in forms(tokens[i + k]) for k, w in enumerate(phrase[1:], 1))
+        return all(tokens[i + k] == w[1:] if w[0] == "=" else w in forms(tokens[i + k])
+                   for k, w in enumerate(phrase[1:], 1))
 
     def hits(self, tokens: Sequence[str], text: str) -> dict[int, int]:
         """Return rule index -> count of distinct keywords/patterns matched (conditions hold)."""

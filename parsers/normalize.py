@@ -93,11 +93,12 @@ class Normaliser:
             letters = "".join(self.leet.get(c, c) for c in token)
             return self.table.get(letters, letters if letters in self.vocabulary else token)
         if _REPEAT3.search(token):
+            single = _REPEAT3.sub(r"\1", token)
             double = _REPEAT3.sub(r"\1\1", token)
-            if double in self.vocabulary or double in self.table:
-                return self.table.get(double, double)
-            token = _REPEAT3.sub(r"\1", token)
-            return self.table.get(token, token)
+            for candidate in (single, double):
+                if candidate in self.vocabulary or candidate in self.table:
+                    return self.table.get(candidate, candidate)
+            return self.table.get(single, single)
         return token
 
     def tokens(self, text: str) -> list[str]:

@@ -1,0 +1,96 @@
+"""The command grammar: CEK/STATUS, BATAL, INFO, STOP, MULAI, LAPOR, privacy words, keywords."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers import Parser
+
+COMMANDS = [
+    ("CEK 1234567", "status", "1234567"),
+    ("cek #1234567", "status", "1234567"),
+    ("cek laporan sy no 1234567", "status", "1234567"),
+    ("Status: 1234567", "status", "1234567"),
+    ("STATSU 1234567", "status", "1234567"),
+    ("  cek.1234567!!", "status", "1234567"),
+    ("LAPOR#CEK 1234567", "status", "1234567"),
+    ("BATAL 1234567", "cancel", "1234567"),
+    ("batalkan laporan saya 1234567", "cancel", "1234567"),
+    ("INFO", "help", None),
+    ("bantuan?", "help", None),
+    ("Help", "help", None),
+    ("STOP", "stop", None),
+    ("berhentiii", "stop", None),
+    ("UNREG 1708", "stop", None),
+    ("MULAI", "start", None),
+    ("start", "start", None),
+]
+
+
+@pytest.mark.parametrize(("text", "intent", "ticket"), COMMANDS, ids=[c[0] for c in COMMANDS])
+def test_command_is_recognised_with_its_ticket_number(parser: Parser, text: str, intent: str,
+                                                     ticket: str | None) -> None:
+    result = parser.parse(text)
+    assert (result.intent, result.ticket_ref) == (intent, ticket)
+
+
+NOT_COMMANDS = [
+    "bantuan sosial saya belum cair sudah 3 bulan",
+    "Stop pungli di kelurahan kami, petugas minta uang",
+    "cek jalan di depan rumah rusak parah berlubang sejak bulan lalu",
+    "info jalan rusak di depan sekolah sudah lama tidak diperbaiki",
+]
+
+
+@pytest.mark.parametrize("text", NOT_COMMANDS)
+def test_command_word_opening_a_long_complaint_is_a_complaint(parser: Parser, text: str) -> None:
+    assert parser.parse(text).intent == "complaint"
+
+
+def test_leading_lapor_is_stripped_from_the_description(parser: Parser) -> None:
+    result = parser.parse("LAPOR# jalan rusak berlubang di depan pasar")
+    assert result.description == "jalan rusak berlubang di depan pasar"
+
+
+@pytest.mark.parametrize(("text", "anonymous", "confidential"), [
+    ("LAPOR#RAHASIA jalan rusak berlubang di depan pasar", False, True),
+    ("ANONIM: petugas kelurahan minta uang untuk surat pengantar", True, False),
+    ("rahasia anonim pungli di kantor kecamatan oleh petugas", True, True),
+    ("Saya mau lapor rahasia, ada pungli di kantor kelurahan", False, True),
+    ("pungli di kelurahan, mohon identitas saya dirahasiakan", True, False),
+    ("jalan rusak berlubang di depan pasar sudah sebulan", False, False),
+])
+def test_privacy_wishes_are_read_near_the_start(parser: Parser, text: str, anonymous: bool,
+                                                confidential: bool) -> None:
+    result = parser.parse(text)
+    assert (result.anonymous, result.confidential) == (anonymous, confidential)
+
+
+def test_privacy_words_survive_a_command(parser: Parser) -> None:
+    assert parser.parse("RAHASIA CEK 1234567").confidential is True
+
+
+def test_deployment_keyword_sets_keyword_and_region(parser: Parser) -> None:
+    result = parser.parse("TANGKAB lampu jalan mati sudah seminggu")
+    assert (result.keyword, result.region.code if result.region else None) == ("TANGKAB", "36.03")
+
+
+def test_deployment_keyword_narrows_location_search(parser: Parser) -> None:
+    # Curug is a kecamatan in several kabupaten; the keyword picks Kabupaten Tangerang's.
+    result = parser.parse("tangkab#jalan rusak berlubang di kec. curug")
+    assert result.region is not None and result.region.code.startswith("36.03.")
+
+
+def test_agency_keyword_implies_its_category(parser: Parser) -> None:
+    assert parser.parse("PLN sejak pagi mati total di rumah kami").category == "listrik"
+
+
+@pytest.mark.parametrize(("text", "rating"), [("5", 5), (" 1 ", 1), ("nilai 4", 4), ("3.", 3)])
+def test_bare_digit_is_a_rating(parser: Parser, text: str, rating: int) -> None:
+    result = parser.parse(text)
+    assert (result.intent, result.rating) == ("unknown", rating)
+
+
+@pytest.mark.parametrize("text", ["6", "0", "12"])
+def test_digits_outside_one_to_five_are_no_rating(parser: Parser, text: str) -> None:
+    assert parser.parse(text).rating is None
