@@ -4,8 +4,8 @@ from __future__ import annotations
 
 LANGUAGES = ("id", "en")
 
-# Every user-visible string of the console; a test checks each t("...") used in the
-# templates and views has an entry here.
+# Every user-visible string of the console; a test checks that each text the
+# templates and views pass to t() has an entry here.
 ID: dict[str, str] = {
     "1708 Console": "Konsol 1708",
     "Sign in": "Masuk",
@@ -100,6 +100,7 @@ ID: dict[str, str] = {
     "SMS thread": "Percakapan SMS",
     "History": "Riwayat",
     "Agency responses": "Tanggapan instansi",
+    "Response": "Tanggapan",
     "No response yet.": "Belum ada tanggapan.",
     "due": "jatuh tempo",
     "left": "lagi",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from routing import deadlines, lifecycle
 from sms_gateway.models import InboundMessage, OutboundMessage, Ticket, TicketEvent
+from sms_gateway.models_agency import AgencyResponse
 from sms_gateway.models_console import ConsoleUser
 
 
@@ -149,6 +150,12 @@ def history(session: Session, ticket: Ticket) -> list[TicketEvent]:
     """The ticket's events, oldest first."""
     return list(session.execute(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)
                                 .order_by(TicketEvent.at, TicketEvent.id)).scalars())
+
+
+def agency_responses(session: Session, ticket: Ticket) -> list[AgencyResponse]:
+    """What agencies answered on the ticket, oldest first."""
+    return list(session.execute(select(AgencyResponse).where(
+        AgencyResponse.ticket_id == ticket.id).order_by(AgencyResponse.at)).scalars())
 
 
 def open_tickets_of(session: Session, citizen_id: int | None) -> list[Ticket]:

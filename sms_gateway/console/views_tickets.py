@@ -7,6 +7,7 @@ from werkzeug.wrappers import Response
 
 from routing import lifecycle
 from sms_gateway import tickets
+from sms_gateway.agency import actions
 from sms_gateway.console import audit, privacy, roles, ticket_queries, web
 from sms_gateway.console.ticket_queries import TicketFilter
 from sms_gateway.db import utcnow
@@ -43,17 +44,19 @@ def _show(number: str, *, revealed: str | None = None, status: int = 200) -> tup
         deadline = ticket_queries.deadline_of(ticket, since)
         thread = ticket_queries.thread(s, ticket)
         history = ticket_queries.history(s, ticket)
+        responses = ticket_queries.agency_responses(s, ticket)
         if ticket.confidential:  # who read a confidential report is kept
             audit.record(s, user, "ticket.view_confidential", target_type="ticket",
                          target_id=ticket.number, remote_addr=web.remote_addr())
-    responses = [e for e in history if e.kind.startswith("agency")]
     allowed = [st for st in lifecycle.STATUSES if lifecycle.can_transition(ticket.status, st)]
+    answerable = [st for st in actions.AGENCY_STATUSES
+                  if st == ticket.status or lifecycle.can_transition(ticket.status, st)]
     return render_template(
         "console/ticket.html", ticket=ticket, deadline=deadline, thread=thread,
         history=history, responses=responses, revealed=revealed, now=now,
         phone=privacy.masked(user, citizen, anonymous=ticket.anonymous),
         may_reveal=citizen is not None and privacy.may_reveal(user, anonymous=ticket.anonymous),
-        allowed=allowed), status
+        allowed=allowed, answerable=answerable), status
 
 
 @bp.get("/tickets/<number>", endpoint="show")
@@ -98,6 +101,30 @@ def change_status(number: str) -> Response:
         audit.record(s, g.console_user, "ticket.status", target_type="ticket",
                      target_id=number, remote_addr=web.remote_addr(), status=new)
     flash(f"#{number}: {web.status_label(new)}")
+    return redirect(url_for("console.tickets.show", number=number))
+
+
+@bp.post("/tickets/<number>/respond")
+@roles.require(roles.TICKETS)
+def respond(number: str) -> Response:
+    """An agency user answers on its ticket, as the agency API does (the citizen gets the SMS)."""
+    user = g.console_user
+    if user.role != "agency" or not user.agency_code:
+        abort(403)
+    svc = web.services()
+    effects = actions.Effects()
+    try:
+        with svc.sessions.begin() as s:
+            ticket = ticket_queries.get_for(s, user, number)
+            if ticket is None:
+                abort(404)
+            actions.respond(svc, s, ticket, user.agency_code, request.form.get("status", ""),
+                            request.form.get("text", "").strip()[:2000], effects)
+            audit.record(s, user, "ticket.respond", target_type="ticket", target_id=number,
+                         remote_addr=web.remote_addr(), status=request.form.get("status"))
+    except actions.ActionError as exc:
+        abort(409 if exc.conflict else 400, str(exc))
+    effects.run(svc)
     return redirect(url_for("console.tickets.show", number=number))
 
 
