@@ -26,16 +26,34 @@ def is_gsm7(text: str) -> bool:
     return all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text)
 
 
+def _width(c: str, name: str) -> int:
+    if name == "gsm7":
+        return 2 if c in GSM7_EXTENSION else 1
+    return len(c.encode("utf-16-be")) // 2
+
+
+def split(text: str) -> list[str]:
+    """The parts a phone receives; an escape pair or a surrogate pair is never cut in two."""
+    name = "gsm7" if is_gsm7(text) else "ucs2"
+    single, multi = (160, 153) if name == "gsm7" else (70, 67)
+    if sum(_width(c, name) for c in text) <= single:
+        return [text]
+    parts: list[str] = []
+    current: list[str] = []
+    used = 0
+    for c in text:
+        width = _width(c, name)
+        if used + width > multi:
+            parts.append("".join(current))
+            current, used = [], 0
+        current.append(c)
+        used += width
+    parts.append("".join(current))
+    return parts
+
+
 def encoding_of(text: str) -> Encoding:
     """Choose the encoding and count segments (160/153 septets, 70/67 UCS-2 units)."""
-    if is_gsm7(text):
-        units = sum(2 if c in GSM7_EXTENSION else 1 for c in text)
-        single, multi = 160, 153
-        name = "gsm7"
-    else:
-        units = len(text.encode("utf-16-be")) // 2
-        single, multi = 70, 67
-        name = "ucs2"
-    if units <= single:
-        return Encoding(name, units, 1)
-    return Encoding(name, units, -(-units // multi))
+    name = "gsm7" if is_gsm7(text) else "ucs2"
+    units = sum(_width(c, name) for c in text)
+    return Encoding(name, units, len(split(text)))

@@ -8,6 +8,7 @@ config into a temporary folder, starts the boxes on free loopback ports, injects
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -132,8 +133,9 @@ get-url = "{self.get_url}"
         wait_for(self._smsc_online, timeout, "the fake SMSC to connect")
 
     def _spawn(self, argv: list[str], out: str) -> subprocess.Popen[bytes]:
-        log = open(self.workdir / out, "ab")  # noqa: SIM115 - closed with the process
-        return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=self.workdir)
+        with open(self.workdir / out, "ab") as log:  # the child keeps its own descriptor
+            return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                    cwd=self.workdir)
 
     def _smsc_online(self) -> bool:
         try:
@@ -154,8 +156,7 @@ get-url = "{self.get_url}"
     def delivered(self) -> list[str]:
         """Every message Kannel handed to the fake operator so far (fakesmsc's own lines)."""
         text = (self.workdir / "fakesmsc.out").read_bytes().decode("latin-1")
-        return [line.split(": ", 1)[1] for line in text.splitlines()
-                if line.startswith("Got message") or ": Got message" in line]
+        return re.findall(r"Got message \d+: (<.*>)", text)
 
     def _stop_fakesmsc(self) -> None:
         if self.fakesmsc is not None:
