@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
+import marshal
 import re
+import zlib
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,10 +17,16 @@ from pathlib import Path
 from parsers.result import LEVELS, Region
 from parsers.rulefile import data_path
 
+INDEX_FILE = "gazetteer.idx"
+INDEX_VERSION = 1  # bump when _variants changes: the shipped index is then rebuilt
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _PARENS = re.compile(r"\([^)]*\)")
 _KABKOTA_PREFIXES = ("kabupaten administrasi ", "kota administrasi ", "kabupaten ", "kota ")
 _PROVINCE_PREFIXES = ("daerah khusus ibukota ", "daerah istimewa ")
+
+
+def _stamp(raw: bytes) -> str:
+    return f"{INDEX_VERSION}:{hashlib.sha256(raw).hexdigest()}"
 
 
 def name_key(name: str) -> str:
@@ -95,8 +105,20 @@ class Gazetteer:
 
     @classmethod
     def load(cls, path: Path | None = None) -> Gazetteer:
-        """Read wilayah_2025.csv.gz (kode,nama,level,parent_kode) and index every name."""
+        """Load the precompiled index when it matches the region CSV, else build from the CSV."""
         raw = (path or data_path("wilayah_2025.csv.gz")).read_bytes()
+        compiled = data_path(INDEX_FILE)
+        if compiled.exists():
+            with suppress(ValueError, EOFError, TypeError, zlib.error):
+                stamp, names, index, first_words = marshal.loads(
+                    zlib.decompress(compiled.read_bytes()))
+                if stamp == _stamp(raw):
+                    return cls(names, index, max(first_words.values()), first_words)
+        return cls.build(raw)
+
+    @classmethod
+    def build(cls, raw: bytes) -> Gazetteer:
+        """Index every name of wilayah_2025.csv.gz (kode,nama,level,parent_kode) bytes."""
         reader = csv.reader(io.StringIO(gzip.decompress(raw).decode("utf-8")))
         next(reader)
         names: dict[str, str] = {}
@@ -114,6 +136,11 @@ class Gazetteer:
                 first_words[words[0]] = len(words)
         return cls(names=names, index=frozen, max_words=max(first_words.values()),
                    first_words=first_words)
+
+    def compile(self, raw: bytes) -> bytes:
+        """Serialise this index, stamped with the CSV it came from, for fast loading."""
+        return zlib.compress(marshal.dumps(
+            (_stamp(raw), self.names, self.index, self.first_words)), 6)
 
     def region(self, code: str) -> Region:
         """Return the Region for a code (KeyError if unknown)."""

@@ -92,3 +92,30 @@ def test_repeated_name_counts_once(parser: Parser) -> None:
     text = ("tanah di kel gundih kel jepara kel bubutan diklaim orang balikpapan, "
             "balikpapan, balikpapan")
     assert _code(parser, text, default_region="35.78") == "35.78.13"
+
+
+def test_shipped_precompiled_index_is_built_from_the_shipped_csv() -> None:
+    import marshal
+    import zlib
+
+    from parsers.gazetteer import INDEX_FILE, _stamp
+    from parsers.rulefile import data_path
+
+    stamp = marshal.loads(zlib.decompress(data_path(INDEX_FILE).read_bytes()))[0]
+    assert stamp == _stamp(data_path("wilayah_2025.csv.gz").read_bytes())
+
+
+def test_precompiled_index_gives_the_same_gazetteer_as_the_csv(tmp_path) -> None:
+    import gzip
+
+    from parsers.gazetteer import Gazetteer
+
+    raw = gzip.compress(b"kode,nama,level,parent_kode\n35,Jawa Timur,1,\n"
+                        b"35.78,Kota Surabaya,2,35\n35.78.08,Gubeng,3,35.78\n"
+                        b"35.78.08.1006,Pucang Sewu,4,35.78.08\n")
+    built = Gazetteer.build(raw)
+    import marshal
+    import zlib
+
+    _, names, index, first = marshal.loads(zlib.decompress(built.compile(raw)))
+    assert (names, index, first) == (built.names, built.index, built.first_words)
