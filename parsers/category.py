@@ -108,10 +108,19 @@ class CategoryRules:
         seen: dict[int, set[tuple[str, ...]]] = {}
         context: set[int] = set()
         unless: set[int] = set()
+        size = len(tokens)
         for i, token in enumerate(tokens):
             for rule_i, role, phrase in self._entries(token):
-                if len(phrase) > 1 and not self._phrase_at(tokens, i, phrase):
-                    continue
+                if len(phrase) > 1:
+                    # Cheap test of the second word before the full phrase check.
+                    if i + 1 >= size:
+                        continue
+                    second, following = phrase[1], tokens[i + 1]
+                    if (following != second[1:] if second[0] == "=" else
+                            second not in forms(following)):
+                        continue
+                    if len(phrase) > 2 and not self._phrase_at(tokens, i, phrase):
+                        continue
                 if role == "keyword":
                     seen.setdefault(rule_i, set()).add(phrase)
                 elif role == "context":

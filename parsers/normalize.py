@@ -72,6 +72,8 @@ class Normaliser:
         """Lowercase, fix spacing after punctuation, split `rt05`, expand `jadi2`."""
         text = (text if text.isascii() else unicodedata.normalize("NFKC", text)).lower()
         text = _AFTER_PUNCT.sub(r"\g<0> ", text)
+        if not _HAS_DIGIT.search(text):
+            return text
         text = _ABBR_NUMBER.sub(r"\1 ", text)
         return _REDUP.sub(r"\1-\1", text)
 
