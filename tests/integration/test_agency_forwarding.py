@@ -26,8 +26,8 @@ from tests.unit.agency.support import (
     SURABAYA_ROAD,
     free_port,
     overrides_file,
-    smtp_server,
     sms_in,
+    smtp_server,
     webhook_receiver,
 )
 
