@@ -178,17 +178,17 @@ def sweep(older_than: int | None) -> None:
 
 
 def _register() -> None:
-    """Commands owned by the parser and routing libraries' CLI modules."""
+    """Attach the commands that live beside the code they drive; explicit, not on import."""
+    from sms_gateway.cli_agency import agency_group
+    from sms_gateway.cli_console import export_labels_command, user_group
+    from sms_gateway.cli_parser import parse_command, parser_group
     from sms_gateway.cli_routing import route_command
 
+    main.add_command(parse_command, "parse")
+    parser_group.add_command(export_labels_command, "export-labels")
+    main.add_command(parser_group, "parser")
     main.add_command(route_command, "route")
-
-    from sms_gateway.cli_console import user_group
-
     main.add_command(user_group, "user")
-
-    from sms_gateway.cli_agency import agency_group
-
     main.add_command(agency_group, "agency")
 
 
