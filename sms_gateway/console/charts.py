@@ -69,7 +69,7 @@ def stacked(items: Sequence[tuple[str, Sequence[int]]], kinds: Sequence[str], ti
         total = sum(parts) or 1
         x = float(label_width)
         body.append(f'<text class="label" x="{label_width - 6}" y="{y + row * 0.68:.1f}" '
-                    f'text-anchor="end">{escape(_short(label, 34))}</text>')
+                    f'text-anchor="end">{escape(_short(label, label_width // 6))}</text>')
         for kind, value in zip(kinds, parts, strict=True):
             w = plot_w * value / total
             if w > 0:

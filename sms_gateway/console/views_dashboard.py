@@ -40,7 +40,8 @@ def index() -> str:
                                t("Tickets by kabupaten/kota")),
         "compliance": charts.stacked(
             [(c.agency_name, (c.on_time, c.late, c.running)) for c in compliance],
-            ("on-time", "late", "running"), t("Agency deadline compliance")),
+            ("on-time", "late", "running"), t("Agency deadline compliance"),
+            width=1100, label_width=420),
     }
     totals = {"messages": sum(n for _, n in messages), "tickets": sum(n for _, n in opened)}
     return render_template("console/dashboard.html", figures=figures, queue_stats=q,

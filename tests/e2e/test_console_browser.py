@@ -93,8 +93,7 @@ def _review_into_ticket(page: Any, live_url: str) -> None:
     page.select_option("#category", "jalan_drainase")
     page.fill("#region-search", "ketintang")
     page.click("#region-results button >> nth=0")
-    page.wait_for_function(
-        "document.getElementById('route-reasons').textContent.includes('Pekerjaan Umum')")
+    page.locator("#route-reasons", has_text="Pekerjaan Umum").wait_for()
     page.locator("body").click(position={"x": 5, "y": 5})  # leave the form fields
     page.keyboard.press("t")  # shortcut: create the ticket
     page.wait_for_url(f"{live_url}/console/tickets/*")
