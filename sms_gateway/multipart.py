@@ -23,8 +23,8 @@ from sms_gateway.services import Services
 
 MAX_PARTS = 20
 MISSING = "[...]"
-_MARKER_START = re.compile(r"^\s*\((\d{1,2})\s*/\s*(\d{1,2})\)\s*")
-_MARKER_END = re.compile(r"\s*\((\d{1,2})\s*/\s*(\d{1,2})\)\s*$")
+_MARKER_START = re.compile(r"^\s*\(\s*(\d{1,2})\s*/\s*(\d{1,2})\s*\)\s*")
+_MARKER_END = re.compile(r"\s*\(\s*(\d{1,2})\s*/\s*(\d{1,2})\s*\)\s*$")
 
 
 def text_marker(text: str) -> tuple[int, int, str] | None:
