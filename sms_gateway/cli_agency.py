@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from sms_gateway.config import ConfigError, load_config
 
+if TYPE_CHECKING:
+    from sms_gateway.services import Services
 
-def _services():  # type: ignore[no-untyped-def]
+
+def _services() -> Services:
     from sms_gateway.services import build_services
 
     try:

@@ -64,14 +64,12 @@ def _body(required: set[str], optional: set[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for key in required | optional:
         value = data.get(key, "")
-        if value is None and key in optional:
-            value = ""
         if not isinstance(value, str):
             raise ApiError(400, "bad_request", f"field {key!r} must be a string")
-        value = value.strip()
         if len(value) > TEXT_LIMITS[key]:
             raise ApiError(400, "bad_request", f"field {key!r} is longer than "
                            f"{TEXT_LIMITS[key]} characters")
+        value = value.strip()
         if key in required and not value:
             raise ApiError(400, "bad_request", f"field {key!r} is required")
         out[key] = value

@@ -165,10 +165,11 @@ def create_request() -> Response:
     category = form.get("service_code", "").strip()
     if category not in directory_for(svc).categories:
         raise ApiError(400, "bad_request", f"unknown service_code {category!r}")
-    description = form.get("description", "").strip()
-    if not description or len(description) > MAX_DESCRIPTION:
+    description = form.get("description", "")
+    if len(description) > MAX_DESCRIPTION or not description.strip():
         raise ApiError(400, "bad_request",
                        f"description is required (at most {MAX_DESCRIPTION} characters)")
+    description = description.strip()
     region_code = _region(form, description)
     region = directory_for(svc).regions.get(region_code)
     effects = actions.Effects()

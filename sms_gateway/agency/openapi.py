@@ -50,7 +50,7 @@ def _errors(*codes: int, open311: bool = False) -> dict[str, Any]:
 NUMBER = {"name": "number", "in": "path", "required": True,
           "schema": _s(pattern="^[0-9]{7}$"), "description": "The ticket number (7 digits)."}
 DATE_TIME = _s(format="date-time")
-BEARER = [{"bearer": []}]
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 SCHEMAS: dict[str, Any] = {
     "Error": _obj({"error": _s(), "message": _s()}),
@@ -64,7 +64,7 @@ SCHEMAS: dict[str, Any] = {
         "confidential": {"type": "boolean"}, "source": _s(), "agency_code": _s(True),
         "agency_name": _s(True), "awaiting": _s(True),
         "rating": {"type": "integer", "nullable": True, "minimum": 1, "maximum": 5},
-        "latest_response": {**_ref("Response"), "nullable": True},
+        "latest_response": {"allOf": [_ref("Response")], "nullable": True},
         "created_at": DATE_TIME, "updated_at": DATE_TIME,
     }),
     "Event": _obj({"at": DATE_TIME, "kind": _s(), "actor": _s(), "from_status": _s(True),
@@ -117,6 +117,8 @@ SCHEMAS["TicketDetail"] = {"allOf": [_ref("TicketSummary"), {
         "responses": {"type": "array", "items": _ref("AgencyResponse")}}}]}
 # allOf cannot be combined with additionalProperties: false on the parts.
 SCHEMAS["TicketSummary"].pop("additionalProperties")
+# Open311 clients send many optional fields (email, lat, long, attribute[...]): allowed.
+SCHEMAS["NewRequest"].pop("additionalProperties")
 
 
 def _post(summary: str, body: str, *errors: int) -> dict[str, Any]:
