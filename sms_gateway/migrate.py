@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from alembic import command
@@ -10,6 +11,21 @@ from alembic.config import Config as AlembicConfig
 from sms_gateway.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+# Every module that defines tables (add yours here); importing one registers its tables.
+MODEL_MODULES = [
+    "sms_gateway.models",
+    "sms_gateway.models_console",
+    "sms_gateway.models_agency",
+    "sms_gateway.models_abuse",
+    "sms_gateway.models_channels",
+]
+
+
+def load_models() -> None:
+    """Import every model module so Base.metadata knows all tables."""
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
 
 
 def alembic_config(config: Config) -> AlembicConfig:

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-
 from alembic import context
 
 from sms_gateway.db import Base, make_engine
+from sms_gateway.migrate import load_models
 
-# Every module that defines tables; importing registers them on Base.metadata.
-MODEL_MODULES = [
-    "sms_gateway.models",
-    "sms_gateway.models_console",
-    "sms_gateway.models_agency",
-    "sms_gateway.models_abuse",
-    "sms_gateway.models_channels",
-]
-for _module in MODEL_MODULES:
-    importlib.import_module(_module)
+load_models()  # registers every table on Base.metadata
 
 config = context.config
 target_metadata = Base.metadata
