@@ -257,10 +257,11 @@ def requeue_deliveries(*, now: datetime | None = None) -> int:
     now = now or utcnow()
     cutoff = now - timedelta(seconds=services.config.queue.stuck_after_seconds)
     with services.sessions.begin() as session:
-        # A claim whose worker died: the receiver deduplicates on X-Lapor-Delivery.
+        # A claim whose worker died: the receiver deduplicates on X-Lapor-Delivery. The old
+        # updated_at is kept so that the query below picks it up in this very round.
         session.execute(update(AgencyDelivery).where(
             AgencyDelivery.state == "sending", AgencyDelivery.updated_at <= cutoff)
-            .values(state="pending", updated_at=now))
+            .values(state="pending", updated_at=AgencyDelivery.updated_at))
         ids = session.execute(select(AgencyDelivery.id).where(
             AgencyDelivery.state == "pending", AgencyDelivery.updated_at <= cutoff,
             (AgencyDelivery.next_attempt_at.is_(None)) | (AgencyDelivery.next_attempt_at <= now))
