@@ -173,7 +173,8 @@ class LocationFinder:
         if not literal:
             return i + 1
         cue = i > 0 and tokens[i - 1] in self.cues
-        if literal_key in self.common or (literal_key in self.cue_only and not cue):
+        if (literal_key in self.common or (literal_key in self.cue_only and not cue)
+                or literal_key in self.prefixes or literal_key in self.cues):
             return i + 1
         following = tokens[literal_end] if literal_end < len(tokens) else ""
         if i <= street_until or following in self.street_suffixes or following.isdigit():
