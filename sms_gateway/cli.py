@@ -30,17 +30,22 @@ def main(verbose: bool) -> None:
 
 @main.command()
 def init() -> None:
-    """Create or upgrade the database schema and check the reference data."""
+    """Create or upgrade the database schema and load the reference data (agencies)."""
+    import parsers
     from sms_gateway import migrate
+    from sms_gateway.agency.records import directory_for, sync_agencies
+    from sms_gateway.services import build_services
 
     config = _config()
     migrate.upgrade(config)
-    import parsers
-    import routing
-
-    parsers.parse("cek 1234567")  # loads and validates the parser's rule files
-    routing.route("lainnya", "35.78")  # loads and validates the routing data
-    click.echo(f"database ready: {_safe_url(config.database_url)}")
+    parsers.parse("cek 1234567")  # loads and validates the parser's rule files and gazetteer
+    services = build_services(config)
+    try:
+        with services.sessions.begin() as session:
+            count = sync_agencies(session, directory_for(services))  # validates routing data
+    finally:
+        services.close()
+    click.echo(f"database ready: {_safe_url(config.database_url)}; {count} agencies loaded")
 
 
 def _safe_url(url: str) -> str:
