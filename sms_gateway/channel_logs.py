@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
@@ -77,5 +78,5 @@ def recent(session: Session, channel: str | None = None, limit: int = 100) -> li
 def purge(session: Session, days: int) -> int:
     """Delete channel logs older than `days`; returns how many went."""
     cutoff = utcnow() - timedelta(days=days)
-    return int(session.execute(delete(ChannelLog).where(ChannelLog.created_at < cutoff))
-               .rowcount)
+    result: Any = session.execute(delete(ChannelLog).where(ChannelLog.created_at < cutoff))
+    return int(result.rowcount)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -70,7 +71,7 @@ def hold(services: Services, channel: str, provider: str, sms: IncomingSms, send
     window = timedelta(seconds=services.config.sms.multipart_window_seconds)
     with services.sessions.begin() as session:
         dialect = session.get_bind().dialect.name
-        upsert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+        upsert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
         part_id = session.execute(
             upsert(InboundPart).values(**values)
             .on_conflict_do_nothing(index_elements=["channel", "provider_message_id"])

@@ -108,22 +108,24 @@ class RecordingAdapter(BaseAdapter):
         self.redactor = redactor
         self.inner = inner if inner is not None else HTTPAdapter()
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+    def send(self, request: requests.PreparedRequest, *args: Any,
+             **kwargs: Any) -> requests.Response:
         started = time.monotonic()
         red = self.redactor
-        base = {"method": request.method or "", "url": red.text(request.url or ""),
-                "request_headers": red.headers(request.headers),
-                "request_body": red.text(_body_text(request.body))}
+        method, url = request.method or "", red.text(request.url or "")
+        headers = red.headers({k: v.decode("latin-1") if isinstance(v, bytes) else v
+                               for k, v in request.headers.items()})
+        body = red.text(_body_text(request.body))
         try:
-            response = self.inner.send(request, **kwargs)
+            response = self.inner.send(request, *args, **kwargs)
         except Exception as exc:
-            note(Exchange(**base, status=None, response_body="",
-                          elapsed_ms=int((time.monotonic() - started) * 1000),
-                          error=red.text(f"{type(exc).__name__}: {exc}")[:500]))
+            note(Exchange(method, url, headers, body, None, "",
+                          int((time.monotonic() - started) * 1000),
+                          red.text(f"{type(exc).__name__}: {exc}")[:500]))
             raise
-        note(Exchange(**base, status=response.status_code,
-                      response_body=red.text(_body_text(response.content)),
-                      elapsed_ms=int((time.monotonic() - started) * 1000)))
+        note(Exchange(method, url, headers, body, response.status_code,
+                      red.text(_body_text(response.content)),
+                      int((time.monotonic() - started) * 1000)))
         return response
 
     def close(self) -> None:
