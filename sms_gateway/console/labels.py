@@ -37,7 +37,7 @@ def examples(session: Session, *, since: datetime | None = None) -> Iterator[tup
     for text, category in session.execute(query):
         # One example per line reads better for people and tools alike.
         flat = " ".join(text.split())
-        if flat:
+        if flat and category:
             yield flat, category
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import CursorResult, Result, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -59,11 +60,11 @@ def acquire(session: Session, message_id: int, user_id: int, minutes: int) -> bo
     """Lock a message to a user (or extend their lock); False if someone else holds it."""
     now = utcnow()
     until = now + timedelta(minutes=minutes)
-    taken = session.execute(
+    taken = _rowcount(session.execute(
         update(ReviewLock)
         .where(ReviewLock.inbound_message_id == message_id,
                or_(ReviewLock.user_id == user_id, ReviewLock.expires_at <= now))
-        .values(user_id=user_id, locked_at=now, expires_at=until)).rowcount
+        .values(user_id=user_id, locked_at=now, expires_at=until)))
     if taken:
         return True
     try:
@@ -112,14 +113,18 @@ def claim(session: Session, message_id: int, user_id: int) -> InboundMessage | N
     """
     if not holds(session, message_id, user_id):
         return None
-    done = session.execute(
+    done = _rowcount(session.execute(
         update(InboundMessage)
         .where(InboundMessage.id == message_id, InboundMessage.review_status == PENDING)
-        .values(review_status=REVIEWED)).rowcount
+        .values(review_status=REVIEWED)))
     if not done:
         return None
     session.execute(delete(ReviewLock).where(ReviewLock.inbound_message_id == message_id))
     return session.get(InboundMessage, message_id)
+
+
+def _rowcount(result: Result[Any]) -> int:
+    return cast(CursorResult[Any], result).rowcount
 
 
 def reopen(session: Session, message: InboundMessage) -> None:

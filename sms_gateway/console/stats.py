@@ -97,6 +97,7 @@ def compliance(session: Session, *, since: datetime, now: datetime,
         .group_by(TicketEvent.ticket_id)).all())
     table: dict[str, Compliance] = {}
     for ticket_id, code, name, at in forwarded:
+        assert code is not None  # filtered in the query
         entry = table.setdefault(code, Compliance(code, name or code))
         due = deadlines.deadline_for(deadlines.TINDAK_LANJUT, at).due_at
         done = answered.get(ticket_id)

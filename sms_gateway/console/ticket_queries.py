@@ -48,7 +48,7 @@ class Row:
         return self.deadline is not None and self.deadline.is_overdue(now)
 
 
-def scoped(user: ConsoleUser) -> Select[tuple[Ticket]]:
+def scoped(user: ConsoleUser) -> Select[Any]:
     """All tickets this user may see: an agency user only its agency's."""
     query = select(Ticket)
     if user.role == "agency":
@@ -56,7 +56,7 @@ def scoped(user: ConsoleUser) -> Select[tuple[Ticket]]:
     return query
 
 
-def _filtered(query: Select[tuple[Ticket]], f: TicketFilter) -> Select[tuple[Ticket]]:
+def _filtered(query: Select[Any], f: TicketFilter) -> Select[Any]:
     if f.q:
         if f.q.lstrip("#").isdigit():
             query = query.where(Ticket.number == f.q.lstrip("#"))
