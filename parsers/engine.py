@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from parsers.category import NO_MATCH, CategoryRules, Match, load_taxonomy
 from parsers.commands import Grammar
@@ -95,8 +95,8 @@ class Parser:
         """Parse one SMS text into a ParseResult."""
         text = text or ""
         prefix = self.grammar.strip_prefix(text)
-        base = {"anonymous": prefix.anonymous, "confidential": prefix.confidential,
-                "keyword": prefix.keyword}
+        base: dict[str, Any] = {"anonymous": prefix.anonymous,
+                                "confidential": prefix.confidential, "keyword": prefix.keyword}
         command = self.grammar.command(prefix.rest)
         if command is not None:
             exact = command.word in self.grammar.commands

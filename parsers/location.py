@@ -228,10 +228,10 @@ class LocationFinder:
             return Resolution(tied[0], (), False, reasons)
         common = _common_ancestor(tied)
         floor = level_of(default_region) if default_region else 0
-        code = common if common and level_of(common) > floor else None
-        if code is None and default_region and all(is_within(c, default_region) for c in tied):
-            code = default_region
-        return Resolution(code, tuple(sorted(tied))[:MAX_CANDIDATES], True,
+        chosen = common if common and level_of(common) > floor else None
+        if chosen is None and default_region and all(is_within(c, default_region) for c in tied):
+            chosen = default_region
+        return Resolution(chosen, tuple(sorted(tied))[:MAX_CANDIDATES], True,
                           reasons + ("gazetteer:ambiguous",))
 
 
