@@ -67,6 +67,8 @@ class KannelPeer:
     smsbox_port: int = field(default_factory=free_port)
     smsc_port: int = field(default_factory=free_port)
     sendsms_port: int = field(default_factory=free_port)
+    # False: Kannel hands each part of a long SMS over on its own (with %u), as some setups do.
+    combine_parts: bool = True
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     fakesmsc: subprocess.Popen[bytes] | None = None
 
@@ -88,6 +90,7 @@ log-file = "{w}/bearerbox.log"
 log-level = 1
 access-log = "{w}/access.log"
 dlr-storage = internal
+sms-combine-concatenated-mo = {"true" if self.combine_parts else "false"}
 
 group = smsc
 smsc = fake

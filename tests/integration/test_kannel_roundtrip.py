@@ -44,7 +44,8 @@ def _need_kannel() -> None:
 
 
 @pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[tuple[Services, KannelPeer]]:
+def gateway(tmp_path: Path, request: pytest.FixtureRequest
+            ) -> Iterator[tuple[Services, KannelPeer]]:
     """The gateway on a free port, wired to a real Kannel wired back to it."""
     _need_kannel()
     from werkzeug.serving import make_server
@@ -54,7 +55,8 @@ def gateway(tmp_path: Path) -> Iterator[tuple[Services, KannelPeer]]:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    peer = KannelPeer(kannel_tmpdir(tmp_path), get_url="")
+    peer = KannelPeer(kannel_tmpdir(tmp_path), get_url="",
+                      combine_parts=getattr(request, "param", True))
     peer.get_url = (f"{base}/sms/kannel?secret={SECRET}&id=%I&from=%p&to=%P&text=%b"
                     f"&coding=%c&charset=%C&udh=%u&time=%T")
     config = make_config(tmp_path, server={"public_url": base},
@@ -144,3 +146,19 @@ def test_unicode_sms_from_the_operator_is_stored_intact(
     wait_for(lambda: _one(services, select(InboundMessage.text)) is not None, TIMEOUT,
              "the stored SMS")
     assert _one(services, select(InboundMessage.text)) == text
+
+
+@pytest.mark.parametrize("gateway", [True, False], indirect=True,
+                         ids=["kannel-joins-parts", "gateway-joins-parts"])
+def test_long_sms_in_two_parts_gives_one_ticket(gateway: tuple[Services, KannelPeer]) -> None:
+    services, peer = gateway
+    # Second part first: the UDH (reference 42, 2 parts) orders them, whoever joins them.
+    peer.inject(CITIZEN, "1708", "udh", "%05%00%03%2A%02%02 Kecamatan+Cibadak+Kabupaten+Sukabumi")
+    time.sleep(0.5)
+    peer.inject(CITIZEN, "1708", "udh", "%05%00%03%2A%02%01 Jalan+rusak+parah+di+Desa+Sukamaju+")
+    wait_for(lambda: _one(services, select(Ticket.number)) is not None, TIMEOUT, "a ticket")
+    with services.sessions() as session:
+        texts = session.execute(select(InboundMessage.text)).scalars().all()
+        tickets = session.execute(select(Ticket.id)).scalars().all()
+    assert (texts, len(tickets)) == (
+        ["Jalan rusak parah di Desa Sukamaju Kecamatan Cibadak Kabupaten Sukabumi"], 1)
