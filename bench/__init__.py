@@ -1,0 +1,1 @@
+"""Benchmarks, and the throwaway local stack (processes, fakes) shared with the failure tests."""
