@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 
 from sms_gateway.config import ConsoleConfig
 from sms_gateway.db import utcnow
-from sms_gateway.models_console import ConsoleSession, ConsoleUser
+from sms_gateway.models_console import ConsoleSession, ConsoleUser, LoginAttempt
 
 # Touching last_seen on every request would write on every page view; once a minute is enough.
 TOUCH_EVERY = timedelta(minutes=1)
+ATTEMPTS_KEPT = timedelta(days=1)
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -32,8 +33,10 @@ def start(db: Session, user: ConsoleUser, config: ConsoleConfig) -> str:
     db.add(ConsoleSession(token_hash=_hash(token), user_id=user.id, created_at=now,
                           last_seen_at=now,
                           expires_at=now + timedelta(hours=config.session_max_hours)))
-    # Old sessions of anyone are cleaned up here rather than by another periodic job.
+    # Old sessions and login attempts of anyone are cleaned up here rather than by another
+    # periodic job (throttling looks back minutes, not days).
     db.execute(delete(ConsoleSession).where(ConsoleSession.expires_at < now))
+    db.execute(delete(LoginAttempt).where(LoginAttempt.at < now - ATTEMPTS_KEPT))
     db.flush()
     return token
 

@@ -237,3 +237,16 @@ def test_deactivated_users_session_ends(login, services):
         s.execute(update(ConsoleUser).where(ConsoleUser.email == "gone@example.id")
                   .values(active=False))
     assert client.get("/console/review").status_code == 302
+
+
+def test_day_old_login_attempts_are_removed_at_the_next_login(client, services):
+    from sms_gateway.models_console import LoginAttempt
+
+    add_user(services, "op@example.id")
+    sign_in(client, "op@example.id", "wrong password!")
+    with services.sessions.begin() as s:
+        s.execute(update(LoginAttempt).values(at=utcnow() - timedelta(days=2)))
+    sign_in(client, "op@example.id")
+    with services.sessions() as s:
+        kept = s.execute(select(LoginAttempt.ok)).scalars().all()
+    assert kept == [True, True]
