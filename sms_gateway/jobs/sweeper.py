@@ -96,7 +96,11 @@ class SweeperThread(threading.Thread):
             self.run_once()
 
     def run_once(self) -> None:
-        if self.lock is not None and not self.lock():
+        try:
+            if self.lock is not None and not self.lock():
+                return
+        except Exception:  # noqa: BLE001 - Redis away: the thread must live to sweep after it
+            log.warning("sweeper lock unavailable; skipping this round", exc_info=True)
             return
         for task in self.tasks:
             try:
