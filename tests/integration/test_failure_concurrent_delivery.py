@@ -1,0 +1,109 @@
+"""The same SMS delivered by parallel requests at the same instant: stored and queued once.
+
+A real threaded HTTP server (werkzeug) serves the app on Postgres and Redis; for each message,
+eight threads wait on a barrier and post the very same signed webhook together, as a provider
+retrying on a timeout while the first request is still running would.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from bench.batch import Audit, audit, make_batch
+from bench.fake_sms import FakeSmsServer
+from bench.gateway import Gateway, local_gateway
+from bench.stack import PUBLIC_URL, twilio_signature
+from sms_gateway.app import create_app
+from sms_gateway.dispatch import RqDispatcher
+from tests.conftest import REDIS_DEFAULT, _need, run_worker
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+DISTINCT, PARALLEL = 12, 8
+
+
+@dataclass
+class Run:
+    sids: set[str]
+    statuses: list[int]
+    queued_jobs: int
+    end: Audit
+    replies_per_phone: Counter[str]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    _need("PostgreSQL", "127.0.0.1", 5432)
+    _need("Redis", "127.0.0.1", 6379)
+    tmp = tmp_path_factory.mktemp("concurrent")
+    with FakeSmsServer() as phone, \
+            local_gateway(tmp, REDIS_DEFAULT, phone.url, sms={"outbound": "twilio"}) as gateway:
+        app = create_app(services=gateway.services, start_background=False)
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            forms = make_batch(DISTINCT, "C")
+            statuses = _post_in_parallel(f"http://127.0.0.1:{server.server_port}", forms)
+        finally:
+            server.shutdown()
+            thread.join(5)
+            server.server_close()
+        queued = _queued_inbound_jobs(gateway)
+        run_worker(gateway.services)
+        return Run({f["MessageSid"] for f in forms}, statuses, queued,
+                   audit(gateway.services.sessions), Counter(d[1] for d in phone.delivered))
+
+
+def _post_in_parallel(base: str, forms: list[dict[str, str]]) -> list[int]:
+    statuses: list[int] = []
+    with ThreadPoolExecutor(PARALLEL) as pool, requests.Session() as http:
+        for form in forms:
+            barrier = threading.Barrier(PARALLEL)
+            headers = {"X-Twilio-Signature": twilio_signature(PUBLIC_URL + "/sms/twilio", form)}
+
+            def deliver(form: dict[str, str] = form, headers: dict[str, str] = headers,
+                        barrier: threading.Barrier = barrier) -> int:
+                barrier.wait(10)
+                return http.post(f"{base}/sms/twilio", data=form, headers=headers,
+                                 timeout=30).status_code
+
+            statuses += list(pool.map(lambda _: deliver(), range(PARALLEL)))
+    return statuses
+
+
+def _queued_inbound_jobs(gateway: Gateway) -> int:
+    dispatcher = gateway.services.dispatcher
+    assert isinstance(dispatcher, RqDispatcher)
+    return sum(1 for job_id in dispatcher.queue.job_ids if "-inbound-" in job_id)
+
+
+def test_every_parallel_delivery_is_acknowledged(run: Run) -> None:
+    assert (len(run.statuses), set(run.statuses)) == (DISTINCT * PARALLEL, {200})
+
+
+def test_every_message_is_stored_exactly_once(run: Run) -> None:
+    assert (run.end.missing(run.sids), run.end.stored_twice()) == (set(), set())
+
+
+def test_every_message_is_queued_exactly_once(run: Run) -> None:
+    assert run.queued_jobs == DISTINCT
+
+
+def test_every_message_ends_as_one_ticket_or_one_review_item(run: Run) -> None:
+    assert (run.end.unsettled, run.end.extra_tickets()) == ([], set())
+
+
+def test_every_ticket_gets_exactly_one_reply(run: Run) -> None:
+    assert (run.end.tickets > 0, run.end.tickets_without_one_reply()) == (True, set())
+
+
+def test_no_phone_gets_two_replies(run: Run) -> None:
+    assert {to: n for to, n in run.replies_per_phone.items() if n > 1} == {}
