@@ -13,7 +13,7 @@ from sms_gateway import replies, tickets
 from sms_gateway.agency.records import directory_for
 from sms_gateway.console import regions
 from sms_gateway.gsm import encoding_of
-from sms_gateway.jobs.inbound import FORWARD_TICKET, _citizen_for
+from sms_gateway.jobs.inbound import FORWARD_TICKET, citizen_for
 from sms_gateway.jobs.outbound import enqueue_send
 from sms_gateway.models import Citizen, InboundMessage, Ticket
 from sms_gateway.models_console import ConsoleUser, LabelledExample
@@ -82,7 +82,7 @@ def apply(services: Services, session: Session, message: InboundMessage, user: C
     """Apply a checked decision to a message the caller has claimed."""
     decision.check(directory_for(services))
     outcome = Outcome(message.id, decision.action)
-    citizen = _citizen_for(session, services, message)
+    citizen = citizen_for(session, services, message)
     message.citizen_id = citizen.id
     if decision.action == "ticket":
         _make_ticket(services, session, message, citizen, user, decision, outcome)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import parsers
@@ -20,6 +21,7 @@ from sms_gateway.jobs.forward import enqueue_deliveries
 from sms_gateway.jobs.outbound import enqueue_send
 from sms_gateway.models import FAILED, PROCESSED, RECEIVED, Citizen, InboundMessage, Ticket
 from sms_gateway.outbox import queue_sms
+from sms_gateway.pii import mask_phone
 from sms_gateway.services import Services, current
 
 log = logging.getLogger(__name__)
@@ -86,7 +88,7 @@ def _process(services: Services, message_id: int) -> Context | None:
             return None
         message = session.get(InboundMessage, message_id)
         assert message is not None
-        citizen = _citizen_for(session, services, message)
+        citizen = citizen_for(session, services, message)
         result = parsers.parse(message.text or "",
                                default_region=services.config.parser.default_region or None)
         message.citizen_id = citizen.id
@@ -112,13 +114,12 @@ def _record_failure(services: Services, message_id: int, exc: Exception) -> None
             message.review_reason = "processing_failed"
 
 
-def _citizen_for(session: Session, services: Services, message: InboundMessage) -> Citizen:
+def citizen_for(session: Session, services: Services, message: InboundMessage) -> Citizen:
+    """The citizen who sent this message, created on first contact."""
     citizen = session.execute(select(Citizen).where(
         Citizen.phone_hash == message.sender_hash)).scalar_one_or_none()
     if citizen is not None:
         return citizen
-    from sms_gateway.pii import mask_phone
-
     phone = services.vault.decrypt(message.sender_enc)
     citizen = Citizen(phone_hash=message.sender_hash, phone_enc=message.sender_enc,
                       phone_masked=mask_phone(phone), language=services.config.sms.language)
@@ -126,7 +127,7 @@ def _citizen_for(session: Session, services: Services, message: InboundMessage) 
         with session.begin_nested():
             session.add(citizen)
             session.flush()
-    except Exception:  # another worker created this citizen first
+    except IntegrityError:  # another worker created this citizen first
         return session.execute(select(Citizen).where(
             Citizen.phone_hash == message.sender_hash)).scalar_one()
     return citizen
