@@ -92,14 +92,18 @@ def test_example_config_file_is_valid() -> None:
 
 
 def _keys(cls: type, prefix: str = "") -> set[str]:
+    """Every key a config dataclass accepts; tables of tables (channels) as `name.*.key`."""
     import dataclasses
+    import typing
 
     out: set[str] = set()
+    hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        key = prefix + f.name.rstrip("_")
-        if dataclasses.is_dataclass(f.type) or (isinstance(f.type, str) and f.type.endswith(
-                "Config")):
-            out |= _keys(getattr(cls(), f.name).__class__, key + ".")
+        key, tp = prefix + f.name.rstrip("_"), hints[f.name]
+        if dataclasses.is_dataclass(tp):
+            out |= _keys(tp, key + ".")  # type: ignore[arg-type]
+        elif typing.get_origin(tp) is dict and dataclasses.is_dataclass(typing.get_args(tp)[1]):
+            out |= _keys(typing.get_args(tp)[1], key + ".*.")
         else:
             out.add(key)
     return out
@@ -108,8 +112,10 @@ def _keys(cls: type, prefix: str = "") -> set[str]:
 def _example_keys(data: dict[str, object], prefix: str = "") -> set[str]:
     out: set[str] = set()
     for key, value in data.items():
-        if isinstance(value, dict) and not prefix.startswith("channels."):
-            out |= _example_keys(value, prefix + key + ".")
+        if prefix == "channels.":
+            key = "*"
+        if isinstance(value, dict) and prefix.count(".") < 2:
+            out |= _example_keys(value, prefix + key + ".")  # type: ignore[arg-type]
         else:
             out.add(prefix + key)
     return out
