@@ -19,10 +19,12 @@ run: $(STAMP)
 	$(BIN)/sms-gateway init
 	$(BIN)/sms-gateway serve
 
-## Every test. Integration tests use DATABASE_URL/REDIS_URL or local servers on default ports
+## Every test, then ruff and mypy. Integration tests use DATABASE_URL/REDIS_URL or local servers on default ports
 ## and are skipped, with the reason printed, when those are not running (CI=true: they fail).
 test: $(STAMP)
 	$(BIN)/pytest -q
+	$(BIN)/ruff check sms_gateway parsers routing tests bench
+	$(BIN)/mypy
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit tests/providers
