@@ -142,6 +142,16 @@ ID: dict[str, str] = {
     "out": "keluar",
     "Shortcuts": "Pintasan",
     "Not found": "Tidak ditemukan",
+    "Channel logs": "Log kanal",
+    "Channel": "Kanal",
+    "Method": "Metode",
+    "Request and response": "Permintaan dan jawaban",
+    "Request headers": "Header permintaan",
+    "Request body": "Isi permintaan",
+    "Response body": "Isi jawaban",
+    "No channel log.": "Tidak ada log kanal.",
+    "Secrets and phone numbers were masked when the exchange was stored.":
+        "Rahasia dan nomor telepon disamarkan saat pertukaran disimpan.",
 }
 
 

@@ -128,6 +128,7 @@ def get_for(session: Session, user: ConsoleUser, number: str) -> Ticket | None:
 class ThreadEntry:
     at: datetime
     direction: str  # "in" or "out"
+    message_id: int  # of the InboundMessage or OutboundMessage, per direction
     text: str
     status: str
     purpose: str
@@ -140,9 +141,10 @@ def thread(session: Session, ticket: Ticket) -> list[ThreadEntry]:
         InboundMessage.id == ticket.inbound_message_id))).scalars()
     outbound = session.execute(select(OutboundMessage).where(
         OutboundMessage.ticket_id == ticket.id)).scalars()
-    entries = [ThreadEntry(m.received_at, "in", m.text or "", m.review_status or m.state,
+    entries = [ThreadEntry(m.received_at, "in", m.id, m.text or "", m.review_status or m.state,
                            m.outcome or "") for m in inbound]
-    entries += [ThreadEntry(m.created_at, "out", m.body, m.status, m.purpose) for m in outbound]
+    entries += [ThreadEntry(m.created_at, "out", m.id, m.body, m.status, m.purpose)
+                for m in outbound]
     return sorted(entries, key=lambda e: e.at)
 
 
