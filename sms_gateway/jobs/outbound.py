@@ -78,9 +78,10 @@ def send_sms(outbound_id: int) -> None:
                 result = channel.send(sms)
             except SendError as exc:
                 error = exc
-            except Exception as exc:  # recorded, then re-raised below for the job's retry
+            except Exception as exc:  # recorded, then re-raised below (never swallowed)
                 unexpected = exc
-                error = SendError(SendErrorKind.NETWORK, f"{type(exc).__name__}: {exc}")
+                # Nobody knows how far it got: as safe as a lost answer.
+                error = SendError(SendErrorKind.UNCERTAIN, f"{type(exc).__name__}: {exc}")
             else:
                 error = None
         with services.sessions.begin() as session:
@@ -91,6 +92,10 @@ def send_sms(outbound_id: int) -> None:
             return
         log.warning("send of outbound %s through %s failed: %s", outbound_id, channel.name,
                     error.kind.label)
+        if error.kind is SendErrorKind.UNCERTAIN:
+            if channel.idempotent_send:  # the channel drops a resend of the same reference
+                error = SendError(SendErrorKind.NETWORK, error.detail, status=error.status)
+            break  # never fail over: the first channel may have sent it
         if error.retryable:
             channels.mark_failing(services, channel.name)
         elif error.kind is not SendErrorKind.CONFIG:
@@ -130,6 +135,8 @@ def _hand_back(services: Services, outbound_id: int, wait: float) -> None:
 def _record_send_error(services: Services, outbound_id: int, attempts: int,
                        exc: SendError) -> None:
     final = not exc.retryable or attempts >= services.config.sms.max_send_attempts
+    # Maybe sent: settle as "unknown" for an operator rather than risk a second SMS.
+    status = "unknown" if exc.kind is SendErrorKind.UNCERTAIN else "failed"
     intervals = services.config.sms.retry_intervals_seconds or (60,)
     delay = intervals[min(attempts - 1, len(intervals) - 1)]
     log.warning("send of outbound %s failed (try %d, %s): %s", outbound_id, attempts,
@@ -137,7 +144,7 @@ def _record_send_error(services: Services, outbound_id: int, attempts: int,
     with services.sessions.begin() as session:
         session.execute(
             update(OutboundMessage).where(OutboundMessage.id == outbound_id).values(
-                status="failed" if final else "queued",
+                status=status if final else "queued",
                 last_error=str(exc)[:2000], updated_at=utcnow(),
                 next_attempt_at=None if final else utcnow() + timedelta(seconds=delay)))
 

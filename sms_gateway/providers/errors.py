@@ -6,7 +6,11 @@ from enum import Enum
 
 
 class SendErrorKind(Enum):
-    NETWORK = ("network", True)  # connection refused, reset, DNS, timeout
+    NETWORK = ("network", True)  # no connection: refused, DNS, connect timeout (never sent)
+    # The request may have reached the provider but its answer did not come back (read timeout,
+    # connection dropped mid-answer). Resending could reach the phone twice, so it is retried
+    # only on channels that deduplicate by our reference; elsewhere it settles as "unknown".
+    UNCERTAIN = ("uncertain", False)
     SERVER = ("server", True)  # provider 5xx
     THROTTLED = ("throttled", True)  # 429 or the provider's own throttling code
     REJECTED = ("rejected", False)  # other 4xx: bad request, unknown number, auth
@@ -43,3 +47,19 @@ def classify_http(status: int | None, detail: str = "") -> SendError:
     if 400 <= status < 500:
         return SendError(SendErrorKind.REJECTED, detail or f"HTTP {status}", status=status)
     return SendError(SendErrorKind.PROVIDER, detail or f"unexpected HTTP {status}", status=status)
+
+
+def classify_exception(exc: BaseException) -> SendError:
+    """Map a transport exception: only a connection that never opened is safe to retry."""
+    import requests
+
+    detail = type(exc).__name__
+    if isinstance(exc, requests.ConnectTimeout):
+        return SendError(SendErrorKind.NETWORK, detail)
+    if isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout):
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        from urllib3.exceptions import NameResolutionError, NewConnectionError
+
+        if isinstance(reason, NewConnectionError | NameResolutionError):
+            return SendError(SendErrorKind.NETWORK, detail)
+    return SendError(SendErrorKind.UNCERTAIN, detail)

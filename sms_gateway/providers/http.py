@@ -27,7 +27,12 @@ from sms_gateway.providers.base import (
     address_allowed,
     storable,
 )
-from sms_gateway.providers.errors import SendError, SendErrorKind, classify_http
+from sms_gateway.providers.errors import (
+    SendError,
+    SendErrorKind,
+    classify_exception,
+    classify_http,
+)
 
 # Config keys ([channels.<name>] with provider = "http"): preset, url, method (GET/POST),
 #   username, password, from, secret, allow_ips, send_fields, send_extra, success_pattern,
@@ -174,7 +179,7 @@ class HttpAggregatorProvider:
             else:
                 resp = self.session.post(self.url, data=params, timeout=self.timeout_seconds)
         except requests.RequestException as exc:
-            raise classify_http(None, type(exc).__name__) from None
+            raise classify_exception(exc) from None
         answer = resp.text.strip()
         if self._throttled is not None and resp.status_code != 200 \
                 and self._throttled.search(answer):

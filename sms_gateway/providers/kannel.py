@@ -30,7 +30,12 @@ from sms_gateway.providers.base import (
     address_allowed,
     storable,
 )
-from sms_gateway.providers.errors import SendError, SendErrorKind, classify_http
+from sms_gateway.providers.errors import (
+    SendError,
+    SendErrorKind,
+    classify_exception,
+    classify_http,
+)
 
 # Config keys ([channels.<name>] with provider = "kannel"):
 #   url (the sendsms URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms), username, password,
@@ -199,7 +204,7 @@ class KannelProvider:
             resp = self.session.post(self.url, data=body, headers=headers,
                                      timeout=self.timeout_seconds)
         except requests.RequestException as exc:
-            raise classify_http(None, type(exc).__name__) from None
+            raise classify_exception(exc) from None
         answer = resp.text.strip()
         if resp.status_code >= 300:
             raise classify_http(resp.status_code, f"kannel HTTP {resp.status_code}: {answer}"[:300])

@@ -27,7 +27,12 @@ from sms_gateway.providers.base import (
     WebRequest,
     WebResponse,
 )
-from sms_gateway.providers.errors import SendError, SendErrorKind, classify_http
+from sms_gateway.providers.errors import (
+    SendError,
+    SendErrorKind,
+    classify_exception,
+    classify_http,
+)
 
 # Config keys ([twilio] in the TOML, or the TWILIO_* environment variables):
 #   account_sid, auth_token, from (number, short code or Messaging Service SID "MG..."),
@@ -140,7 +145,7 @@ class TwilioProvider:
         except TwilioRestException as exc:
             raise classify_http(exc.status, f"twilio error {exc.code}: {exc.msg}") from None
         except requests.RequestException as exc:
-            raise classify_http(None, type(exc).__name__) from None
+            raise classify_exception(exc) from None
         except TwilioException as exc:
             raise SendError(SendErrorKind.PROVIDER, str(exc)) from None
         if not message.sid:

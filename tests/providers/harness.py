@@ -36,7 +36,14 @@ class Reply:
 
     status: int = 200
     body: str = ""
-    raises: type[Exception] | None = None
+    raises: Callable[[str], BaseException] | None = None
+
+
+def refused(message: str) -> requests.ConnectionError:
+    """What requests raises when nothing listens: the request never left this machine."""
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+    return requests.ConnectionError(MaxRetryError(None, "/", NewConnectionError(None, message)))  # type: ignore[arg-type]
 
 
 @dataclass

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import pytest
-import requests
 from twilio.request_validator import RequestValidator
 
 from tests.providers.conftest import SECRETS, TWILIO_SID
@@ -17,6 +16,7 @@ from tests.providers.harness import (
     StatusCase,
     Variant,
     label,
+    refused,
     request_values,
     run_incoming,
     run_outgoing,
@@ -99,7 +99,7 @@ OUTGOING_CASES = [
                  status="queued", error_kind="throttled"),
     OutgoingCase("503 is retried", (_error(503, 20503, "Unavailable"),), status="queued",
                  error_kind="server"),
-    OutgoingCase("connection refused is retried", (Reply(raises=requests.ConnectionError),),
+    OutgoingCase("connection refused is retried", (Reply(raises=refused),),
                  status="queued", error_kind="network"),
     OutgoingCase("2xx whose body says failed", (Reply(201, _message(status="failed")),),
                  status="failed", error_kind="provider"),
