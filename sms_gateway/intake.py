@@ -15,7 +15,7 @@ from sms_gateway import multipart
 from sms_gateway.db import utcnow
 from sms_gateway.models import InboundMessage
 from sms_gateway.phone import normalise
-from sms_gateway.providers.base import IncomingSms
+from sms_gateway.providers.base import IncomingSms, InvalidRequest
 from sms_gateway.services import Services
 
 log = logging.getLogger(__name__)
@@ -37,9 +37,11 @@ class Stored:
 def store_inbound(services: Services, channel: str, provider: str, sms: IncomingSms) -> Stored:
     """Store one inbound SMS; a repeated provider id returns the first one's id.
 
-    Raises phone.InvalidPhoneNumber for an impossible sender and SQLAlchemy errors when the
-    database cannot store it (the caller must then not acknowledge the provider).
+    Raises InvalidRequest for identifiers that are not text, phone.InvalidPhoneNumber for an
+    impossible sender, and SQLAlchemy errors when the database cannot store it (the caller must
+    then not acknowledge the provider).
     """
+    _check_identifiers(sms)
     sender = normalise(sms.sender, services.config.sms.default_phone_region)
     part = multipart.part_of(sms)
     if part is not None:
@@ -84,6 +86,18 @@ def insert_message(session: Session, values: dict[str, Any]) -> Stored:
             InboundMessage.channel == values["channel"],
             InboundMessage.provider_message_id == values["provider_message_id"])).scalar_one()
     return Stored(int(existing), False)
+
+
+def _check_identifiers(sms: IncomingSms) -> None:
+    """Ids and numbers must be clean text (raw bytes from %b-style fields are refused)."""
+    for name, value in (("message id", sms.provider_message_id), ("sender", sms.sender),
+                        ("recipient", sms.recipient)):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidRequest(f"{name} is not valid UTF-8 text") from None
+        if "\x00" in value or len(value) > 128:
+            raise InvalidRequest(f"{name} is not a plausible identifier")
 
 
 def enqueue_inbound(services: Services, message_id: int) -> bool:

@@ -192,10 +192,6 @@ def test_invalid_utf8_in_any_field(gateway: tuple[Services, Any], channel: str, 
 KANNEL_RAW_ID_FIELDS = {("kannel", "id"), ("kannel", "to")}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Kannel may pass raw bytes (%b); the adapter decodes the text but hands undecodable bytes "
-    "in id/to to the database as surrogate escapes, which fails with UnicodeEncodeError: 500 "
-    "instead of 400 (providers/kannel.py, reported to the lead)"))
 @pytest.mark.parametrize("field", sorted(f for _, f in KANNEL_RAW_ID_FIELDS))
 def test_kannel_id_or_to_with_invalid_utf8_is_a_400(gateway: tuple[Services, Any],
                                                     field: str) -> None:
