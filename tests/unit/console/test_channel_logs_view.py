@@ -77,16 +77,28 @@ def test_ticket_page_shows_agency_users_no_log_link(login, services):
     assert "/console/logs/" not in page.get_data(as_text=True)
 
 
-def test_channel_logs_page_shows_no_secret(login, services):
-    _store_log(services, "cgi-bin/sendsms-secret-marker")
-    page = login("admin").get("/console/logs").get_data(as_text=True)
+def test_message_logs_page_shows_no_secret(login, services):
+    _, outbound_id = _ticket_with_reply(services)
+    _store_log(services, "cgi-bin/sendsms-secret-marker", outbound_id=outbound_id)
+    page = login("admin").get(f"/console/logs/out/{outbound_id}").get_data(as_text=True)
     assert ("sendsms-secret-marker" in page, SECRET in page) == (True, False)
 
 
-def test_channel_logs_page_shows_no_phone_number(login, services):
-    _store_log(services, "cgi-bin/sendsms-phone-marker")
-    page = login("admin").get("/console/logs").get_data(as_text=True)
+def test_message_logs_page_shows_no_phone_number(login, services):
+    _, outbound_id = _ticket_with_reply(services)
+    _store_log(services, "cgi-bin/sendsms-phone-marker", outbound_id=outbound_id)
+    page = login("admin").get(f"/console/logs/out/{outbound_id}").get_data(as_text=True)
     assert ("sendsms-phone-marker" in page, "81234567890" in page) == (True, False)
+
+
+def test_log_list_leaves_bodies_to_the_audited_message_page(login, services):
+    _, outbound_id = _ticket_with_reply(services, confidential=True)
+    _store_log(services, "cgi-bin/sendsms-list-marker", outbound_id=outbound_id)
+    client = login("admin")
+    listed = client.get("/console/logs").get_data(as_text=True)
+    opened = client.get(f"/console/logs/out/{outbound_id}").get_data(as_text=True)
+    assert ("sendsms-list-marker" in listed, "0: OK" in listed, "0: OK" in opened) == (
+        True, False, True)
 
 
 def test_channel_filter_keeps_only_that_channel(login, services):
