@@ -172,8 +172,6 @@ def test_invalid_utf8_in_any_field(gateway: tuple[Services, Any], channel: str, 
                                    where: str, field_index: int) -> None:
     services, client = gateway
     names = FIELDS[channel][0]
-    if (channel, names[field_index]) in KANNEL_RAW_ID_FIELDS:
-        return  # a known defect, pinned by test_kannel_id_or_to_with_invalid_utf8_is_a_400
     form = with_secret(channel, {names[0]: "X1", names[1]: "+6281234567890",
                                  names[2]: "1708", names[3]: "jalan rusak di bandung"})
     encoded = urlencode(form) + f"&{names[field_index]}x=a{bad}b"
