@@ -89,10 +89,12 @@ def train(csv_path: Path, out: Path) -> None:
 @click.option("--default-region", metavar="CODE", help="Region code the channel implies.")
 @click.option("--folds", type=int, default=0,
               help="Cross-validate a model trained on the same CSV with K folds instead.")
+@click.option("--baseline", is_flag=True,
+              help="With --folds: cross-validate the plain TF-IDF + linear SVM reference.")
 @click.option("--misses", type=click.Path(dir_okay=False, path_type=Path),
               help="Write misclassified rows to this CSV.")
 def evaluate(csv_path: Path, model: Path | None, default_region: str | None, folds: int,
-             misses: Path | None) -> None:
+             baseline: bool, misses: Path | None) -> None:
     """Print accuracy, macro-F1, a per-category table and the location hit rate."""
     from parsers.evaluation import LocationScores, category_scores, confidence_table
 
@@ -108,12 +110,12 @@ def evaluate(csv_path: Path, model: Path | None, default_region: str | None, fol
     if folds:
         from parsers.model import cross_validate
 
-        mode = f"{folds}-fold cross-validated model"
+        mode = f"{folds}-fold cross-validated {'baseline' if baseline else 'model'}"
         with click.progressbar(length=len(rows), label="cross-validating",
                                file=sys.stderr) as bar:
             predicted_cv, confidence = cross_validate(
                 parser, [r["text"] for r in rows], [r["category"] for r in rows], folds,
-                progress=bar.update)
+                progress=bar.update, baseline=baseline)
         predicted = list(predicted_cv)
     gold = [r["category"] for r in rows]
     scores = category_scores(gold, predicted)
