@@ -16,7 +16,7 @@ from sms_gateway.models import OUTBOUND_RANK, Citizen, OutboundMessage
 from sms_gateway.outbox import PRIORITY_REPLY, SEND_SMS
 from sms_gateway.providers.base import OutgoingSms, SendResult
 from sms_gateway.providers.errors import SendError, SendErrorKind
-from sms_gateway.providers.transport import recording
+from sms_gateway.providers.transport import Redactor, recording
 from sms_gateway.services import Services, current
 
 log = logging.getLogger(__name__)
@@ -145,7 +145,8 @@ def _record_send_error(services: Services, outbound_id: int, attempts: int,
         session.execute(
             update(OutboundMessage).where(OutboundMessage.id == outbound_id).values(
                 status=status if final else "queued",
-                last_error=str(exc)[:2000], updated_at=utcnow(),
+                # Provider error texts may quote the number (Twilio 21211): mask it.
+                last_error=Redactor().text(str(exc))[:2000], updated_at=utcnow(),
                 next_attempt_at=None if final else utcnow() + timedelta(seconds=delay)))
 
 

@@ -130,10 +130,6 @@ def test_a_database_dump_reveals_no_phone_number(run: Run, phone: str) -> None:
     assert found == [], [line[:160] for line in run.dump.splitlines() if phone in line]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "outbound_messages.last_error keeps the provider's error text as is, and Twilio's 21211 "
-    "text names the number; jobs/outbound.py should mask numbers (providers.transport."
-    "Redactor) before storing it (reported to the lead)"))
 def test_a_provider_error_naming_the_number_is_not_stored_in_clear(run: Run) -> None:
     assert REFUSED not in run.dump
 
