@@ -48,17 +48,33 @@ def category_scores(gold: Sequence[str], predicted: Sequence[str | None]) -> Cat
     return CategoryScores(correct / len(pairs) if pairs else 0.0, macro, tuple(reports), len(pairs))
 
 
-# Words that make a place name part of an address or a landmark, for the stricter measure.
+# Words that make a place name part of an address, a housing estate or a landmark, for the
+# stricter measure. Kept independent of the parser's own word lists in rules/gazetteer.toml.
 _ADDRESS_BEFORE = frozenset(
-    "jl jln jalan gg gang raya perum perumahan komplek kompleks sdn smpn smp sd sma sman smk "
-    "puskesmas pkm pasar rusun rusunawa stasiun terminal tpu makam pantai taman kantor".split())
+    "jl jln jalan gg gang raya perum perumahan perm komplek kompleks griya puri villa graha "
+    "blok ruko apartemen rusun rusunawa sdn smpn smp sd sma sman smk smkn mi mts sekolah kampus "
+    "puskesmas pukesmas pkm pustu rs rsud klinik posyandu kua polsek polres koramil kantor "
+    "pasar stasiun st terminal halte tol frontage jembatan tpu makam pantai taman lapangan "
+    "masjid gereja alfamart alfamidi indomaret toko mall plaza hotel bank".split())
 _ADDRESS_AFTER = frozenset(
-    "baru indah timur barat utara selatan tengah jaya tama gang gg no nomor blok kav "
-    "i ii iii iv v vi vii viii ix x".split())
+    "baru indah timur barat utara selatan tengah jaya tama gang gg no nomor blok kav asri mukti "
+    "pratama permai regency residence harapan "
+    "i ii iii iv v vi vii viii ix x xi xii xiii xiv xv".split())
+
+
+def _address_word(word: str) -> bool:
+    # "dipuskesmas", "dijalan": the preposition di is often written joined.
+    return word in _ADDRESS_BEFORE or (word.startswith("di") and word[2:] in _ADDRESS_BEFORE)
 
 
 def named(text: str, name: str | None, *, as_region: bool = False) -> bool:
-    """True when `name` occurs in `text` (as_region: not as part of an address or landmark)."""
+    """True when `name` occurs in `text` as whole words (as_region: outside an address).
+
+    A name is part of an address or landmark when the word before it is a street, housing,
+    school, office, shop or other landmark word (also joined with "di"), or when the word after
+    it is a number, a roman numeral or an address/housing word ("ngagel tama 104",
+    "griya babatan mukti", "rungkut asri tengah 7").
+    """
     if not name:
         return False
     low = text.lower()
@@ -68,7 +84,7 @@ def named(text: str, name: str | None, *, as_region: bool = False) -> bool:
             return True
         before = re.findall(r"[a-z]+", low[max(0, m.start() - 20):m.start()])
         after = re.match(r"[\s.,]*([a-z]+|\d+)", low[m.end():])
-        if before and before[-1] in _ADDRESS_BEFORE:
+        if before and _address_word(before[-1]):
             continue
         if after and (after.group(1).isdigit() or after.group(1) in _ADDRESS_AFTER):
             continue

@@ -9,9 +9,11 @@ from parsers.gazetteer import Gazetteer, ancestors, is_kota, is_within, level_of
 from parsers.rulefile import RuleFileError, check_keys, load_toml, shipped, str_list
 
 PREFIX_KINDS = ("provinsi", "kabupaten", "kota", "kecamatan", "desa")
-STRENGTH = {"prefixed": 2.0, "alias": 2.0, "literal": 1.2, "bare": 1.0, "street": 0.5}
+STRENGTH = {"prefixed": 2.0, "alias": 2.0, "literal": 1.2, "residence": 1.5, "bare": 1.0,
+            "street": 0.5}
 INSIDE_BONUS = 1.0
 MAX_CANDIDATES = 10
+NEIGHBOURHOOD = frozenset(("rt", "rw"))  # "sememi rt 04", "rw 01 sememi": a residence
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +158,16 @@ class LocationFinder:
                 # "kelurahan semampir" for kecamatan Semampir: people mix up the two levels.
                 local = tuple(c for c in every if is_within(c, scope) and level_of(c) >= 3)
                 codes = local if local and kind in ("kecamatan", "desa") else codes
-            if i + 2 < len(tokens):
-                # "kelurahan pacar kembang" for the official "Pacarkembang"
-                joined = tokens[i + 1] + tokens[i + 2]
+            # "kelurahan pacar kembang" for the official "Pacarkembang", "simo mulyo baru"
+            # for "Simomulyo Baru"
+            for width in (3, 2):
+                if i + width >= len(tokens) or end > i + width:
+                    continue
+                joined = " ".join([tokens[i + 1] + tokens[i + 2], *tokens[i + 3:i + width + 1]])
                 longer = tuple(c for c in self.gazetteer.lookup(joined) if _allowed(c, kind))
-                if longer and end <= i + 2:
-                    end, key, codes = i + 3, joined, longer
+                if longer:
+                    end, key, codes = i + width + 1, joined, longer
+                    break
             if codes:
                 # "kota medan" is both Kota Medan and a desa literally named so: keep both readings.
                 if literal_end >= end:
@@ -172,30 +178,44 @@ class LocationFinder:
                 return end
         if not literal:
             return i + 1
-        cue = i > 0 and tokens[i - 1] in self.cues
+        following = tokens[literal_end] if literal_end < len(tokens) else ""
+        residence = following in NEIGHBOURHOOD or (
+            i > 1 and tokens[i - 2] in NEIGHBOURHOOD and tokens[i - 1].isdigit())
+        cue = residence or (i > 0 and tokens[i - 1] in self.cues) or self._city_follows(
+            literal, following)
         if (literal_key in self.common or (literal_key in self.cue_only and not cue)
                 or literal_key in self.prefixes or literal_key in self.cues):
             return i + 1
-        following = tokens[literal_end] if literal_end < len(tokens) else ""
         if i <= street_until or following in self.street_suffixes or following.isdigit():
             codes = tuple(c for c in literal if level_of(c) >= 3)
             if codes:
                 found.append(Mention(i, literal_end, "street", literal_key, codes,
                                      name=literal_key))
             return literal_end
-        found.append(Mention(i, literal_end, "bare", literal_key, literal, cue, literal_key))
+        found.append(Mention(i, literal_end, "residence" if residence else "bare", literal_key,
+                             literal, cue, literal_key))
         return literal_end
+
+    def _city_follows(self, codes: tuple[str, ...], following: str) -> bool:
+        """True for "ampel surabaya": the next word names a kabupaten/kota holding the place."""
+        if not following:
+            return False
+        cities = [c for c in self.gazetteer.lookup(following) if level_of(c) == 2]
+        return any(is_within(code, city) for city in cities for code in codes)
 
     def resolve(self, tokens: list[str], default_region: str | None = None) -> Resolution:
         """Pick the most specific region consistent with every mention (or candidates)."""
         mentions = self.mentions(tokens, default_region)
         if not mentions:
             return Resolution(None)
-        # A name written three times is still one piece of evidence.
+        # A name written three times is still one piece of evidence; "kelurahan X" and
+        # "kecamatan X" are two (they name two levels of one chain).
         names: dict[str, tuple[float, set[str], bool]] = {}
         for m in mentions:
-            strength, codes, firm = names.get(m.name, (0.0, set(), False))
-            names[m.name] = (max(strength, STRENGTH[m.kind]), codes | set(m.codes),
+            key = (f"{m.text.split()[0]}:{m.name}" if m.kind == "prefixed" and not m.common
+                   else m.name)
+            strength, codes, firm = names.get(key, (0.0, set(), False))
+            names[key] = (max(strength, STRENGTH[m.kind]), codes | set(m.codes),
                              firm or (m.kind in ("prefixed", "alias") and not m.common))
         scores: dict[str, float] = {}
         # Streets and landmarks only support a region named otherwise, never make one.

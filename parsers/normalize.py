@@ -17,6 +17,7 @@ _REPEAT3 = re.compile(r"([a-z])\1{2,}")
 _REPEAT2 = re.compile(r"([a-z])\1")
 _HAS_DIGIT = re.compile(r"\d")
 _HAS_ALPHA = re.compile(r"[a-z]")
+_NUMBER_WORD = re.compile(r"(\d+)([a-z]{4,})")  # "01sememi": a number glued to a word
 
 
 def _read_pairs(path: Path) -> dict[str, str]:
@@ -93,7 +94,10 @@ class Normaliser:
             if not _HAS_ALPHA.search(token):
                 return token
             letters = "".join(self.leet.get(c, c) for c in token)
-            return self.table.get(letters, letters if letters in self.vocabulary else token)
+            if letters in self.table or letters in self.vocabulary:
+                return self.table.get(letters, letters)
+            glued = _NUMBER_WORD.fullmatch(token)
+            return f"{glued[1]} {self.table.get(glued[2], glued[2])}" if glued else token
         if _REPEAT3.search(token):
             single = _REPEAT3.sub(r"\1", token)
             double = _REPEAT3.sub(r"\1\1", token)
