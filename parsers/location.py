@@ -181,8 +181,10 @@ class LocationFinder:
         following = tokens[literal_end] if literal_end < len(tokens) else ""
         residence = following in NEIGHBOURHOOD or (
             i > 1 and tokens[i - 2] in NEIGHBOURHOOD and tokens[i - 1].isdigit())
-        cue = residence or (i > 0 and tokens[i - 1] in self.cues) or self._city_follows(
-            literal, following)
+        # A residence ("sememi rt 04") weighs more but does not make an everyday word a name
+        # ("sama rt", "rt nya").
+        cue = (i > 0 and tokens[i - 1] in self.cues) or (
+            following != tokens[literal_end - 1] and self._city_follows(literal, following))
         if (literal_key in self.common or (literal_key in self.cue_only and not cue)
                 or literal_key in self.prefixes or literal_key in self.cues):
             return i + 1
@@ -201,7 +203,8 @@ class LocationFinder:
         if not following:
             return False
         cities = [c for c in self.gazetteer.lookup(following) if level_of(c) == 2]
-        return any(is_within(code, city) for city in cities for code in codes)
+        return any(is_within(code, city) for city in cities for code in codes
+                   if level_of(code) >= 3)
 
     def resolve(self, tokens: list[str], default_region: str | None = None) -> Resolution:
         """Pick the most specific region consistent with every mention (or candidates)."""

@@ -82,3 +82,11 @@ def test_model_file_of_another_kind_is_refused(tmp_path: Path) -> None:
     path.write_bytes(pickle.dumps({"format": "something-else"}))
     result = CliRunner().invoke(parse_command, ["--model", str(path), "halo"])
     assert "not a parser category model" in result.output
+
+
+def test_eval_cross_validates_the_plain_svm_baseline(tmp_path: Path) -> None:
+    pytest.importorskip("sklearn")
+    data = _labelled_csv(tmp_path / "dev.csv")
+    result = CliRunner().invoke(parser_group, ["eval", "--csv", str(data), "--folds", "2",
+                                               "--baseline"])
+    assert "2-fold cross-validated baseline" in result.output
