@@ -27,7 +27,10 @@ class RetryPolicy:
 
 class Dispatcher(Protocol):
     def enqueue(self, func: str, *args: Any, job_id: str,
-                retry: RetryPolicy | None = None, at_front: bool = False) -> None: ...
+                retry: RetryPolicy | None = None, at_front: bool = False,
+                fresh: bool = False) -> None:
+        """Queue one job; `fresh`: the caller knows no job with this id can exist yet."""
+        ...
 
     def depth(self) -> int: ...
 
@@ -55,12 +58,13 @@ class RqDispatcher:
                            default_timeout=job_timeout)
 
     def enqueue(self, func: str, *args: Any, job_id: str,
-                retry: RetryPolicy | None = None, at_front: bool = False) -> None:
+                retry: RetryPolicy | None = None, at_front: bool = False,
+                fresh: bool = False) -> None:
         from rq import Retry
 
         # Job ids are global in Redis: prefix them so deployments sharing a server never meet.
         full_id = f"{self.queue.name}-{job_id}"
-        if self._on_its_way(full_id):
+        if not fresh and self._on_its_way(full_id):
             return  # skipping is only an optimisation: every job is idempotent
         self.queue.enqueue_call(
             func, args=args, job_id=full_id, at_front=at_front, result_ttl=300,
@@ -121,7 +125,8 @@ class InProcessDispatcher:
         self._stop.set()
 
     def enqueue(self, func: str, *args: Any, job_id: str,
-                retry: RetryPolicy | None = None, at_front: bool = False, _try: int = 0) -> None:
+                retry: RetryPolicy | None = None, at_front: bool = False, fresh: bool = False,
+                _try: int = 0) -> None:
         with self._lock:
             if job_id in self._pending:
                 return
@@ -185,7 +190,8 @@ class InlineDispatcher:
         self._active: set[str] = set()
 
     def enqueue(self, func: str, *args: Any, job_id: str,
-                retry: RetryPolicy | None = None, at_front: bool = False) -> None:
+                retry: RetryPolicy | None = None, at_front: bool = False,
+                fresh: bool = False) -> None:
         if job_id in self._active:
             return
         self._active.add(job_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,9 +35,12 @@ class Stored:
     held: bool = False
 
 
-def store_inbound(services: Services, channel: str, provider: str, sms: IncomingSms) -> Stored:
+def store_inbound(services: Services, channel: str, provider: str, sms: IncomingSms, *,
+                  also: Callable[[Session, int], None] | None = None) -> Stored:
     """Store one inbound SMS; a repeated provider id returns the first one's id.
 
+    `also(session, message_id)` runs in the same transaction (the webhook's channel log: one
+    commit per SMS); it is not called for a part of a long SMS held for the others.
     Raises InvalidRequest for identifiers that are not text, phone.InvalidPhoneNumber for an
     impossible sender, and SQLAlchemy errors when the database cannot store it (the caller must
     then not acknowledge the provider).
@@ -63,7 +67,10 @@ def store_inbound(services: Services, channel: str, provider: str, sms: Incoming
         "attempts": 0,
     }
     with services.sessions.begin() as session:
-        return insert_message(session, values)
+        stored = insert_message(session, values)
+        if also is not None:
+            also(session, stored.message_id)
+        return stored
 
 
 def insert_message(session: Session, values: dict[str, Any]) -> Stored:
@@ -71,10 +78,13 @@ def insert_message(session: Session, values: dict[str, Any]) -> Stored:
     dialect = session.get_bind().dialect.name
     upsert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if upsert is not None:
-        result = session.execute(
-            upsert(InboundMessage).values(**values)
-            .on_conflict_do_nothing(index_elements=["channel", "provider_message_id"])
-            .returning(InboundMessage.id))
+        # Core on the table with the values as parameters: the ORM's statement handling and
+        # per-call cache keys of inlined values cost more than the INSERT itself on the
+        # webhook's hot path (docs/performance.md).
+        table = InboundMessage.__table__
+        result = session.connection().execute(
+            upsert(table).on_conflict_do_nothing(index_elements=["channel", "provider_message_id"])
+            .returning(table.c.id), values)
         new_id = result.scalar()
     else:  # pragma: no cover - other databases: rely on the unique constraint
         new_id = session.execute(insert(InboundMessage).values(**values)
@@ -100,10 +110,15 @@ def _check_identifiers(sms: IncomingSms) -> None:
             raise InvalidRequest(f"{name} is not a plausible identifier")
 
 
-def enqueue_inbound(services: Services, message_id: int) -> bool:
-    """Hand the stored message to the workers; on failure the sweeper will find it later."""
+def enqueue_inbound(services: Services, message_id: int, *, fresh: bool = False) -> bool:
+    """Hand the stored message to the workers; on failure the sweeper will find it later.
+
+    `fresh`: the message was stored just now, so no job for it can exist yet (one Redis round
+    trip less on the webhook's hot path).
+    """
     try:
-        services.dispatcher.enqueue(PROCESS_INBOUND, message_id, job_id=f"inbound-{message_id}")
+        services.dispatcher.enqueue(PROCESS_INBOUND, message_id, job_id=f"inbound-{message_id}",
+                                    fresh=fresh)
         return True
     except Exception:  # noqa: BLE001 - stored already: the sweeper re-enqueues it
         log.warning("could not enqueue inbound message %s; the sweeper will retry", message_id,

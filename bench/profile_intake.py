@@ -1,0 +1,79 @@
+"""Where one webhook's time goes: N signed requests through the app in this process, profiled.
+
+    .venv/bin/python -m bench.profile_intake [-n 2000] [--sort cumulative] [--top 40]
+
+Same stack as bench/intake_bench.py (scratch Postgres, private Redis) without HTTP sockets or
+gunicorn, so the profile shows our code, SQLAlchemy, psycopg, redis-py and RQ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import tempfile
+import time
+from pathlib import Path
+
+from bench.stack import (
+    PUBLIC_URL,
+    RedisServer,
+    scratch_database,
+    sender_number,
+    twilio_form,
+    twilio_signature,
+    write_config,
+)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=2000)
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--top", type=int, default=45)
+    parser.add_argument("--plain", action="store_true", help="time only, no profiler")
+    args = parser.parse_args(argv)
+    from sms_gateway import migrate
+    from sms_gateway.app import create_app
+    from sms_gateway.config import load_config
+    from sms_gateway.pii import new_key
+    from sms_gateway.services import build_services
+
+    tmp = Path(tempfile.mkdtemp(prefix="profile-intake-"))
+    with RedisServer(tmp) as redis, scratch_database() as db:
+        env = {"DATABASE_URL": db, "REDIS_URL": redis.url, "SMS_GATEWAY_PII_KEY": new_key(),
+               "SMS_GATEWAY_CONFIG": str(write_config(tmp / "gateway.toml", {
+                   "server": {"public_url": PUBLIC_URL}, "queue": {"name": "profile"},
+                   "twilio": {"account_sid": "AC" + "0" * 31 + "1",
+                              "auth_token": "test-auth-token-0123456789abcdef"}}))}
+        config = load_config(env=env)
+        migrate.upgrade(config)
+        services = build_services(config)
+        client = create_app(services=services, start_background=False).test_client()
+        url = PUBLIC_URL + "/sms/twilio"
+        requests = []
+        for i in range(args.n + 200):
+            form = twilio_form(f"SMP{i:08d}", "jalan rusak parah di kota bandung",
+                               sender_number(i))
+            requests.append((form, {"X-Twilio-Signature": twilio_signature(url, form)}))
+        for form, headers in requests[:200]:  # warm-up: imports, pools, caches
+            client.post("/sms/twilio", data=form, headers=headers)
+        profiler = cProfile.Profile()
+        started, cpu = time.perf_counter(), time.process_time()
+        if not args.plain:
+            profiler.enable()
+        for form, headers in requests[200:]:
+            assert client.post("/sms/twilio", data=form, headers=headers).status_code == 200
+        profiler.disable()
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
+        services.close()
+    print(f"{args.n} requests in {took:.2f}s: {args.n / took:.0f}/s in one thread "
+          f"({took / args.n * 1000:.2f} ms each, {cpu / args.n * 1000:.2f} ms of it CPU in this "
+          f"process{'' if args.plain else ', profiled'})")
+    if args.plain:
+        return
+    pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
