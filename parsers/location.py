@@ -183,8 +183,9 @@ class LocationFinder:
             i > 1 and tokens[i - 2] in NEIGHBOURHOOD and tokens[i - 1].isdigit())
         # A residence ("sememi rt 04") weighs more but does not make an everyday word a name
         # ("sama rt", "rt nya").
-        cue = (i > 0 and tokens[i - 1] in self.cues) or (
-            following != tokens[literal_end - 1] and self._city_follows(literal, following))
+        cue = i > 0 and tokens[i - 1] in self.cues
+        if not cue and literal_key in self.cue_only:  # the city check only where it matters
+            cue = following != tokens[literal_end - 1] and self._city_follows(literal, following)
         if (literal_key in self.common or (literal_key in self.cue_only and not cue)
                 or literal_key in self.prefixes or literal_key in self.cues):
             return i + 1
