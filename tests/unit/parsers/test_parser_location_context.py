@@ -62,3 +62,8 @@ def test_name_followed_by_its_city_counts_without_a_cue_word(parser: Parser) -> 
 def test_eval_counts_a_name_as_a_region_only_outside_addresses_and_landmarks(
         text: str, name: str, as_region: bool) -> None:
     assert named(text, name, as_region=True) is as_region
+
+
+def test_siak_the_population_register_is_not_kabupaten_siak(parser: Parser) -> None:
+    text = "mohon dibantu proses migrasi data ke SIAK kk saya belum terbit"
+    assert _code(parser, text, None) is None
