@@ -98,6 +98,8 @@ def evaluate(csv_path: Path, model: Path | None, default_region: str | None, fol
     """Print accuracy, macro-F1, a per-category table and the location hit rate."""
     from parsers.evaluation import LocationScores, category_scores, confidence_table
 
+    if baseline and not folds:
+        raise click.UsageError("--baseline needs --folds K")
     rows = _read_csv(csv_path)
     parser = _parser(model)
     results = []

@@ -90,3 +90,9 @@ def test_eval_cross_validates_the_plain_svm_baseline(tmp_path: Path) -> None:
     result = CliRunner().invoke(parser_group, ["eval", "--csv", str(data), "--folds", "2",
                                                "--baseline"])
     assert "2-fold cross-validated baseline" in result.output
+
+
+def test_eval_baseline_without_folds_is_a_usage_error(tmp_path: Path) -> None:
+    data = _labelled_csv(tmp_path / "dev.csv")
+    result = CliRunner().invoke(parser_group, ["eval", "--csv", str(data), "--baseline"])
+    assert result.exit_code == 2
