@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import parsers
-from routing import lifecycle
+from routing import lifecycle, regions
 from sms_gateway import abuse, replies, tickets
 from sms_gateway.agency import followups
 from sms_gateway.agency.payload import latest_response
@@ -175,15 +175,24 @@ def handle_complaint(ctx: Context) -> str:
         return follow_up
     if r.needs_review or r.category is None:
         return handle_unknown(ctx)
-    region = r.region
+    region_code, region_name = _region_of(ctx)
     ticket = tickets.open_ticket(
         ctx.session, citizen_id=ctx.citizen.id, inbound_message_id=ctx.message.id,
-        category=r.category, region_code=region.code if region else None,
-        region_name=region.name if region else None, description=r.description,
+        category=r.category, region_code=region_code, region_name=region_name,
+        description=r.description,
         anonymous=r.anonymous, confidential=r.confidential)
     ctx.message.ticket_id = ticket.id
     _route_and_answer(ctx, ticket)
     return "ticket_created"
+
+
+def _region_of(ctx: Context) -> tuple[str | None, str | None]:
+    """The place named in the SMS, else the region the channel implies (a city's own number)."""
+    if ctx.result.region is not None:
+        return ctx.result.region.code, ctx.result.region.name
+    implied = ctx.services.config.parser.default_region
+    info = regions.gazetteer().get(implied) if implied else None
+    return (info.code, info.name) if info is not None else (None, None)
 
 
 def _join_location(ctx: Context, ticket: Ticket) -> str:
