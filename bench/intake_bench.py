@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -25,9 +26,11 @@ from urllib.parse import urlencode
 
 from bench.stack import (
     PUBLIC_URL,
+    CpuMeter,
     ProcessGroup,
     RedisServer,
     free_port,
+    pids_named,
     rss_kib,
     scratch_database,
     sender_number,
@@ -79,18 +82,27 @@ class RssSampler(threading.Thread):
                     pass
 
 
-def wrk(url: str, bodies: Path, duration: int, connections: int, threads: int) -> dict[str, Any]:
+def wrk(url: str, bodies: Path, duration: int, connections: int, threads: int,
+        meter: CpuMeter | None = None) -> dict[str, Any]:
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
            "--timeout", "5s", "-s", str(HERE / "wrk_twilio.lua"), url, "--", str(bodies),
            str(threads)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True,
-                         timeout=duration + 60).stdout
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    if meter is not None:
+        meter.start()
+    out, _ = proc.communicate(timeout=duration + 60)
+    cpu = meter.stop() if meter is not None else {}
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu["wrk"] = round(children_after.ru_utime + children_after.ru_stime
+                       - children_before.ru_utime - children_before.ru_stime, 2)
     match = re.search(r"^RESULT (.*)$", out, re.M)
     if match is None:
         raise RuntimeError(f"wrk printed no RESULT line:\n{out}")
     result: dict[str, Any] = {k: int(v) for k, v in
                               (kv.split("=") for kv in match.group(1).split())}
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["cpu_seconds"] = cpu
     return result
 
 
@@ -112,6 +124,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--web-workers", type=int, default=None,
                         help="gunicorn processes (default: what `sms-gateway serve` picks)")
+    parser.add_argument("--py-spy", metavar="FILE", default="",
+                        help="record one web worker with py-spy during the first run")
     parser.add_argument("--max-rate", type=int, default=3000,
                         help="bodies signed per second of run (distinct ids needed)")
     args = parser.parse_args(argv)
@@ -147,14 +161,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             sampler.start()
             url = f"http://127.0.0.1:{port}"
             wrk(url, warm, 5, args.connections, args.threads)
+            web_pids = [master, *children(master)]
+            meter = CpuMeter({"web": lambda: web_pids, "postgres": lambda: pids_named("postgres:"),
+                              "redis": lambda: [redis.proc.pid] if redis.proc else []})
+            spy = None
+            if args.py_spy:
+                spy = subprocess.Popen([str(Path(sys.executable).parent / "py-spy"), "record",
+                                        "-r", "200", "-f", "raw", "-o", args.py_spy,
+                                        "-d", str(args.duration), "-p", str(web_pids[-1])],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for r in range(args.runs):
                 before = stored(db)
-                result = wrk(url, bodies[r], args.duration, args.connections, args.threads)
+                result = wrk(url, bodies[r], args.duration, args.connections, args.threads,
+                             meter)
                 result["stored"] = stored(db) - before
                 result["load"] = os.getloadavg()
                 report["runs"].append(result)
                 print(json.dumps(result), flush=True)
             sampler.stopped.set()
+            if spy is not None:
+                spy.wait(60)
             report["web_processes"] = len(sampler.pids) - 1
             report["rss_kib"] = {"master": sampler.peak.get(master, 0),
                                  "workers": [sampler.peak.get(p, 0) for p in sampler.pids[1:]]}

@@ -240,6 +240,60 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def cpu_ticks(pid: int) -> int:
+    """User + system CPU time of one process so far, in clock ticks (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def pids_named(fragment: str) -> list[int]:
+    """Processes whose command line contains `fragment`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with suppress(OSError):
+                if fragment in (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
+                        errors="replace"):
+                    found.append(int(entry.name))
+    return found
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, idle) CPU ticks of the whole machine so far."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]
+    return sum(values) - idle, idle
+
+
+class CpuMeter:
+    """CPU seconds spent by groups of processes between start() and stop()."""
+
+    def __init__(self, groups: Mapping[str, Any]) -> None:
+        self.groups = groups  # name -> callable returning the pids of the group now
+        self.seconds: dict[str, float] = {}
+
+    def _sample(self) -> dict[str, int]:
+        out = {}
+        for name, pids in self.groups.items():
+            total = 0
+            for pid in pids():
+                with suppress(OSError, IndexError, ValueError):
+                    total += cpu_ticks(pid)
+            out[name] = total
+        busy, idle = machine_ticks()
+        out["machine_busy"], out["machine_idle"] = busy, idle
+        return out
+
+    def start(self) -> None:
+        self._before = self._sample()
+
+    def stop(self) -> dict[str, float]:
+        after = self._sample()
+        hz = os.sysconf("SC_CLK_TCK")
+        self.seconds = {k: round((after[k] - self._before.get(k, 0)) / hz, 2) for k in after}
+        return self.seconds
+
+
 # -- a proxy that can cut the line ---------------------------------------------------------
 class TcpProxy:
     """Forwards 127.0.0.1:<port> to a target; `cut()` drops every connection and new ones."""

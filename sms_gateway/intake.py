@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from sms_gateway import multipart
@@ -36,10 +37,10 @@ class Stored:
 
 
 def store_inbound(services: Services, channel: str, provider: str, sms: IncomingSms, *,
-                  also: Callable[[Session, int], None] | None = None) -> Stored:
+                  also: Callable[[Connection, int], None] | None = None) -> Stored:
     """Store one inbound SMS; a repeated provider id returns the first one's id.
 
-    `also(session, message_id)` runs in the same transaction (the webhook's channel log: one
+    `also(connection, message_id)` runs in the same transaction (the webhook's channel log: one
     commit per SMS); it is not called for a part of a long SMS held for the others.
     Raises InvalidRequest for identifiers that are not text, phone.InvalidPhoneNumber for an
     impossible sender, and SQLAlchemy errors when the database cannot store it (the caller must
@@ -66,32 +67,35 @@ def store_inbound(services: Services, channel: str, provider: str, sms: Incoming
         "state": "received",
         "attempts": 0,
     }
-    with services.sessions.begin() as session:
-        stored = insert_message(session, values)
+    # A Core connection, not a Session: nothing here needs the ORM, and its transaction
+    # bookkeeping costs as much as the INSERT (docs/performance.md).
+    with services.engine.begin() as conn:
+        stored = insert_message(conn, values)
         if also is not None:
-            also(session, stored.message_id)
+            also(conn, stored.message_id)
         return stored
 
 
-def insert_message(session: Session, values: dict[str, Any]) -> Stored:
+def insert_message(session: Session | Connection, values: dict[str, Any]) -> Stored:
     """Insert one inbound message unless its (channel, provider id) exists; say which."""
-    dialect = session.get_bind().dialect.name
+    conn = session.connection() if isinstance(session, Session) else session
+    dialect = conn.dialect.name
     upsert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if upsert is not None:
         # Core on the table with the values as parameters: the ORM's statement handling and
         # per-call cache keys of inlined values cost more than the INSERT itself on the
         # webhook's hot path (docs/performance.md).
         table = InboundMessage.__table__
-        result = session.connection().execute(
+        result = conn.execute(
             upsert(table).on_conflict_do_nothing(index_elements=["channel", "provider_message_id"])
             .returning(table.c.id), values)
         new_id = result.scalar()
     else:  # pragma: no cover - other databases: rely on the unique constraint
-        new_id = session.execute(insert(InboundMessage).values(**values)
-                                 .returning(InboundMessage.id)).scalar()
+        new_id = conn.execute(insert(InboundMessage).values(**values)
+                              .returning(InboundMessage.id)).scalar()
     if new_id is not None:
         return Stored(int(new_id), True)
-    existing = session.execute(
+    existing = conn.execute(
         select(InboundMessage.id).where(
             InboundMessage.channel == values["channel"],
             InboundMessage.provider_message_id == values["provider_message_id"])).scalar_one()
