@@ -38,6 +38,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
 }
 THROTTLED, MERGED, SPAM = "throttled", "merged", "spam"
 ALWAYS_ALLOWED = frozenset({"stop", "start"})
+MAX_COMPARED = 50  # earlier messages of one sender compared word by word, at most
 _WORDS = re.compile(r"\w+")
 
 
@@ -52,8 +53,10 @@ def screen(ctx: Context) -> str | None:
     if ctx.result.spam:
         return _hold_spam(ctx)
     # Serialise the judging of one sender's messages across workers (SQLite: BEGIN IMMEDIATE).
-    ctx.session.execute(select(Citizen.id).where(Citizen.id == ctx.citizen.id)
-                        .with_for_update())
+    # Core statements on the session's connection: this runs for every message (see
+    # docs/performance.md), and none of it needs ORM objects.
+    conn = ctx.session.connection()
+    conn.execute(select(Citizen.id).where(Citizen.id == ctx.citizen.id).with_for_update())
     over_limit = arrival_rank(ctx, cfg.window_seconds) > cfg.max_messages_per_window
     original = _identical_ticket(ctx, cfg.duplicate_window_seconds) \
         if ctx.result.intent == "complaint" else None
@@ -68,7 +71,7 @@ def arrival_rank(ctx: Context, window_seconds: int) -> int:
     """How many messages this sender sent in the window up to and including this one."""
     message = ctx.message
     since = message.received_at - timedelta(seconds=window_seconds)
-    return int(ctx.session.execute(
+    return int(ctx.session.connection().execute(
         select(func.count()).select_from(InboundMessage).where(
             InboundMessage.sender_hash == message.sender_hash,
             InboundMessage.id <= message.id,
@@ -84,18 +87,19 @@ def _identical_ticket(ctx: Context, window_seconds: int) -> Ticket | None:
     """The ticket an identical complaint from this sender opened within the window, if any."""
     message = ctx.message
     window = timedelta(seconds=window_seconds)
-    rows = ctx.session.execute(
-        select(InboundMessage.text, Ticket).join(Ticket, Ticket.inbound_message_id
-                                                 == InboundMessage.id)
+    recent = ctx.session.connection().execute(
+        select(InboundMessage.id, InboundMessage.text)
         .where(InboundMessage.sender_hash == message.sender_hash,
                InboundMessage.id != message.id,
+               InboundMessage.ticket_id.is_not(None),
                InboundMessage.received_at >= message.received_at - window,
                InboundMessage.received_at <= message.received_at + window)
-        .order_by(InboundMessage.id)).all()
-    for text, ticket in rows:
-        if text is not None and same_text(text, message.text or ""):
-            return ticket  # type: ignore[no-any-return]
-    return None
+        .order_by(InboundMessage.id).limit(MAX_COMPARED)).all()
+    same = [i for i, text in recent if text is not None and same_text(text, message.text or "")]
+    if not same:
+        return None
+    return ctx.session.execute(select(Ticket).where(Ticket.inbound_message_id.in_(same))
+                               .order_by(Ticket.inbound_message_id).limit(1)).scalar()
 
 
 def _hold_spam(ctx: Context) -> str:

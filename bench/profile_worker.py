@@ -1,0 +1,110 @@
+"""Where a worker's time goes: N stored messages drained by one RQ SimpleWorker, profiled.
+
+    .venv/bin/python -m bench.profile_worker [-n 300] [--sort tottime] [--plain]
+
+The same jobs as in production (process_inbound, forward_ticket, send_sms through the real
+Twilio client to the local fake provider) in this process, so cProfile sees all of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from bench.fake_sms import FakeSmsServer
+from bench.stack import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    PUBLIC_URL,
+    RedisServer,
+    scratch_database,
+    sender_number,
+    write_config,
+)
+
+TEXTS = ("jalan rusak parah nomor {i} di kota bandung", "lampu jalan mati nomor {i} di kota medan",
+         "sampah menumpuk nomor {i} di kota surabaya")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=300)
+    parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--plain", action="store_true", help="time only, no profiler")
+    parser.add_argument("--inline", action="store_true",
+                        help="run the job functions directly, without RQ (the app's own cost)")
+    args = parser.parse_args(argv)
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from sms_gateway import migrate
+    from sms_gateway.config import load_config
+    from sms_gateway.dispatch import InlineDispatcher, RqDispatcher
+    from sms_gateway.intake import enqueue_inbound, store_inbound
+    from sms_gateway.pii import new_key
+    from sms_gateway.providers.base import IncomingSms
+    from sms_gateway.services import build_services
+
+    tmp = Path(tempfile.mkdtemp(prefix="profile-worker-"))
+    with RedisServer(tmp) as redis, scratch_database() as db, FakeSmsServer() as phone:
+        env = {"DATABASE_URL": db, "REDIS_URL": redis.url, "SMS_GATEWAY_PII_KEY": new_key(),
+               "SMS_GATEWAY_CONFIG": str(write_config(tmp / "gateway.toml", {
+                   "server": {"public_url": PUBLIC_URL}, "queue": {"name": "profile"},
+                   "sms": {"outbound": "twilio"},
+                   "twilio": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
+                              "from": "1708", "api_base_url": phone.url}}))}
+        config = load_config(env=env)
+        migrate.upgrade(config)
+        services = build_services(config)
+        dispatcher = services.dispatcher
+        assert isinstance(dispatcher, RqDispatcher)
+
+        def load(n: int) -> None:
+            for i in range(n):
+                text = TEXTS[i % len(TEXTS)].format(i=i)
+                sms = IncomingSms(f"W{uuid.uuid4().hex}", sender_number(i), "1708", text,
+                                  {"Body": text})
+                enqueue_inbound(services, store_inbound(services, "twilio", "twilio",
+                                                        sms).message_id)
+
+        def drain() -> None:
+            if args.inline:
+                inline = InlineDispatcher()
+                services.dispatcher = inline
+                for job in dispatcher.queue.get_jobs():
+                    dispatcher.queue.remove(job)
+                    inline.enqueue(job.func_name, *job.args, job_id=job.id)
+                services.dispatcher = dispatcher
+                assert not inline.errors, inline.errors
+                return
+            SimpleWorker([dispatcher.queue], connection=dispatcher.redis,
+                         serializer=JSONSerializer).work(burst=True, logging_level="WARNING")
+
+        load(30)
+        drain()  # warm-up: imports, rule files, pools
+        load(args.n)
+        profiler = cProfile.Profile()
+        started, cpu = time.perf_counter(), time.process_time()
+        if not args.plain:
+            profiler.enable()
+        drain()
+        profiler.disable()
+        took, cpu = time.perf_counter() - started, time.process_time() - cpu
+        services.close()
+        sent = len(phone.delivered)
+    print(f"{args.n} messages ({sent} replies in all) in {took:.2f}s: {args.n / took:.1f}/s in "
+          f"one worker{' (jobs inline, no RQ)' if args.inline else ''}, "
+          f"{cpu / args.n * 1000:.1f} ms CPU per message in this process"
+          f"{'' if args.plain else ' (profiled)'}")
+    if not args.plain:
+        pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
