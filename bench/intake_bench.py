@@ -124,6 +124,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--web-workers", type=int, default=None,
                         help="gunicorn processes (default: what `sms-gateway serve` picks)")
+    parser.add_argument("--gunicorn", metavar="ARGS", default="",
+                        help="run gunicorn directly with these options instead of "
+                             "`sms-gateway serve` (e.g. \"-w 2 -k gthread --threads 8\")")
     parser.add_argument("--py-spy", metavar="FILE", default="",
                         help="record one web worker with py-spy during the first run")
     parser.add_argument("--max-rate", type=int, default=3000,
@@ -150,6 +153,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         serve = [sys.executable, "-m", "bench.gateway_proc", "serve", "--port", str(port)]
         if args.web_workers:
             serve += ["--workers", str(args.web_workers)]
+        if args.gunicorn:
+            serve = [sys.executable, "-m", "gunicorn", *args.gunicorn.split(), "-b",
+                     f"127.0.0.1:{port}", "bench.gateway_proc:app()"]
         n = args.duration * args.max_rate
         bodies = [write_bodies(tmp / f"run{r}.txt", f"R{r}", n) for r in range(args.runs)]
         warm = write_bodies(tmp / "warm.txt", "W", 5 * args.max_rate)
