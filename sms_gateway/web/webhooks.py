@@ -129,10 +129,7 @@ def inbound(channel_name: str) -> Response:
     try:
         sms = channel.parse_incoming(web)
         stored = store_inbound(services, channel.name, channel.provider, sms, also=log_with)
-    except InvalidRequest as exc:
-        return _logged(services, channel, channel_logs.RECEIVE, web, _error(400, str(exc)),
-                       started)
-    except InvalidPhoneNumber as exc:
+    except (InvalidRequest, InvalidPhoneNumber) as exc:
         return _logged(services, channel, channel_logs.RECEIVE, web, _error(400, str(exc)),
                        started)
     except SQLAlchemyError:
