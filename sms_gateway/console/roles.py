@@ -12,9 +12,11 @@ from sms_gateway.models_console import ConsoleUser
 
 REVIEW, TICKETS, ALL_TICKETS = "review", "tickets", "tickets.all"
 DASHBOARD, USERS, AUDIT, REVEAL = "dashboard", "users", "audit", "phone.reveal"
+AGENCIES, SETTINGS = "agencies", "settings"
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({REVIEW, TICKETS, ALL_TICKETS, DASHBOARD, USERS, AUDIT, REVEAL}),
+    "admin": frozenset({REVIEW, TICKETS, ALL_TICKETS, DASHBOARD, USERS, AUDIT, REVEAL,
+                        AGENCIES, SETTINGS}),
     "operator": frozenset({REVIEW, TICKETS, ALL_TICKETS, DASHBOARD}),
     "agency": frozenset({TICKETS}),  # only tickets whose agency_code is the user's
     "viewer": frozenset({DASHBOARD}),
