@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--workers", type=int, default=2, help="RQ worker processes")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=300, help="give up after this long")
+    parser.add_argument("--no-pre-ping", action="store_true",
+                        help="[database] pool_pre_ping = false (no ping per transaction)")
     args = parser.parse_args(argv)
     from sms_gateway.pii import new_key
 
@@ -64,6 +66,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                "SMS_GATEWAY_CONFIG": str(write_config(tmp / "gateway.toml", {
                    "server": {"public_url": PUBLIC_URL},
                    "queue": {"name": "bench"},
+                   "database": {"pool_pre_ping": not args.no_pre_ping},
                    "sms": {"outbound": "twilio"},
                    "twilio": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
                               "from": "1708", "api_base_url": phone_url},

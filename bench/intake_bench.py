@@ -131,6 +131,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="record one web worker with py-spy during the first run")
     parser.add_argument("--max-rate", type=int, default=3000,
                         help="bodies signed per second of run (distinct ids needed)")
+    parser.add_argument("--no-pre-ping", action="store_true",
+                        help="[database] pool_pre_ping = false (no ping per transaction)")
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="intake-bench-"))
     port = free_port()
@@ -141,6 +143,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                "SMS_GATEWAY_CONFIG": str(write_config(tmp / "gateway.toml", {
                    "server": {"public_url": PUBLIC_URL},
                    "queue": {"name": "bench"},
+                   "database": {"pool_pre_ping": not args.no_pre_ping},
                    "twilio": {"account_sid": "AC" + "0" * 31 + "1",
                               "auth_token": "test-auth-token-0123456789abcdef", "from": "1708"},
                }))}

@@ -32,6 +32,11 @@ class DatabaseConfig:
     url: str = ""  # empty: SQLite file under var_dir
     pool_size: int = 5
     echo: bool = False
+    # A `SELECT 1` before each pooled connection is used (SQLAlchemy's pool_pre_ping): costs
+    # a round trip per transaction. Off, a connection dropped by a database restart fails
+    # its first use instead; the webhook then retries its INSERT once on a new connection
+    # and jobs are retried (docs/performance.md).
+    pool_pre_ping: bool = True
 
 
 @dataclass(frozen=True)

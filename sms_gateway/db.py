@@ -49,7 +49,8 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
+def make_engine(url: str, *, pool_size: int = 5, echo: bool = False,
+                pre_ping: bool = True) -> Engine:
     """Create the engine; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE transactions."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -75,7 +76,7 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
 
         return engine
     return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2,
-                         pool_pre_ping=True)
+                         pool_pre_ping=pre_ping)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Any]:

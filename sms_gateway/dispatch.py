@@ -12,6 +12,7 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -26,10 +27,15 @@ class RetryPolicy:
 
 
 class Dispatcher(Protocol):
+    # True where a job may run its follow-up jobs itself (see `run_or_queue`): a worker's
+    # queue round trip costs more than most jobs. False where enqueueing already runs them.
+    runs_follow_ups: bool
+
     def enqueue(self, func: str, *args: Any, job_id: str,
                 retry: RetryPolicy | None = None, at_front: bool = False,
-                fresh: bool = False) -> None:
-        """Queue one job; `fresh`: the caller knows no job with this id can exist yet."""
+                fresh: bool = False, delay: float = 0) -> None:
+        """Queue one job; `fresh`: the caller knows no job with this id can exist yet;
+        `delay`: seconds before it may run."""
         ...
 
     def depth(self) -> int: ...
@@ -45,8 +51,32 @@ def resolve(path: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
+def run_or_queue(dispatcher: Dispatcher, func: str, *args: Any, job_id: str,
+                 retry: RetryPolicy | None = None, at_front: bool = False) -> None:
+    """Run a follow-up job here and now, as its own job would; queue it only if that fails.
+
+    A worker that has just opened a ticket sends the reply itself instead of paying a queue
+    round trip (in RQ about 5 ms of CPU and some twenty Redis commands a job). Nothing is lost
+    by it: the job is idempotent and its state is in the database, so if this process dies
+    before or during the call the sweeper queues it again. A failed first try is queued for a
+    retry after the policy's first interval, like a queued job that failed.
+    """
+    if not dispatcher.runs_follow_ups:
+        dispatcher.enqueue(func, *args, job_id=job_id, retry=retry, at_front=at_front)
+        return
+    try:
+        resolve(func)(*args)
+    except Exception:  # noqa: BLE001 - logged, then retried from the queue
+        log.warning("follow-up %s failed here; queued for a retry", job_id, exc_info=True)
+        delay = retry.intervals[0] if retry is not None and retry.intervals else 0
+        dispatcher.enqueue(func, *args, job_id=job_id, retry=retry, at_front=at_front,
+                           delay=delay)
+
+
 class RqDispatcher:
     """Enqueue onto an RQ queue with the JSON serializer and deterministic job ids."""
+
+    runs_follow_ups = True
 
     def __init__(self, redis_url: str, name: str, job_timeout: int) -> None:
         from redis import Redis
@@ -59,17 +89,21 @@ class RqDispatcher:
 
     def enqueue(self, func: str, *args: Any, job_id: str,
                 retry: RetryPolicy | None = None, at_front: bool = False,
-                fresh: bool = False) -> None:
+                fresh: bool = False, delay: float = 0) -> None:
         from rq import Retry
 
         # Job ids are global in Redis: prefix them so deployments sharing a server never meet.
         full_id = f"{self.queue.name}-{job_id}"
         if not fresh and self._on_its_way(full_id):
             return  # skipping is only an optimisation: every job is idempotent
+        rq_retry = Retry(max=retry.max, interval=list(retry.intervals)) if retry else None
+        if delay > 0:  # the worker's scheduler moves it to the queue when due
+            self.queue.enqueue_in(timedelta(seconds=delay), func, *args, job_id=full_id,
+                                  result_ttl=300, failure_ttl=86400, retry=rq_retry)
+            return
         self.queue.enqueue_call(
             func, args=args, job_id=full_id, at_front=at_front, result_ttl=300,
-            failure_ttl=86400,
-            retry=Retry(max=retry.max, interval=list(retry.intervals)) if retry else None)
+            failure_ttl=86400, retry=rq_retry)
 
     def _on_its_way(self, full_id: str) -> bool:
         """True when this job is really waiting in the queue or scheduled for a retry."""
@@ -103,6 +137,8 @@ class RqDispatcher:
 class InProcessDispatcher:
     """A few daemon threads running jobs inside this process (embedded mode)."""
 
+    runs_follow_ups = True
+
     def __init__(self, threads: int = 2) -> None:
         self._queue: queue.PriorityQueue[tuple[int, int, str, str, tuple[Any, ...],
                                                RetryPolicy | None, int]] = queue.PriorityQueue()
@@ -126,7 +162,14 @@ class InProcessDispatcher:
 
     def enqueue(self, func: str, *args: Any, job_id: str,
                 retry: RetryPolicy | None = None, at_front: bool = False, fresh: bool = False,
-                _try: int = 0) -> None:
+                delay: float = 0, _try: int = 0) -> None:
+        if delay > 0:
+            timer = threading.Timer(delay, self.enqueue, (func, *args),
+                                    {"job_id": job_id, "retry": retry, "at_front": at_front,
+                                     "_try": _try})
+            timer.daemon = True
+            timer.start()
+            return
         with self._lock:
             if job_id in self._pending:
                 return
@@ -180,7 +223,12 @@ class InProcessDispatcher:
 
 
 class InlineDispatcher:
-    """Runs each job at once in the caller's thread (unit tests, one-shot commands)."""
+    """Runs each job at once in the caller's thread (unit tests, one-shot commands).
+
+    A delay is not waited for: the job runs at once, like every other here.
+    """
+
+    runs_follow_ups = False  # enqueueing already runs the job here
 
     def __init__(self) -> None:
         self.ran: list[tuple[str, tuple[Any, ...]]] = []
@@ -191,7 +239,7 @@ class InlineDispatcher:
 
     def enqueue(self, func: str, *args: Any, job_id: str,
                 retry: RetryPolicy | None = None, at_front: bool = False,
-                fresh: bool = False) -> None:
+                fresh: bool = False, delay: float = 0) -> None:
         if job_id in self._active:
             return
         self._active.add(job_id)

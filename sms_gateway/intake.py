@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from sms_gateway import multipart
@@ -69,11 +70,20 @@ def store_inbound(services: Services, channel: str, provider: str, sms: Incoming
     }
     # A Core connection, not a Session: nothing here needs the ORM, and its transaction
     # bookkeeping costs as much as the INSERT (docs/performance.md).
-    with services.engine.begin() as conn:
-        stored = insert_message(conn, values)
-        if also is not None:
-            also(conn, stored.message_id)
-        return stored
+    for attempt in (1, 2):
+        try:
+            with services.engine.begin() as conn:
+                stored = insert_message(conn, values)
+                if also is not None:
+                    also(conn, stored.message_id)
+                return stored
+        except DBAPIError as exc:
+            # A pooled connection the database dropped (a restart): SQLAlchemy has discarded
+            # the pool; one more try on a new connection. The INSERT is idempotent.
+            if attempt == 2 or not exc.connection_invalidated:
+                raise
+            log.warning("database connection was dropped; storing again on a new one")
+    raise AssertionError("unreachable")
 
 
 def insert_message(session: Session | Connection, values: dict[str, Any]) -> Stored:

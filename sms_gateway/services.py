@@ -48,7 +48,7 @@ def build_services(config: Config | None = None, *, dispatcher: Dispatcher | Non
     """Build the services from config (default: file + environment); install them as current."""
     config = config or load_config()
     engine = make_engine(config.database_url, pool_size=config.database.pool_size,
-                         echo=config.database.echo)
+                         echo=config.database.echo, pre_ping=config.database.pool_pre_ping)
     if dispatcher is None:
         if config.embedded:
             dispatcher = InProcessDispatcher(config.queue.in_process_threads)

@@ -17,10 +17,11 @@ from sms_gateway.agency import followups
 from sms_gateway.agency.payload import latest_response
 from sms_gateway.agency.records import directory_for
 from sms_gateway.db import utcnow
+from sms_gateway.dispatch import run_or_queue
 from sms_gateway.jobs.forward import enqueue_deliveries
-from sms_gateway.jobs.outbound import enqueue_send
+from sms_gateway.jobs.outbound import retry_policy as send_retry_policy
 from sms_gateway.models import FAILED, PROCESSED, RECEIVED, Citizen, InboundMessage, Ticket
-from sms_gateway.outbox import queue_sms
+from sms_gateway.outbox import SEND_SMS, queue_sms
 from sms_gateway.pii import mask_phone
 from sms_gateway.services import Services, current
 
@@ -70,11 +71,15 @@ def process_inbound(message_id: int) -> None:
         raise
     if ctx is None:
         return
-    for ticket_id in ctx.forward_ids:
-        services.dispatcher.enqueue(FORWARD_TICKET, ticket_id, job_id=f"forward-{ticket_id}")
-    enqueue_deliveries(services, ctx.delivery_ids)
+    # The reply first: the citizen is waiting for it. Both run here unless queueing is cheaper
+    # (dispatch.run_or_queue); the rows are committed, so a crash from here on loses nothing.
     for outbound_id in ctx.outbound_ids:
-        enqueue_send(services, outbound_id)
+        run_or_queue(services.dispatcher, SEND_SMS, outbound_id, job_id=f"send-{outbound_id}",
+                     retry=send_retry_policy(services), at_front=True)
+    for ticket_id in ctx.forward_ids:
+        run_or_queue(services.dispatcher, FORWARD_TICKET, ticket_id,
+                     job_id=f"forward-{ticket_id}")
+    enqueue_deliveries(services, ctx.delivery_ids)
 
 
 def _process(services: Services, message_id: int) -> Context | None:

@@ -153,14 +153,15 @@ def test_metrics_count_messages_and_queue_depth(prod_services: Services, client:
 
 
 def run_worker_only_inbound(services: Services) -> None:
-    """Run the queued inbound job but leave the send job unrun (as if the worker died)."""
-    from sms_gateway.jobs.inbound import process_inbound
+    """Process the queued inbound message up to its commit, as if the worker died right after
+    (before the reply it sends itself)."""
+    from sms_gateway.jobs.inbound import _process
 
     dispatcher = services.dispatcher
     assert isinstance(dispatcher, RqDispatcher)
     job = dispatcher.queue.jobs[0]
     dispatcher.queue.remove(job)
-    process_inbound(*job.args)
+    assert _process(services, *job.args) is not None
 
 
 def _release_scheduled(services: Services) -> None:

@@ -36,7 +36,7 @@ class HeldDispatcher(InlineDispatcher):
         self.held: list[int] = []
 
     def enqueue(self, func: str, *args: Any, job_id: str, retry: Any = None,
-                at_front: bool = False, fresh: bool = False) -> None:
+                at_front: bool = False, fresh: bool = False, delay: float = 0) -> None:
         if func.endswith("process_inbound"):
             self.held.append(int(args[0]))
             return

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
+from typing import Any
 
 import pytest
 
-from sms_gateway.dispatch import InlineDispatcher, InProcessDispatcher, RetryPolicy
+from sms_gateway.dispatch import InlineDispatcher, InProcessDispatcher, RetryPolicy, run_or_queue
 
 CALLS: Counter[str] = Counter()
 LOCK = threading.Lock()
@@ -74,3 +76,48 @@ def test_inline_runner_records_a_failure_instead_of_raising() -> None:
     inline = InlineDispatcher()
     inline.enqueue(f"{__name__}.always_fail", "x", job_id="x")
     assert (inline.failed_count(), CALLS["x"]) == (1, 1)
+
+
+class _Recording(InlineDispatcher):
+    """Records what is queued instead of running it."""
+
+    def __init__(self, runs_follow_ups: bool) -> None:
+        super().__init__()
+        self.runs_follow_ups = runs_follow_ups  # type: ignore[misc]
+        self.queued: list[tuple[str, tuple[Any, ...], float]] = []
+
+    def enqueue(self, func: str, *args: Any, job_id: str, retry: RetryPolicy | None = None,
+                at_front: bool = False, fresh: bool = False, delay: float = 0) -> None:
+        self.queued.append((job_id, args, delay))
+
+
+def test_follow_up_runs_here_when_the_dispatcher_allows_it() -> None:
+    CALLS.clear()
+    dispatcher = _Recording(runs_follow_ups=True)
+    run_or_queue(dispatcher, f"{__name__}.record", "now", job_id="f1")
+    assert (CALLS["now"], dispatcher.queued) == (1, [])
+
+
+def test_failed_follow_up_is_queued_after_the_first_retry_interval() -> None:
+    CALLS.clear()
+    dispatcher = _Recording(runs_follow_ups=True)
+    run_or_queue(dispatcher, f"{__name__}.always_fail", "bad", job_id="f2",
+                 retry=RetryPolicy(max=3, intervals=[7, 30]))
+    assert (CALLS["bad"], dispatcher.queued) == (1, [("f2", ("bad",), 7)])
+
+
+def test_follow_up_is_only_queued_where_queueing_runs_it() -> None:
+    CALLS.clear()
+    dispatcher = _Recording(runs_follow_ups=False)
+    run_or_queue(dispatcher, f"{__name__}.record", "later", job_id="f3")
+    assert (CALLS["later"], dispatcher.queued) == (0, [("f3", ("later",), 0)])
+
+
+def test_in_process_runner_waits_for_a_delay(runner: InProcessDispatcher) -> None:
+    started = time.monotonic()
+    runner.enqueue(f"{__name__}.record", "delayed", job_id="d1", delay=0.4)
+    runner.join(1)
+    assert CALLS["delayed"] == 0  # not yet due: nothing was queued to join
+    while CALLS["delayed"] == 0 and time.monotonic() - started < 5:
+        time.sleep(0.02)
+    assert CALLS["delayed"] == 1 and time.monotonic() - started >= 0.4
