@@ -125,6 +125,10 @@ class FakeSms:
 def _handler(fake: FakeSms) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes on a kept-alive connection: with Nagle's
+        # algorithm the body waited for the client's delayed ACK, about 30 ms per send
+        # that the benchmarks charged to the gateway (docs/performance.md).
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
             length = int(self.headers.get("Content-Length") or 0)

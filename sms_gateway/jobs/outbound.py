@@ -16,7 +16,7 @@ from sms_gateway.models import OUTBOUND_RANK, Citizen, OutboundMessage
 from sms_gateway.outbox import PRIORITY_REPLY, SEND_SMS
 from sms_gateway.providers.base import OutgoingSms, SendResult
 from sms_gateway.providers.errors import SendError, SendErrorKind
-from sms_gateway.providers.transport import Redactor, recording
+from sms_gateway.providers.transport import Exchange, Redactor, recording
 from sms_gateway.services import Services, current
 
 log = logging.getLogger(__name__)
@@ -84,12 +84,12 @@ def send_sms(outbound_id: int) -> None:
                 error = SendError(SendErrorKind.UNCERTAIN, f"{type(exc).__name__}: {exc}")
             else:
                 error = None
+        if error is None:  # the log goes in with the result: one transaction less
+            _record_sent(services, outbound_id, channel.name, result, exchanges)
+            return
         with services.sessions.begin() as session:
             channel_logs.add(session, channel.name, channel_logs.SEND, exchanges,
                              outbound_id=outbound_id)
-        if error is None:
-            _record_sent(services, outbound_id, channel.name, result)
-            return
         log.warning("send of outbound %s through %s failed: %s", outbound_id, channel.name,
                     error.kind.label)
         if error.kind is SendErrorKind.UNCERTAIN:
@@ -108,10 +108,12 @@ def send_sms(outbound_id: int) -> None:
         raise error  # the queue's retry policy runs the job again later
 
 
-def _record_sent(services: Services, outbound_id: int, channel: str, result: SendResult) -> None:
+def _record_sent(services: Services, outbound_id: int, channel: str, result: SendResult,
+                 exchanges: list[Exchange]) -> None:
     from sms_gateway.status_reports import apply_pending
 
     with services.sessions.begin() as session:
+        channel_logs.add(session, channel, channel_logs.SEND, exchanges, outbound_id=outbound_id)
         values = {"provider_message_id": result.provider_message_id, "sent_at": utcnow(),
                   "updated_at": utcnow(), "channel": channel, "last_error": None}
         session.execute(update(OutboundMessage).where(OutboundMessage.id == outbound_id)
