@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import update
 
 from sms_gateway import migrate, tickets
+from sms_gateway.agency.records import directory_for, sync_agencies
 from sms_gateway.app import create_app
 from sms_gateway.config import load_config
 from sms_gateway.console import accounts
@@ -49,6 +50,7 @@ def seed(services: Services) -> None:
     """Users, messages waiting for review, and 30 days of tickets for the dashboard."""
     rng = random.Random(1708)
     with services.sessions.begin() as s:
+        sync_agencies(s, directory_for(services))  # as `sms-gateway init` does
         accounts.create_user(s, "admin@lapor.example.id", PASSWORD, "admin")
         accounts.create_user(s, "ani@lapor.example.id", PASSWORD, "operator")
     for i, text in enumerate(REVIEW_TEXTS):
@@ -138,6 +140,12 @@ def shoot(base: str, services: Services) -> list[Path]:
         snap("tickets", full=False)
         page.goto(f"{base}/console/dashboard")
         snap("dashboard")
+        page.goto(f"{base}/console/admin/agencies?q=surabaya")
+        snap("agencies", full=False)
+        page.goto(f"{base}/console/admin/agencies/dinas_pupr:35.78")
+        snap("agency")
+        page.goto(f"{base}/console/admin/settings")
+        snap("settings", full=False)
         page.click("button[name=lang][value=en]")
         page.goto(f"{base}/console/dashboard")
         snap("dashboard-en", full=False)
