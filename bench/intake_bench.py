@@ -116,6 +116,26 @@ def stored(db: str) -> int:
     return int(n)
 
 
+def queued(redis_url: str, queue: str = "bench") -> int:
+    """How many messages the queue holds, whether one job each or in batches."""
+    from redis import Redis
+    from rq import Queue
+    from rq.job import Job
+    from rq.serializers import JSONSerializer
+
+    conn = Redis.from_url(redis_url)
+    q = Queue(queue, connection=conn, serializer=JSONSerializer)
+    ids = q.get_job_ids()
+    total = 0
+    for start in range(0, len(ids), 1000):
+        for job in Job.fetch_many(ids[start:start + 1000], connection=conn,
+                                  serializer=JSONSerializer):
+            if job is not None:
+                total += len(job.args[0]) if isinstance(job.args[0], list) else 1
+    conn.close()
+    return total
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=20, help="seconds per run")
@@ -131,6 +151,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="record one web worker with py-spy during the first run")
     parser.add_argument("--max-rate", type=int, default=3000,
                         help="bodies signed per second of run (distinct ids needed)")
+    parser.add_argument("--batch-ms", type=int, default=None,
+                        help="[queue] intake_batch_ms (default: the gateway's; 0: a job each)")
     parser.add_argument("--no-pre-ping", action="store_true",
                         help="[database] pool_pre_ping = false (no ping per transaction)")
     args = parser.parse_args(argv)
@@ -142,7 +164,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                "SMS_GATEWAY_PII_KEY": "x" * 43 + "=",
                "SMS_GATEWAY_CONFIG": str(write_config(tmp / "gateway.toml", {
                    "server": {"public_url": PUBLIC_URL},
-                   "queue": {"name": "bench"},
+                   "queue": {"name": "bench", **({} if args.batch_ms is None else
+                                                 {"intake_batch_ms": args.batch_ms})},
                    "database": {"pool_pre_ping": not args.no_pre_ping},
                    "twilio": {"account_sid": "AC" + "0" * 31 + "1",
                               "auth_token": "test-auth-token-0123456789abcdef", "from": "1708"},
@@ -188,6 +211,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 report["runs"].append(result)
                 print(json.dumps(result), flush=True)
             sampler.stopped.set()
+            time.sleep(1)  # the last batches leave the web processes
+            # Nothing consumes the queue here: every stored message must be in it, once.
+            report["stored_total"], report["queued_total"] = stored(db), queued(redis.url)
             if spy is not None:
                 spy.wait(60)
             report["web_processes"] = len(sampler.pids) - 1

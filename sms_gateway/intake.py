@@ -128,8 +128,11 @@ def enqueue_inbound(services: Services, message_id: int, *, fresh: bool = False)
     """Hand the stored message to the workers; on failure the sweeper will find it later.
 
     `fresh`: the message was stored just now, so no job for it can exist yet (one Redis round
-    trip less on the webhook's hot path).
+    trip less on the webhook's hot path); with a batcher it goes with the next batch.
     """
+    if fresh and services.batcher is not None:
+        services.batcher.add(message_id)
+        return True
     try:
         services.dispatcher.enqueue(PROCESS_INBOUND, message_id, job_id=f"inbound-{message_id}",
                                     fresh=fresh)

@@ -156,6 +156,8 @@ def run_worker(services: Services) -> None:
     from sms_gateway.dispatch import RqDispatcher
 
     assert isinstance(services.dispatcher, RqDispatcher)
+    if services.batcher is not None:  # what the web side has gathered goes in first
+        services.batcher.flush()
     worker = SimpleWorker([services.dispatcher.queue], connection=services.dispatcher.redis,
                           serializer=JSONSerializer)
     worker.work(burst=True)

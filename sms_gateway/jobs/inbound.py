@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -18,6 +19,7 @@ from sms_gateway.agency.payload import latest_response
 from sms_gateway.agency.records import directory_for
 from sms_gateway.db import utcnow
 from sms_gateway.dispatch import run_or_queue
+from sms_gateway.intake_batch import PROCESS_INBOUND_BATCH
 from sms_gateway.jobs.forward import enqueue_deliveries
 from sms_gateway.jobs.outbound import retry_policy as send_retry_policy
 from sms_gateway.models import FAILED, PROCESSED, RECEIVED, Citizen, InboundMessage, Ticket
@@ -80,6 +82,30 @@ def process_inbound(message_id: int) -> None:
         run_or_queue(services.dispatcher, FORWARD_TICKET, ticket_id,
                      job_id=f"forward-{ticket_id}")
     enqueue_deliveries(services, ctx.delivery_ids)
+
+
+def process_inbound_batch(message_ids: list[int]) -> None:
+    """Process messages the webhooks queued together (intake_batch.py), each on its own.
+
+    One message's failure is recorded on it (attempts, last error) and does not stop the
+    others; it stays `received`, so the sweeper queues it again like a failed single job.
+    Past half the job timeout (slow sends, say) the rest goes back to the queue as a new
+    batch rather than be cut off by the worker.
+    """
+    services = current()
+    budget = services.config.queue.job_timeout_seconds / 2
+    started = time.monotonic()
+    for n, message_id in enumerate(message_ids):
+        if n and time.monotonic() - started > budget:
+            rest = [int(i) for i in message_ids[n:]]
+            log.warning("batch over its time budget; %d messages queued again", len(rest))
+            services.dispatcher.enqueue(PROCESS_INBOUND_BATCH, rest,
+                                        job_id=f"inbound-batch-{rest[0]}-{len(rest)}")
+            return
+        try:
+            process_inbound(int(message_id))
+        except Exception:  # noqa: BLE001 - recorded by process_inbound; the rest go on
+            log.exception("inbound message %s failed in a batch", message_id)
 
 
 def _process(services: Services, message_id: int) -> Context | None:

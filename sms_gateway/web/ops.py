@@ -74,4 +74,8 @@ def metrics() -> Response:
                     [("", depth)])
     lines += _lines("sms_gateway_job_failures", "gauge",
                     "Jobs in the failed registry (or failed in-process).", [("", failed)])
+    if services.batcher is not None:
+        lines += _lines("sms_gateway_intake_batch_pending", "gauge",
+                        "Messages stored by this web process, waiting for their batch job.",
+                        [("", services.batcher.pending())])
     return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
@@ -55,8 +56,37 @@ def count(services: Services, model: Any) -> int:
 
 def test_webhook_only_stores_and_enqueues(prod_services: Services, client: Any) -> None:
     post_sms(client, inbound_form("SM1", "jalan rusak di kota bandung"))
-    assert (count(prod_services, InboundMessage), count(prod_services, Ticket),
-            prod_services.dispatcher.depth()) == (1, 0, 1)
+    stored = (count(prod_services, InboundMessage), count(prod_services, Ticket))
+    # Queued by the web process's batch thread within intake_batch_ms, not by the request.
+    deadline = time.monotonic() + 5
+    while prod_services.dispatcher.depth() == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    dispatcher = prod_services.dispatcher
+    assert isinstance(dispatcher, RqDispatcher)
+    jobs = [(job.func_name.rsplit(".", 1)[-1], list(job.args)) for job in dispatcher.queue.jobs]
+    with prod_services.sessions() as session:
+        message_id = session.execute(select(InboundMessage.id)).scalar_one()
+    assert (stored, jobs) == ((1, 0), [("process_inbound_batch", [[message_id]])])
+
+
+def test_webhook_queues_one_job_per_message_without_batching(prod_config: Config) -> None:
+    from sms_gateway import migrate
+    from sms_gateway.app import create_app
+    from sms_gateway.services import build_services, set_current
+
+    config = replace(prod_config, queue=replace(prod_config.queue, intake_batch_ms=0))
+    migrate.upgrade(config)
+    services = build_services(config)
+    try:
+        app = create_app(services=services, start_background=False)
+        post_sms(app.test_client(), inbound_form("SM1", "jalan rusak di kota bandung"))
+        dispatcher = services.dispatcher
+        assert isinstance(dispatcher, RqDispatcher)
+        jobs = [job.func_name.rsplit(".", 1)[-1] for job in dispatcher.queue.jobs]
+        assert (services.batcher, jobs) == (None, ["process_inbound"])
+    finally:
+        set_current(None)
+        services.close()
 
 
 def test_worker_turns_the_message_into_one_ticket_and_one_reply(
@@ -146,10 +176,16 @@ def test_healthz_reports_database_and_queue(client: Any) -> None:
 
 
 def test_metrics_count_messages_and_queue_depth(prod_services: Services, client: Any) -> None:
+    assert prod_services.batcher is not None
+    prod_services.batcher.window = 60  # hold the batch while the metrics are read
     post_sms(client, inbound_form("SM1", "jalan rusak di kota bandung"))
+    waiting = client.get("/metrics").get_data(as_text=True)
+    prod_services.batcher.flush()
     body = client.get("/metrics").get_data(as_text=True)
-    assert ('sms_gateway_inbound_messages_total{state="received"} 1' in body,
-            "sms_gateway_queue_depth 1" in body) == (True, True)
+    assert ("sms_gateway_intake_batch_pending 1" in waiting,
+            'sms_gateway_inbound_messages_total{state="received"} 1' in body,
+            "sms_gateway_queue_depth 1" in body,
+            "sms_gateway_intake_batch_pending 0" in body) == (True, True, True, True)
 
 
 def run_worker_only_inbound(services: Services) -> None:
@@ -159,9 +195,12 @@ def run_worker_only_inbound(services: Services) -> None:
 
     dispatcher = services.dispatcher
     assert isinstance(dispatcher, RqDispatcher)
+    if services.batcher is not None:
+        services.batcher.flush()
     job = dispatcher.queue.jobs[0]
     dispatcher.queue.remove(job)
-    assert _process(services, *job.args) is not None
+    (message_id,) = job.args[0] if isinstance(job.args[0], list) else job.args
+    assert _process(services, message_id) is not None
 
 
 def _release_scheduled(services: Services) -> None:

@@ -1,0 +1,178 @@
+"""The web side's batches: every stored message queued once, in order, soon, and never lost."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from sms_gateway.dispatch import InlineDispatcher, RetryPolicy
+from sms_gateway.intake import enqueue_inbound, store_inbound
+from sms_gateway.intake_batch import PROCESS_INBOUND_BATCH, IntakeBatcher
+from sms_gateway.jobs.inbound import process_inbound_batch
+from sms_gateway.models import InboundMessage, Ticket
+from sms_gateway.providers.base import IncomingSms
+from sms_gateway.services import Services
+
+
+class _Recording(InlineDispatcher):
+    """Keeps what is queued; can be told to fail like an unreachable Redis."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queued: list[tuple[str, list[int], str]] = []
+        self.down = False
+        self.lock = threading.Lock()
+
+    def enqueue(self, func: str, *args: Any, job_id: str, retry: RetryPolicy | None = None,
+                at_front: bool = False, fresh: bool = False, delay: float = 0) -> None:
+        if self.down:
+            raise ConnectionError("redis unreachable")
+        with self.lock:  # a batch's ids, or another job's arguments
+            self.queued.append((func, list(args[0]) if isinstance(args[0], list)
+                                else list(args), job_id))
+
+    def ids(self) -> list[int]:
+        with self.lock:
+            return [i for _, batch, _ in self.queued for i in batch]
+
+
+def _wait_for(predicate: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def test_ids_are_queued_by_the_thread_within_the_window() -> None:
+    dispatcher = _Recording()
+    batcher = IntakeBatcher(dispatcher, window_seconds=0.05, max_size=100)
+    for i in range(1, 6):
+        batcher.add(i)
+    assert dispatcher.queued == []  # the requests did not wait for the queue
+    _wait_for(lambda: dispatcher.ids() == [1, 2, 3, 4, 5])
+    assert dispatcher.queued == [(PROCESS_INBOUND_BATCH, [1, 2, 3, 4, 5], "inbound-batch-1-5")]
+    batcher.stop()
+
+
+def test_a_full_batch_is_queued_at_once_and_big_flushes_are_split() -> None:
+    dispatcher = _Recording()
+    batcher = IntakeBatcher(dispatcher, window_seconds=60, max_size=3)
+    for i in range(1, 4):
+        batcher.add(i)
+    assert dispatcher.ids() == [1, 2, 3]  # the third add filled the batch
+    batcher.stop()
+    many = IntakeBatcher(dispatcher, window_seconds=60, max_size=3)
+    many._ids = list(range(10, 18))  # noqa: SLF001 - more than one batch waiting
+    assert many.flush() == 8
+    assert [len(batch) for _, batch, _ in dispatcher.queued[1:]] == [3, 3, 2]
+
+
+def test_many_threads_adding_lose_and_repeat_nothing() -> None:
+    dispatcher = _Recording()
+    batcher = IntakeBatcher(dispatcher, window_seconds=0.002, max_size=7)
+
+    def add(start: int) -> None:
+        for i in range(start, start + 500):
+            batcher.add(i)
+
+    threads = [threading.Thread(target=add, args=(k * 1000,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    batcher.flush()  # when flush returns, everything added before is queued
+    ids = dispatcher.ids()
+    assert (len(ids), set(ids)) == (2000, {k * 1000 + i for k in range(4) for i in range(500)})
+    assert max(len(batch) for _, batch, _ in dispatcher.queued) <= 7
+    batcher.stop()
+
+
+def test_an_unreachable_queue_loses_the_batch_to_the_sweeper_not_the_thread() -> None:
+    dispatcher = _Recording()
+    dispatcher.down = True
+    batcher = IntakeBatcher(dispatcher, window_seconds=0.01, max_size=100)
+    batcher.add(1)
+    _wait_for(lambda: batcher.pending() == 0)
+    dispatcher.down = False
+    batcher.add(2)  # the thread lived on
+    _wait_for(lambda: dispatcher.ids() == [2])
+    assert dispatcher.ids() == [2]
+    batcher.stop()
+
+
+def test_a_batch_processes_each_message_and_survives_one_failing(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = []
+    for i in range(3):
+        sms = IncomingSms(f"B{i}", f"+62812345678{i:02d}", "1708",
+                          f"jalan rusak parah nomor {i} di kota bandung", {})
+        ids.append(store_inbound(services, "console", "console", sms).message_id)
+    import sms_gateway.jobs.inbound as inbound
+
+    real = inbound._process
+
+    def failing_for_the_second(svc: Services, message_id: int) -> Any:
+        if message_id == ids[1]:
+            raise RuntimeError("database hiccup")
+        return real(svc, message_id)
+
+    monkeypatch.setattr(inbound, "_process", failing_for_the_second)
+    process_inbound_batch(ids)
+    with services.sessions() as session:
+        states = dict(session.execute(select(InboundMessage.id, InboundMessage.state)).all())
+        attempts = session.get(InboundMessage, ids[1]).attempts  # type: ignore[union-attr]
+        tickets = session.execute(select(Ticket.inbound_message_id)).scalars().all()
+    # The failed one stays "received" with its attempt counted: the sweeper queues it again.
+    assert ([states[i] for i in ids], attempts, sorted(tickets)) == (
+        ["processed", "received", "processed"], 1, [ids[0], ids[2]])
+
+
+def test_without_a_batcher_fresh_messages_are_queued_one_by_one(services: Services) -> None:
+    assert services.batcher is None  # embedded mode: the in-process runner is cheap
+    queued: list[tuple[str, tuple[Any, ...], str]] = []
+
+    class Plain(InlineDispatcher):
+        def enqueue(self, func: str, *args: Any, job_id: str, **_: Any) -> None:
+            queued.append((func, args, job_id))
+
+    services.dispatcher = Plain()
+    assert enqueue_inbound(services, 42, fresh=True)
+    assert queued == [("sms_gateway.jobs.inbound.process_inbound", (42,), "inbound-42")]
+
+
+def test_a_batch_past_its_time_budget_queues_the_rest_again(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    ids = []
+    for i in range(3):
+        sms = IncomingSms(f"T{i}", f"+62812345679{i:02d}", "1708",
+                          f"lampu jalan mati nomor {i} di kota medan", {})
+        ids.append(store_inbound(services, "console", "console", sms).message_id)
+    services.config = replace(services.config,
+                              queue=replace(services.config.queue, job_timeout_seconds=0))
+    dispatcher = _Recording()
+    services.dispatcher = dispatcher
+    clock = iter(range(100))
+    monkeypatch.setattr("sms_gateway.jobs.inbound.time.monotonic", lambda: next(clock))
+    process_inbound_batch(ids)
+    with services.sessions() as session:
+        states = dict(session.execute(select(InboundMessage.id, InboundMessage.state)).all())
+    requeued = [(job_id, batch) for func, batch, job_id in dispatcher.queued
+                if func == PROCESS_INBOUND_BATCH]
+    assert ([states[i] for i in ids], requeued) == (
+        ["processed", "received", "received"],
+        [(f"inbound-batch-{ids[1]}-2", ids[1:])])
+
+
+def test_a_forked_process_starts_its_own_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    dispatcher = _Recording()
+    batcher = IntakeBatcher(dispatcher, window_seconds=60, max_size=100)
+    batcher.add(1)  # waiting in the parent when it forks
+    monkeypatch.setattr("sms_gateway.intake_batch.os.getpid", lambda: -1)
+    batcher.add(2)
+    assert (batcher.pending(), batcher.flush(), dispatcher.ids()) == (1, 1, [2])
+    batcher.stop()
