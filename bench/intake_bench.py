@@ -83,10 +83,11 @@ class RssSampler(threading.Thread):
 
 
 def wrk(url: str, bodies: Path, duration: int, connections: int, threads: int,
-        meter: CpuMeter | None = None) -> dict[str, Any]:
+        meter: CpuMeter | None = None, once: bool = False) -> dict[str, Any]:
+    """Run wrk for `duration` seconds; `once`: stop when every body was sent (not repeat)."""
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
            "--timeout", "5s", "-s", str(HERE / "wrk_twilio.lua"), url, "--", str(bodies),
-           str(threads)]
+           str(threads), *(["once"] if once else [])]
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     if meter is not None:

@@ -1,6 +1,8 @@
 -- wrk script: POST pre-signed Twilio webhooks, each thread cycling through its own share of
 -- the lines of BODIES (one "signature<TAB>form body" per line, made by bench/intake_bench.py:
--- wrk's Lua has no HMAC-SHA1). Counts answers that are not 200.
+-- wrk's Lua has no HMAC-SHA1). Counts answers that are not 200. With a third argument
+-- "once", a thread stops sending when its share is used up instead of repeating it (each
+-- connection may have sent one repeat by then; wrk still runs for its whole duration).
 local threads = {}
 local counter = 0
 
@@ -12,6 +14,7 @@ end
 
 function init(args)
   nthreads = tonumber(args[2]) or 1
+  once = args[3] == "once"
   lines = {}
   local i = 0
   for line in io.lines(args[1]) do
@@ -31,6 +34,9 @@ function request()
   if idx > #lines then
     idx = 1
     wrapped = wrapped + 1 -- from here on, repeats: the gateway treats them as duplicates
+    if once then
+      wrk.thread:stop()
+    end
   end
   local l = lines[idx]
   return wrk.format("POST", "/sms/twilio", {
