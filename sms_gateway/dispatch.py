@@ -12,7 +12,7 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,10 @@ class Dispatcher(Protocol):
         ...
 
     def depth(self) -> int: ...
+
+    def oldest_waiting(self) -> datetime | None:
+        """When the job at the head of the queue was queued; None if none waits (or unknown)."""
+        ...
 
     def failed_count(self) -> int: ...
 
@@ -124,6 +128,24 @@ class RqDispatcher:
     def depth(self) -> int:
         return int(self.queue.count)
 
+    def oldest_waiting(self) -> datetime | None:
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job
+
+        head = self.redis.lindex(self.queue.key, 0)
+        if head is None:
+            return None
+        try:
+            job = Job.fetch(head.decode() if isinstance(head, bytes) else head,
+                            connection=self.redis,
+                            serializer=self.queue.serializer)
+        except NoSuchJobError:
+            return None
+        at = job.enqueued_at
+        if at is None:
+            return None
+        return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
     def failed_count(self) -> int:
         return int(self.queue.failed_job_registry.count)
 
@@ -179,6 +201,9 @@ class InProcessDispatcher:
 
     def depth(self) -> int:
         return self._queue.qsize()
+
+    def oldest_waiting(self) -> datetime | None:
+        return None  # the threads' queue dies with the process: nothing to wait for
 
     def failed_count(self) -> int:
         return self._failed
@@ -255,6 +280,9 @@ class InlineDispatcher:
 
     def depth(self) -> int:
         return self._depth
+
+    def oldest_waiting(self) -> datetime | None:
+        return None
 
     def failed_count(self) -> int:
         return self._failed

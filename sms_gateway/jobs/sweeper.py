@@ -19,6 +19,8 @@ from sms_gateway.services import Services, current
 
 log = logging.getLogger(__name__)
 BATCH = 1000
+# Slack between a message's storing and its (batch) job's queueing, and between hosts' clocks.
+QUEUE_CLOCK_MARGIN_SECONDS = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,11 +36,12 @@ def sweep(*, older_than_seconds: int | None = None) -> SweepReport:
     age = timedelta(seconds=services.config.queue.stuck_after_seconds
                     if older_than_seconds is None else older_than_seconds)
     cutoff = utcnow() - age
+    inbound_cutoff = _inbound_cutoff(services, cutoff)
     with services.sessions.begin() as session:
         unknown = _settle_cut_off_sends(session, services, cutoff)
         inbound_ids = session.execute(
             select(InboundMessage.id).where(InboundMessage.state == RECEIVED,
-                                            InboundMessage.received_at <= cutoff)
+                                            InboundMessage.received_at <= inbound_cutoff)
             .order_by(InboundMessage.id).limit(BATCH)).scalars().all()
         outbound_ids = session.execute(
             select(OutboundMessage.id).where(
@@ -55,6 +58,23 @@ def sweep(*, older_than_seconds: int | None = None) -> SweepReport:
     if inbound_ids or outbound_ids or unknown:
         log.info("sweep: %s", report)
     return report
+
+
+def _inbound_cutoff(services: Services, cutoff: datetime) -> datetime:
+    """How old a `received` message must be to count as lost rather than waiting its turn.
+
+    In a backlog (a flood bigger than the workers) a message can wait in the queue longer
+    than `stuck_after_seconds`; its job, alone or in a batch, is still there. The queue is
+    first in, first out, so only messages stored before the job now at its head was queued
+    can have lost theirs. Without that (Redis unreachable or emptied) the age alone decides.
+    """
+    try:
+        head = services.dispatcher.oldest_waiting()
+    except Exception:  # noqa: BLE001 - Redis away: the age alone decides
+        return cutoff
+    if head is None:
+        return cutoff
+    return min(cutoff, head - timedelta(seconds=QUEUE_CLOCK_MARGIN_SECONDS))
 
 
 def _settle_cut_off_sends(session: Session, services: Services, cutoff: datetime) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select, update
 
 from sms_gateway.app import create_app
 from sms_gateway.config import Config
+from sms_gateway.db import utcnow
 from sms_gateway.dispatch import RqDispatcher
 from sms_gateway.jobs.sweeper import sweep
 from sms_gateway.models import InboundMessage, OutboundMessage, Ticket
@@ -215,3 +216,20 @@ def _release_scheduled(services: Services) -> None:
         if job is not None:
             dispatcher.queue._enqueue_job(job)  # noqa: SLF001 - what the scheduler does
     assert conn is not None
+
+
+def test_sweeper_leaves_a_message_waiting_in_its_batch_and_finds_it_when_lost(
+        prod_services: Services, client: Any, twilio: FakeTwilio) -> None:
+    post_sms(client, inbound_form("SM1", "jalan rusak di kota bandung"))
+    assert prod_services.batcher is not None
+    prod_services.batcher.flush()
+    dispatcher = prod_services.dispatcher
+    assert isinstance(dispatcher, RqDispatcher)
+    head = dispatcher.oldest_waiting()
+    assert head is not None and abs((utcnow() - head).total_seconds()) < 30
+    waiting = sweep(older_than_seconds=0)  # old enough by age, but its batch is queued
+    dispatcher.queue.empty()  # Redis lost it
+    lost = sweep(older_than_seconds=0)
+    run_worker(prod_services)
+    assert (waiting.inbound_requeued, lost.inbound_requeued, dispatcher.oldest_waiting(),
+            count(prod_services, Ticket), len(twilio.sent)) == (0, 1, None, 1, 1)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import func, select
 
+from sms_gateway.db import utcnow
 from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.intake import store_inbound
 from sms_gateway.jobs.sweeper import sweep
@@ -60,3 +63,40 @@ def test_sweeper_sweeps_nothing_twice(services: Services) -> None:
     sweep(older_than_seconds=0)
     again = sweep(older_than_seconds=0)
     assert (again.inbound_requeued, again.outbound_requeued) == (0, 0)
+
+
+class _Backlog(InlineDispatcher):
+    """A queue whose head job was queued at `head` (None: empty), recording what is queued."""
+
+    def __init__(self, head: datetime | None) -> None:
+        super().__init__()
+        self.head = head
+        self.queued: list[str] = []
+
+    def oldest_waiting(self) -> datetime | None:
+        return self.head
+
+    def enqueue(self, func: str, *args: object, job_id: str, **_: object) -> None:
+        self.queued.append(job_id)
+
+
+def test_sweeper_leaves_messages_that_still_wait_behind_a_backlog(services: Services) -> None:
+    _store(services, 2)
+    # The job at the head of the queue was queued an hour ago: these two, stored just now,
+    # are somewhere behind it, not lost.
+    services.dispatcher = _Backlog(utcnow() - timedelta(hours=1))
+    waiting = sweep(older_than_seconds=0)
+    # Once the queue is empty (or Redis was emptied), their age alone decides.
+    services.dispatcher = _Backlog(None)
+    lost = sweep(older_than_seconds=0)
+    assert (waiting.inbound_requeued, lost.inbound_requeued) == (0, 2)
+
+
+def test_sweeper_requeues_messages_stored_before_the_head_of_the_queue(
+        services: Services) -> None:
+    _store(services, 2)
+    # The head job was queued after these were stored: their jobs were taken and lost.
+    services.dispatcher = _Backlog(utcnow() + timedelta(minutes=1))
+    report = sweep(older_than_seconds=0)
+    assert (report.inbound_requeued, sorted(services.dispatcher.queued)) == (
+        2, ["inbound-1", "inbound-2"])
