@@ -58,7 +58,7 @@ class IntakeBatcher:
                                                 daemon=True)
                 self._thread.start()
                 atexit.register(self.flush)
-        if full:
+        if full or self._stopped:  # no thread after stop(): queue it now
             self.flush()
         else:
             self._wake.set()

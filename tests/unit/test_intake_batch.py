@@ -176,3 +176,11 @@ def test_a_forked_process_starts_its_own_batches(monkeypatch: pytest.MonkeyPatch
     batcher.add(2)
     assert (batcher.pending(), batcher.flush(), dispatcher.ids()) == (1, 1, [2])
     batcher.stop()
+
+
+def test_after_stop_ids_are_queued_at_once() -> None:
+    dispatcher = _Recording()
+    batcher = IntakeBatcher(dispatcher, window_seconds=60, max_size=100)
+    batcher.stop()
+    batcher.add(7)
+    assert (dispatcher.ids(), batcher.pending()) == ([7], 0)
