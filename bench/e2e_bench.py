@@ -51,6 +51,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--workers", type=int, default=2, help="RQ worker processes")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=300, help="give up after this long")
+    parser.add_argument("--batch-ms", type=int, default=None,
+                        help="[queue] intake_batch_ms (default: the gateway's, 0: a job each)")
     parser.add_argument("--no-pre-ping", action="store_true",
                         help="[database] pool_pre_ping = false (no ping per transaction)")
     args = parser.parse_args(argv)
@@ -65,7 +67,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         env = {"DATABASE_URL": db, "REDIS_URL": redis.url, "SMS_GATEWAY_PII_KEY": new_key(),
                "SMS_GATEWAY_CONFIG": str(write_config(tmp / "gateway.toml", {
                    "server": {"public_url": PUBLIC_URL},
-                   "queue": {"name": "bench"},
+                   "queue": {"name": "bench", **({} if args.batch_ms is None else
+                                                 {"intake_batch_ms": args.batch_ms})},
                    "database": {"pool_pre_ping": not args.no_pre_ping},
                    "sms": {"outbound": "twilio"},
                    "twilio": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,

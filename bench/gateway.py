@@ -25,12 +25,14 @@ from bench.stack import (
 )
 
 
-def sections(queue: str, phone_url: str, outbound: str = "fake",
+def sections(queue_name: str, phone_url: str, outbound: str = "fake",
              **extra: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Config for a gateway that sweeps every second and sends through the local fake."""
+    """Config for a gateway that sweeps every second and sends through the local fake.
+
+    `extra`: more values per section (`queue={...}` included), merged over these."""
     out: dict[str, dict[str, Any]] = {
         "server": {"public_url": PUBLIC_URL},
-        "queue": {"name": queue, "sweep_interval_seconds": 1, "stuck_after_seconds": 3,
+        "queue": {"name": queue_name, "sweep_interval_seconds": 1, "stuck_after_seconds": 3,
                   "job_timeout_seconds": 30},
         "sms": {"outbound": outbound, "retry_intervals_seconds": [1], "max_send_attempts": 5},
         "twilio": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "from": "1708",

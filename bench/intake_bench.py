@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--max-rate", type=int, default=3000,
                         help="bodies signed per second of run (distinct ids needed)")
     parser.add_argument("--batch-ms", type=int, default=None,
-                        help="[queue] intake_batch_ms (default: the gateway's; 0: a job each)")
+                        help="[queue] intake_batch_ms (default: the gateway's, 0: a job each)")
     parser.add_argument("--no-pre-ping", action="store_true",
                         help="[database] pool_pre_ping = false (no ping per transaction)")
     args = parser.parse_args(argv)

@@ -47,10 +47,10 @@ class QueueConfig:
     sweep_interval_seconds: int = 30
     stuck_after_seconds: int = 120
     job_timeout_seconds: int = 60
-    # The web process queues the messages it stored in batches: one job per batch, at most
-    # intake_batch_max messages, sent within intake_batch_ms of the first (0: one job per
-    # message, queued before the webhook answers). See sms_gateway/intake_batch.py.
-    intake_batch_ms: int = 50
+    # 0: each webhook queues its message before it answers. > 0 (high load): the web process
+    # queues what it stored in batches, one job per up to intake_batch_max messages, within
+    # intake_batch_ms of the first, after the answer. See sms_gateway/intake_batch.py.
+    intake_batch_ms: int = 0
     intake_batch_max: int = 50
 
 

@@ -5,6 +5,8 @@ Postgres database and a queue of their own; replies go out through a local provi
 deduplicates on our reference, so a send cut off mid-way may be sent again (see
 test_pipeline_rq's test_send_cut_off_mid_way_is_not_sent_again for providers that do not).
 Each send takes 30 ms at the provider, so kills land inside sends as well as inside parsing.
+The web side runs with batched intake (`intake_batch_ms = 50`), so kills also land inside
+batches of messages.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     _need("PostgreSQL", "127.0.0.1", 5432)
     _need("Redis", "127.0.0.1", 6379)
     tmp = tmp_path_factory.mktemp("kill")
-    with FakeSmsServer() as phone, local_gateway(tmp, REDIS_DEFAULT, phone.url) as gateway:
+    with FakeSmsServer() as phone, local_gateway(tmp, REDIS_DEFAULT, phone.url,
+                                                     queue={"intake_batch_ms": 50}) as gateway:
         phone.faults = [Fault(count=10**6, delay=0.03, accepted=True)]
         return _kill_while_working(gateway, phone, tmp)
 

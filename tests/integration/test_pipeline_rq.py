@@ -36,6 +36,9 @@ def twilio() -> Iterator[FakeTwilio]:
 def prod_config(prod_config: Config, twilio: FakeTwilio) -> Config:
     return replace(
         prod_config, server=replace(prod_config.server, public_url=PUBLIC_URL),
+        # The high-load setting: these tests cover batched intake (see also the test
+        # without it below).
+        queue=replace(prod_config.queue, intake_batch_ms=50),
         sms=replace(prod_config.sms, outbound="twilio", retry_intervals_seconds=(0,)),
         twilio=replace(prod_config.twilio, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN,
                        from_="1708", api_base_url=twilio.url))
