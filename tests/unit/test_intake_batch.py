@@ -103,13 +103,16 @@ def test_an_unreachable_queue_loses_the_batch_to_the_sweeper_not_the_thread() ->
     batcher.stop()
 
 
+def _store_complaints(services: Services, prefix: str, n: int) -> list[int]:
+    """Store n distinct complaints from n phones; returns their message ids."""
+    return [store_inbound(services, "console", "console", IncomingSms(
+        f"{prefix}{i}", f"+6281234{len(prefix)}{ord(prefix[0]) % 10}{i:04d}", "1708",
+        f"jalan rusak parah nomor {i} di kota bandung", {})).message_id for i in range(n)]
+
+
 def test_a_batch_processes_each_message_and_survives_one_failing(
         services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
-    ids = []
-    for i in range(3):
-        sms = IncomingSms(f"B{i}", f"+62812345678{i:02d}", "1708",
-                          f"jalan rusak parah nomor {i} di kota bandung", {})
-        ids.append(store_inbound(services, "console", "console", sms).message_id)
+    ids = _store_complaints(services, "B", 3)
     import sms_gateway.jobs.inbound as inbound
 
     real = inbound._process
@@ -147,11 +150,7 @@ def test_a_batch_past_its_time_budget_queues_the_rest_again(
         services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import replace
 
-    ids = []
-    for i in range(3):
-        sms = IncomingSms(f"T{i}", f"+62812345679{i:02d}", "1708",
-                          f"lampu jalan mati nomor {i} di kota medan", {})
-        ids.append(store_inbound(services, "console", "console", sms).message_id)
+    ids = _store_complaints(services, "T", 3)
     services.config = replace(services.config,
                               queue=replace(services.config.queue, job_timeout_seconds=0))
     dispatcher = _Recording()
