@@ -47,9 +47,10 @@ class QueueConfig:
     sweep_interval_seconds: int = 30
     stuck_after_seconds: int = 120
     job_timeout_seconds: int = 60
-    # 0: each webhook queues its message before it answers. > 0 (high load): the web process
-    # queues what it stored in batches, one job per up to intake_batch_max messages, within
-    # intake_batch_ms of the first, after the answer. See sms_gateway/intake_batch.py.
+    # 0: each webhook queues its message before it answers (concurrent ones share a job).
+    # > 0 (high load): the web process queues what it stored in batches, one job per up to
+    # intake_batch_max messages, within intake_batch_ms of the first, after the answer.
+    # See sms_gateway/intake_batch.py.
     intake_batch_ms: int = 0
     intake_batch_max: int = 50
 

@@ -1,11 +1,17 @@
-"""Queueing stored messages in batches: one RQ job for many SMS, off the webhook's path.
+"""Queueing stored messages with fewer RQ enqueues: the webhook's side of the queue.
 
 RQ's enqueue costs the web process more CPU than storing the SMS does (building the job,
-two Redis pipelines: about 0.6 ms of 2 ms per webhook, docs/performance.md). The webhook
-therefore stores the message, answers, and leaves its id here; a thread of each web process
-queues the ids gathered over `intake_batch_ms` as one `process_inbound_batch` job.
+two Redis pipelines: about 0.6 ms of 2 ms per webhook, docs/performance.md). Two ways to
+share it, chosen by `[queue] intake_batch_ms` (production mode only):
 
-Nothing is lost by the wait: the message is in the database before the webhook answers. If
+- 0, the default: `GroupEnqueuer`. Each webhook still answers only once its message is
+  queued, but webhooks that finish storing while another's enqueue is on its way are queued
+  together, in one job, by the first of them (group commit).
+- above 0, for high load: `IntakeBatcher`. The webhook stores the message, answers, and
+  leaves its id here; a thread of each web process queues the ids gathered over that many
+  milliseconds as one `process_inbound_batch` job.
+
+Nothing is lost either way: the message is in the database before the webhook answers. If
 the process dies before the batch is queued, or Redis refuses it, the message stays
 `received` and the sweeper queues it like any other left behind.
 """
@@ -23,7 +29,82 @@ from sms_gateway.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
 
+PROCESS_INBOUND = "sms_gateway.jobs.inbound.process_inbound"
 PROCESS_INBOUND_BATCH = "sms_gateway.jobs.inbound.process_inbound_batch"
+
+
+def queue_ids(dispatcher: Dispatcher, ids: Sequence[int]) -> bool:
+    """One job for these freshly stored messages (the usual single job for one); False, and
+    a warning, when the queue refused it: they are stored, the sweeper queues them later."""
+    try:
+        if len(ids) == 1:
+            dispatcher.enqueue(PROCESS_INBOUND, ids[0], job_id=f"inbound-{ids[0]}", fresh=True)
+        else:
+            dispatcher.enqueue(PROCESS_INBOUND_BATCH, list(ids),
+                               job_id=f"inbound-batch-{ids[0]}-{len(ids)}", fresh=True)
+        return True
+    except Exception:  # noqa: BLE001 - stored already: the sweeper queues them later
+        log.warning("could not queue %d inbound messages (first %s); the sweeper will",
+                    len(ids), ids[0], exc_info=True)
+        return False
+
+
+class GroupEnqueuer:
+    """Queues each webhook's message before the webhook answers, sharing the enqueue.
+
+    Group commit, as databases do for their log: the first request to finish storing queues
+    its message; requests that finish while that enqueue is on its way wait, and the first
+    of them queues all of theirs as one job when it is done. Under load a web process makes
+    one RQ enqueue for several messages; alone, a message is queued by itself at once. When
+    `add` returns, the message is in the queue (or the failure is logged for the sweeper).
+    """
+
+    def __init__(self, dispatcher: Dispatcher, max_size: int) -> None:
+        self.dispatcher = dispatcher
+        self.max_size = max(max_size, 1)
+        self._start_in_this_process()
+
+    def _start_in_this_process(self) -> None:
+        self._pid = os.getpid()
+        self._cond = threading.Condition()
+        self._ids: list[int] = []
+        self._next = 1  # the number of the group now gathering in _ids
+        self._done = 0  # every group up to this number has been queued
+        self._leading = False
+
+    def add(self, message_id: int) -> None:
+        if os.getpid() != self._pid:
+            self._start_in_this_process()
+        with self._cond:
+            self._ids.append(message_id)
+            mine = self._next
+            while self._done < mine:
+                if not self._leading:  # lead this group: take it and queue it
+                    self._leading = True
+                    ids, self._ids = self._ids, []
+                    self._next += 1
+                    break
+                self._cond.wait()
+            else:
+                return  # another request queued this group
+        try:
+            for start in range(0, len(ids), self.max_size):
+                queue_ids(self.dispatcher, ids[start:start + self.max_size])
+        finally:
+            with self._cond:
+                self._done = mine
+                self._leading = False
+                self._cond.notify_all()
+
+    def flush(self) -> int:
+        return 0  # nothing waits here once add() has returned
+
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._ids)
+
+    def stop(self) -> None:
+        pass
 
 
 class IntakeBatcher:
@@ -90,14 +171,7 @@ class IntakeBatcher:
         self.flush()
 
     def _enqueue(self, ids: Sequence[int]) -> bool:
-        try:
-            self.dispatcher.enqueue(PROCESS_INBOUND_BATCH, list(ids),
-                                    job_id=f"inbound-batch-{ids[0]}-{len(ids)}", fresh=True)
-            return True
-        except Exception:  # noqa: BLE001 - stored already: the sweeper queues them later
-            log.warning("could not queue %d inbound messages (first %s); the sweeper will",
-                        len(ids), ids[0], exc_info=True)
-            return False
+        return queue_ids(self.dispatcher, ids)
 
     def _run(self) -> None:
         while not self._stopped:

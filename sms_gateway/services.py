@@ -13,7 +13,7 @@ from sqlalchemy.orm import sessionmaker
 from sms_gateway.config import Config, load_config
 from sms_gateway.db import make_engine, make_sessionmaker
 from sms_gateway.dispatch import Dispatcher, InProcessDispatcher, RqDispatcher
-from sms_gateway.intake_batch import IntakeBatcher
+from sms_gateway.intake_batch import GroupEnqueuer, IntakeBatcher
 from sms_gateway.pii import Vault, key_from_file
 from sms_gateway.providers import build_channels
 from sms_gateway.providers.base import Provider
@@ -32,8 +32,9 @@ class Services:
     channels: dict[str, Provider]
     vault: Vault
     extras: dict[str, Any] = field(default_factory=dict)
-    # Queues the webhooks' fresh messages in batches (RQ only; None: one job per message).
-    batcher: IntakeBatcher | None = None
+    # Queues the webhooks' fresh messages (RQ only; None: one job per message, directly):
+    # before they answer (GroupEnqueuer) or in batches after (IntakeBatcher).
+    batcher: IntakeBatcher | GroupEnqueuer | None = None
 
     @property
     def outbound(self) -> Provider:
@@ -67,10 +68,13 @@ def build_services(config: Config | None = None, *, dispatcher: Dispatcher | Non
                         "process of a multi-host deployment must share one key",
                         config.server.var_dir)
         key = key_from_file(config.server.var_dir, "pii.key")
-    batcher = None
-    if isinstance(dispatcher, RqDispatcher) and config.queue.intake_batch_ms > 0:
-        batcher = IntakeBatcher(dispatcher, config.queue.intake_batch_ms / 1000,
-                                config.queue.intake_batch_max)
+    batcher: IntakeBatcher | GroupEnqueuer | None = None
+    if isinstance(dispatcher, RqDispatcher):
+        if config.queue.intake_batch_ms > 0:
+            batcher = IntakeBatcher(dispatcher, config.queue.intake_batch_ms / 1000,
+                                    config.queue.intake_batch_max)
+        else:
+            batcher = GroupEnqueuer(dispatcher, config.queue.intake_batch_max)
     services = Services(config, engine, make_sessionmaker(engine), dispatcher,
                         build_channels(config), Vault(key), batcher=batcher)
     if install:

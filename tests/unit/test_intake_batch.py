@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from sms_gateway.dispatch import InlineDispatcher, RetryPolicy
 from sms_gateway.intake import enqueue_inbound, store_inbound
-from sms_gateway.intake_batch import PROCESS_INBOUND_BATCH, IntakeBatcher
+from sms_gateway.intake_batch import PROCESS_INBOUND_BATCH, GroupEnqueuer, IntakeBatcher
 from sms_gateway.jobs.inbound import process_inbound_batch
 from sms_gateway.models import InboundMessage, Ticket
 from sms_gateway.providers.base import IncomingSms
@@ -183,3 +183,57 @@ def test_after_stop_ids_are_queued_at_once() -> None:
     batcher.stop()
     batcher.add(7)
     assert (dispatcher.ids(), batcher.pending()) == ([7], 0)
+
+
+class _Slow(_Recording):
+    """An enqueue that takes a while, so that requests pile up behind it."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.calls = 0
+
+    def enqueue(self, func: str, *args: Any, job_id: str, retry: RetryPolicy | None = None,
+                at_front: bool = False, fresh: bool = False, delay: float = 0) -> None:
+        with self.lock:
+            self.calls += 1
+        time.sleep(self.seconds)
+        super().enqueue(func, *args, job_id=job_id, fresh=fresh)
+
+
+def test_group_enqueue_queues_a_lone_message_before_returning() -> None:
+    dispatcher = _Recording()
+    GroupEnqueuer(dispatcher, max_size=50).add(5)
+    assert dispatcher.queued == [("sms_gateway.jobs.inbound.process_inbound", [5], "inbound-5")]
+
+
+def test_group_enqueue_shares_enqueues_and_returns_only_once_queued() -> None:
+    dispatcher = _Slow(0.02)
+    group = GroupEnqueuer(dispatcher, max_size=50)
+    queued_on_return: dict[int, bool] = {}
+    start = threading.Barrier(16)
+
+    def request(message_id: int) -> None:
+        start.wait(5)
+        group.add(message_id)
+        queued_on_return[message_id] = message_id in dispatcher.ids()
+
+    threads = [threading.Thread(target=request, args=(i,)) for i in range(1, 17)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    ids = dispatcher.ids()
+    assert (sorted(ids), len(ids), all(queued_on_return.values()), len(queued_on_return)) == (
+        list(range(1, 17)), 16, True, 16)
+    assert dispatcher.calls < 16  # requests that waited were queued together
+
+
+def test_group_enqueue_survives_a_refusing_queue() -> None:
+    dispatcher = _Recording()
+    group = GroupEnqueuer(dispatcher, max_size=50)
+    dispatcher.down = True
+    group.add(1)  # logged for the sweeper; the request is not held up
+    dispatcher.down = False
+    group.add(2)
+    assert (dispatcher.ids(), group.pending()) == ([2], 0)
