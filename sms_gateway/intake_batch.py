@@ -49,7 +49,34 @@ def queue_ids(dispatcher: Dispatcher, ids: Sequence[int]) -> bool:
         return False
 
 
-class GroupEnqueuer:
+def queue_in_chunks(dispatcher: Dispatcher, ids: Sequence[int], max_size: int) -> int:
+    """Queue ids as jobs of at most max_size messages; returns how many were queued."""
+    queued = 0
+    for start in range(0, len(ids), max_size):
+        chunk = ids[start:start + max_size]
+        if queue_ids(dispatcher, chunk):
+            queued += len(chunk)
+    return queued
+
+
+class _PerProcess:
+    """Locks, ids and threads set up anew in each process: a gunicorn worker forked from a
+    master that built the app must not share the master's, and has none of its threads."""
+
+    def __init__(self, dispatcher: Dispatcher, max_size: int) -> None:
+        self.dispatcher = dispatcher
+        self.max_size = max(max_size, 1)
+        self._start_in_this_process()
+
+    def _start_in_this_process(self) -> None:
+        self._pid = os.getpid()
+
+    def _after_fork(self) -> None:
+        if os.getpid() != self._pid:
+            self._start_in_this_process()
+
+
+class GroupEnqueuer(_PerProcess):
     """Queues each webhook's message before the webhook answers, sharing the enqueue.
 
     Group commit, as databases do for their log: the first request to finish storing queues
@@ -59,13 +86,8 @@ class GroupEnqueuer:
     `add` returns, the message is in the queue (or the failure is logged for the sweeper).
     """
 
-    def __init__(self, dispatcher: Dispatcher, max_size: int) -> None:
-        self.dispatcher = dispatcher
-        self.max_size = max(max_size, 1)
-        self._start_in_this_process()
-
     def _start_in_this_process(self) -> None:
-        self._pid = os.getpid()
+        super()._start_in_this_process()
         self._cond = threading.Condition()
         self._ids: list[int] = []
         self._next = 1  # the number of the group now gathering in _ids
@@ -73,8 +95,7 @@ class GroupEnqueuer:
         self._leading = False
 
     def add(self, message_id: int) -> None:
-        if os.getpid() != self._pid:
-            self._start_in_this_process()
+        self._after_fork()
         with self._cond:
             self._ids.append(message_id)
             mine = self._next
@@ -88,8 +109,7 @@ class GroupEnqueuer:
             else:
                 return  # another request queued this group
         try:
-            for start in range(0, len(ids), self.max_size):
-                queue_ids(self.dispatcher, ids[start:start + self.max_size])
+            queue_in_chunks(self.dispatcher, ids, self.max_size)
         finally:
             with self._cond:
                 self._done = mine
@@ -107,19 +127,15 @@ class GroupEnqueuer:
         pass
 
 
-class IntakeBatcher:
+class IntakeBatcher(_PerProcess):
     """Collects ids of freshly stored messages and queues them in batches from a thread."""
 
     def __init__(self, dispatcher: Dispatcher, window_seconds: float, max_size: int) -> None:
-        self.dispatcher = dispatcher
         self.window = window_seconds
-        self.max_size = max(max_size, 1)
-        self._start_in_this_process()
+        super().__init__(dispatcher, max_size)
 
     def _start_in_this_process(self) -> None:
-        # Set up anew in each process: a gunicorn worker forked from a master that built the
-        # app must not share its lock or its ids, and has none of its threads.
-        self._pid = os.getpid()
+        super()._start_in_this_process()
         self._lock = threading.Lock()
         self._flushing = threading.Lock()
         self._ids: list[int] = []
@@ -129,8 +145,7 @@ class IntakeBatcher:
 
     def add(self, message_id: int) -> None:
         """Queue this message with the next batch (within the window)."""
-        if os.getpid() != self._pid:
-            self._start_in_this_process()
+        self._after_fork()
         with self._lock:
             self._ids.append(message_id)
             full = len(self._ids) >= self.max_size
@@ -153,12 +168,7 @@ class IntakeBatcher:
         with self._flushing:
             with self._lock:
                 ids, self._ids = self._ids, []
-            queued = 0
-            for start in range(0, len(ids), self.max_size):
-                chunk = ids[start:start + self.max_size]
-                if self._enqueue(chunk):
-                    queued += len(chunk)
-            return queued
+            return queue_in_chunks(self.dispatcher, ids, self.max_size)
 
     def pending(self) -> int:
         with self._lock:
@@ -169,9 +179,6 @@ class IntakeBatcher:
         self._stopped = True
         self._wake.set()
         self.flush()
-
-    def _enqueue(self, ids: Sequence[int]) -> bool:
-        return queue_ids(self.dispatcher, ids)
 
     def _run(self) -> None:
         while not self._stopped:
