@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from sms_gateway import multipart
 from sms_gateway.db import utcnow
+from sms_gateway.intake_batch import queue_ids
 from sms_gateway.models import InboundMessage
 from sms_gateway.phone import normalise
 from sms_gateway.providers.base import IncomingSms, InvalidRequest
@@ -23,7 +24,6 @@ from sms_gateway.services import Services
 
 log = logging.getLogger(__name__)
 
-PROCESS_INBOUND = "sms_gateway.jobs.inbound.process_inbound"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +133,4 @@ def enqueue_inbound(services: Services, message_id: int, *, fresh: bool = False)
     if fresh and services.batcher is not None:
         services.batcher.add(message_id)
         return True
-    try:
-        services.dispatcher.enqueue(PROCESS_INBOUND, message_id, job_id=f"inbound-{message_id}",
-                                    fresh=fresh)
-        return True
-    except Exception:  # noqa: BLE001 - stored already: the sweeper re-enqueues it
-        log.warning("could not enqueue inbound message %s; the sweeper will retry", message_id,
-                    exc_info=True)
-        return False
+    return queue_ids(services.dispatcher, [message_id], fresh=fresh)

@@ -33,15 +33,18 @@ PROCESS_INBOUND = "sms_gateway.jobs.inbound.process_inbound"
 PROCESS_INBOUND_BATCH = "sms_gateway.jobs.inbound.process_inbound_batch"
 
 
-def queue_ids(dispatcher: Dispatcher, ids: Sequence[int]) -> bool:
-    """One job for these freshly stored messages (the usual single job for one); False, and
-    a warning, when the queue refused it: they are stored, the sweeper queues them later."""
+def queue_ids(dispatcher: Dispatcher, ids: Sequence[int], *, fresh: bool = True) -> bool:
+    """One job for these stored messages (the usual single job for one); False, and a
+    warning, when the queue refused it: they are stored, the sweeper queues them later.
+
+    `fresh`: stored just now, so no job with this id can exist yet (no look-up in Redis).
+    """
     try:
         if len(ids) == 1:
-            dispatcher.enqueue(PROCESS_INBOUND, ids[0], job_id=f"inbound-{ids[0]}", fresh=True)
+            dispatcher.enqueue(PROCESS_INBOUND, ids[0], job_id=f"inbound-{ids[0]}", fresh=fresh)
         else:
             dispatcher.enqueue(PROCESS_INBOUND_BATCH, list(ids),
-                               job_id=f"inbound-batch-{ids[0]}-{len(ids)}", fresh=True)
+                               job_id=f"inbound-batch-{ids[0]}-{len(ids)}", fresh=fresh)
         return True
     except Exception:  # noqa: BLE001 - stored already: the sweeper queues them later
         log.warning("could not queue %d inbound messages (first %s); the sweeper will",

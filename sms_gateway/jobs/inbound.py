@@ -19,7 +19,7 @@ from sms_gateway.agency.payload import latest_response
 from sms_gateway.agency.records import directory_for
 from sms_gateway.db import utcnow
 from sms_gateway.dispatch import run_or_queue
-from sms_gateway.intake_batch import PROCESS_INBOUND_BATCH
+from sms_gateway.intake_batch import queue_ids
 from sms_gateway.jobs.forward import enqueue_deliveries
 from sms_gateway.jobs.outbound import retry_policy as send_retry_policy
 from sms_gateway.models import FAILED, PROCESSED, RECEIVED, Citizen, InboundMessage, Ticket
@@ -99,8 +99,7 @@ def process_inbound_batch(message_ids: list[int]) -> None:
         if n and time.monotonic() - started > budget:
             rest = [int(i) for i in message_ids[n:]]
             log.warning("batch over its time budget; %d messages queued again", len(rest))
-            services.dispatcher.enqueue(PROCESS_INBOUND_BATCH, rest,
-                                        job_id=f"inbound-batch-{rest[0]}-{len(rest)}")
+            queue_ids(services.dispatcher, rest, fresh=False)
             return
         try:
             process_inbound(int(message_id))
