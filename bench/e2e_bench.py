@@ -31,9 +31,11 @@ from bench.stack import (
     CpuMeter,
     ProcessGroup,
     RedisServer,
+    add_tuning_options,
     free_port,
     pids_named,
     scratch_database,
+    tuned_sections,
     wait_for_port,
     worker_argv,
     write_config,
@@ -51,10 +53,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--workers", type=int, default=2, help="RQ worker processes")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=300, help="give up after this long")
-    parser.add_argument("--batch-ms", type=int, default=None,
-                        help="[queue] intake_batch_ms (default: the gateway's, 0: a job each)")
-    parser.add_argument("--no-pre-ping", action="store_true",
-                        help="[database] pool_pre_ping = false (no ping per transaction)")
+    add_tuning_options(parser)
     args = parser.parse_args(argv)
     from sms_gateway.pii import new_key
 
@@ -67,9 +66,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         env = {"DATABASE_URL": db, "REDIS_URL": redis.url, "SMS_GATEWAY_PII_KEY": new_key(),
                "SMS_GATEWAY_CONFIG": str(write_config(tmp / "gateway.toml", {
                    "server": {"public_url": PUBLIC_URL},
-                   "queue": {"name": "bench", **({} if args.batch_ms is None else
-                                                 {"intake_batch_ms": args.batch_ms})},
-                   "database": {"pool_pre_ping": not args.no_pre_ping},
+                   **tuned_sections(args, "bench"),
                    "sms": {"outbound": "twilio"},
                    "twilio": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
                               "from": "1708", "api_base_url": phone_url},

@@ -29,11 +29,14 @@ from bench.stack import (
     CpuMeter,
     ProcessGroup,
     RedisServer,
+    add_tuning_options,
     free_port,
     pids_named,
+    queued_message_ids,
     rss_kib,
     scratch_database,
     sender_number,
+    tuned_sections,
     twilio_form,
     twilio_signature,
     wait_for_port,
@@ -121,18 +124,11 @@ def queued(redis_url: str, queue: str = "bench") -> int:
     """How many messages the queue holds, whether one job each or in batches."""
     from redis import Redis
     from rq import Queue
-    from rq.job import Job
     from rq.serializers import JSONSerializer
 
     conn = Redis.from_url(redis_url)
-    q = Queue(queue, connection=conn, serializer=JSONSerializer)
-    ids = q.get_job_ids()
-    total = 0
-    for start in range(0, len(ids), 1000):
-        for job in Job.fetch_many(ids[start:start + 1000], connection=conn,
-                                  serializer=JSONSerializer):
-            if job is not None:
-                total += len(job.args[0]) if isinstance(job.args[0], list) else 1
+    total = sum(queued_message_ids(Queue(queue, connection=conn,
+                                         serializer=JSONSerializer)).values())
     conn.close()
     return total
 
@@ -152,10 +148,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="record one web worker with py-spy during the first run")
     parser.add_argument("--max-rate", type=int, default=3000,
                         help="bodies signed per second of run (distinct ids needed)")
-    parser.add_argument("--batch-ms", type=int, default=None,
-                        help="[queue] intake_batch_ms (default: the gateway's, 0: a job each)")
-    parser.add_argument("--no-pre-ping", action="store_true",
-                        help="[database] pool_pre_ping = false (no ping per transaction)")
+    add_tuning_options(parser)
     args = parser.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="intake-bench-"))
     port = free_port()
@@ -165,9 +158,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                "SMS_GATEWAY_PII_KEY": "x" * 43 + "=",
                "SMS_GATEWAY_CONFIG": str(write_config(tmp / "gateway.toml", {
                    "server": {"public_url": PUBLIC_URL},
-                   "queue": {"name": "bench", **({} if args.batch_ms is None else
-                                                 {"intake_batch_ms": args.batch_ms})},
-                   "database": {"pool_pre_ping": not args.no_pre_ping},
+                   **tuned_sections(args, "bench"),
                    "twilio": {"account_sid": "AC" + "0" * 31 + "1",
                               "auth_token": "test-auth-token-0123456789abcdef", "from": "1708"},
                }))}

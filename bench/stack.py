@@ -8,6 +8,7 @@ the gateway off from Postgres without touching the shared server.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import hashlib
 import hmac
@@ -19,6 +20,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -86,6 +88,40 @@ def write_config(path: Path, sections: Mapping[str, Mapping[str, Any]]) -> Path:
         lines.append("")
     path.write_text("\n".join(lines))
     return path
+
+
+def add_tuning_options(parser: argparse.ArgumentParser) -> None:
+    """The gateway settings a benchmark may change from the command line."""
+    parser.add_argument("--batch-ms", type=int, default=None,
+                        help="[queue] intake_batch_ms (default: the gateway's, 0: a job each)")
+    parser.add_argument("--no-pre-ping", action="store_true",
+                        help="[database] pool_pre_ping = false (no ping per transaction)")
+
+
+def tuned_sections(args: argparse.Namespace, queue_name: str) -> dict[str, dict[str, Any]]:
+    """The [queue] and [database] config sections for those options."""
+    queue: dict[str, Any] = {"name": queue_name}
+    if args.batch_ms is not None:
+        queue["intake_batch_ms"] = args.batch_ms
+    return {"queue": queue, "database": {"pool_pre_ping": not args.no_pre_ping}}
+
+
+def queued_message_ids(queue: Any) -> Counter[int]:
+    """How often each message waits in this RQ queue, whether in its own job or a batch."""
+    from rq.job import Job
+
+    ids = queue.get_job_ids()
+    found: Counter[int] = Counter()
+    for start in range(0, len(ids), 1000):
+        for job in Job.fetch_many(ids[start:start + 1000], connection=queue.connection,
+                                  serializer=queue.serializer):
+            if job is None:
+                continue
+            if job.func_name.endswith(".process_inbound"):
+                found[int(job.args[0])] += 1
+            elif job.func_name.endswith(".process_inbound_batch"):
+                found.update(int(i) for i in job.args[0])
+    return found
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 from bench.batch import Audit, audit, make_batch
 from bench.fake_sms import FakeSmsServer
 from bench.gateway import Gateway, local_gateway
-from bench.stack import PUBLIC_URL, twilio_signature
+from bench.stack import PUBLIC_URL, queued_message_ids, twilio_signature
 from sms_gateway.app import create_app
 from sms_gateway.dispatch import RqDispatcher
 from tests.conftest import REDIS_DEFAULT, _need, run_worker
@@ -85,13 +85,7 @@ def _queued_inbound_jobs(gateway: Gateway) -> Counter[int]:
     assert isinstance(dispatcher, RqDispatcher)
     if gateway.services.batcher is not None:
         gateway.services.batcher.flush()
-    queued: Counter[int] = Counter()
-    for job in dispatcher.queue.jobs:
-        if job.func_name.endswith(".process_inbound"):
-            queued[int(job.args[0])] += 1
-        elif job.func_name.endswith(".process_inbound_batch"):
-            queued.update(int(i) for i in job.args[0])
-    return queued
+    return queued_message_ids(dispatcher.queue)
 
 
 def test_every_parallel_delivery_is_acknowledged(run: Run) -> None:
