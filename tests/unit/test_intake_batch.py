@@ -25,11 +25,13 @@ class _Recording(InlineDispatcher):
         super().__init__()
         self.queued: list[tuple[str, list[int], str]] = []
         self.down = False
+        self.refused = 0
         self.lock = threading.Lock()
 
     def enqueue(self, func: str, *args: Any, job_id: str, retry: RetryPolicy | None = None,
                 at_front: bool = False, fresh: bool = False, delay: float = 0) -> None:
         if self.down:
+            self.refused += 1
             raise ConnectionError("redis unreachable")
         with self.lock:  # a batch's ids, or another job's arguments
             self.queued.append((func, list(args[0]) if isinstance(args[0], list)
@@ -95,7 +97,7 @@ def test_an_unreachable_queue_loses_the_batch_to_the_sweeper_not_the_thread() ->
     dispatcher.down = True
     batcher = IntakeBatcher(dispatcher, window_seconds=0.01, max_size=100)
     batcher.add(1)
-    _wait_for(lambda: batcher.pending() == 0)
+    _wait_for(lambda: dispatcher.refused == 1)  # the thread tried, and Redis refused
     dispatcher.down = False
     batcher.add(2)  # the thread lived on
     _wait_for(lambda: dispatcher.ids() == [2])
