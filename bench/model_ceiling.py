@@ -70,15 +70,11 @@ class Experiment:
     def two_svms(self, c: float = 0.5, train_mask: Callable[[int, Any], Any] | None = None
                  ) -> Scores:
         """Word SVM + char SVM decision scores (the shipped model's core, without the rules)."""
-        from sklearn.svm import LinearSVC
 
         def run(k: int, train: Any, test: Any) -> Scores:
             if train_mask is not None:
                 train = train[train_mask(k, train)]
-            (xw, xc), (tw, tc) = self.matrices(k, train), self.matrices(k, test)
-            svm_w = LinearSVC(C=c, class_weight="balanced").fit(xw, self.y[train])
-            svm_c = LinearSVC(C=c, class_weight="balanced").fit(xc, self.y[train])
-            return svm_w.decision_function(tw) + svm_c.decision_function(tc)
+            return svm_votes(self.matrices(k, train), self.y[train], self.matrices(k, test), c)
 
         return self.out_of_fold(run)
 
@@ -88,6 +84,14 @@ class Experiment:
         predicted = votes.argmax(axis=1)
         return float((predicted == self.y).mean()), float(f1_score(self.y, predicted,
                                                                    average="macro"))
+
+
+def svm_votes(train: tuple[Any, Any], y: Any, test: tuple[Any, Any], c: float = 0.5) -> Scores:
+    """Fit one SVM per view (word, char) on `train` and add their decision scores on `test`."""
+    from sklearn.svm import LinearSVC
+
+    return sum(LinearSVC(C=c, class_weight="balanced").fit(x, y).decision_function(t)
+               for x, t in zip(train, test, strict=True))
 
 
 def logistic(ex: Experiment) -> Scores:
@@ -159,17 +163,13 @@ def cleaned(ex: Experiment, drop: float) -> Scores:
     training rows (word + char SVMs + rules); the lowest `drop` share is left out.
     """
     from sklearn.model_selection import StratifiedKFold
-    from sklearn.svm import LinearSVC
 
     def keep(k: int, train: Any) -> Any:
         (xw, xc) = ex.matrices(k, train)
         y = ex.y[train]
         inner = np.zeros((len(train), len(ex.classes)))
         for a, b in StratifiedKFold(4, shuffle=True, random_state=1).split(xw, y):
-            inner[b] = (LinearSVC(C=0.5, class_weight="balanced").fit(xw[a], y[a])
-                        .decision_function(xw[b])
-                        + LinearSVC(C=0.5, class_weight="balanced").fit(xc[a], y[a])
-                        .decision_function(xc[b]) + ex.rules[train][b])
+            inner[b] = svm_votes((xw[a], xc[a]), y[a], (xw[b], xc[b])) + ex.rules[train][b]
         margin = inner[np.arange(len(train)), y] - inner.max(axis=1)
         return margin >= np.quantile(margin, drop)
 
