@@ -120,8 +120,11 @@ def worker(burst: bool, fork: bool) -> None:
     worker_cls = Worker if fork else SimpleWorker
     rq_worker = worker_cls([services.dispatcher.queue], connection=redis,
                            serializer=JSONSerializer)
-    rq_worker.work(burst=burst, with_scheduler=True)
-    sweeper.stopped.set()
+    try:
+        rq_worker.work(burst=burst, with_scheduler=True)
+    finally:
+        sweeper.stop()
+        services.close()
 
 
 @main.command()
@@ -144,31 +147,33 @@ def simulate(sender: str, wait: float, text: str) -> None:
     if config.embedded:
         migrate.upgrade(config)
     services = build_services(config, dispatcher=InlineDispatcher() if config.embedded else None)
-    sms = IncomingSms(f"sim-{uuid.uuid4().hex}", sender, "1708", text,
-                      {"From": sender, "Body": text})
     try:
-        stored = store_inbound(services, "console", "console", sms)
-    except InvalidPhoneNumber as exc:
-        raise click.ClickException(str(exc)) from None
-    enqueue_inbound(services, stored.message_id)
-    deadline = time.monotonic() + (0 if config.embedded else wait)
-    while True:
-        with services.sessions() as session:
-            rows = session.execute(select(OutboundMessage).where(
-                OutboundMessage.inbound_message_id == stored.message_id)).scalars().all()
-        if rows and all(r.status != "queued" and r.status != "sending" for r in rows):
-            break
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(0.2)
-    to = normalise(sender, config.sms.default_phone_region)
-    click.echo(f"inbound message {stored.message_id} stored")
-    if not rows:
-        click.echo("no reply (yet)")
-    for row in rows:
-        click.echo(f"reply [{row.status}, {row.encoding}, {row.segments} segment(s)] "
-                   f"-> {to}: {row.body}")
-    services.close()
+        sms = IncomingSms(f"sim-{uuid.uuid4().hex}", sender, "1708", text,
+                          {"From": sender, "Body": text})
+        try:
+            stored = store_inbound(services, "console", "console", sms)
+        except InvalidPhoneNumber as exc:
+            raise click.ClickException(str(exc)) from None
+        enqueue_inbound(services, stored.message_id)
+        deadline = time.monotonic() + (0 if config.embedded else wait)
+        while True:
+            with services.sessions() as session:
+                rows = session.execute(select(OutboundMessage).where(
+                    OutboundMessage.inbound_message_id == stored.message_id)).scalars().all()
+            if rows and all(r.status != "queued" and r.status != "sending" for r in rows):
+                break
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.2)
+        to = normalise(sender, config.sms.default_phone_region)
+        click.echo(f"inbound message {stored.message_id} stored")
+        if not rows:
+            click.echo("no reply (yet)")
+        for row in rows:
+            click.echo(f"reply [{row.status}, {row.encoding}, {row.segments} segment(s)] "
+                       f"-> {to}: {row.body}")
+    finally:
+        services.close()
 
 
 @main.command()
@@ -178,8 +183,11 @@ def sweep(older_than: int | None) -> None:
     from sms_gateway.jobs.sweeper import sweep as run_sweep
     from sms_gateway.services import build_services
 
-    build_services(_config())
-    click.echo(str(run_sweep(older_than_seconds=older_than)))
+    services = build_services(_config())
+    try:
+        click.echo(str(run_sweep(older_than_seconds=older_than)))
+    finally:
+        services.close()
 
 
 def _register() -> None:

@@ -172,6 +172,7 @@ class InProcessDispatcher:
                          for i in range(threads)]
         self._started = False
         self._stop = threading.Event()
+        self._timers: set[threading.Timer] = set()
 
     def start(self) -> None:
         if not self._started:
@@ -179,18 +180,44 @@ class InProcessDispatcher:
             for t in self._threads:
                 t.start()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30.0) -> None:
+        """Let each thread finish the job it runs, wait for them; queued jobs are dropped.
+
+        Nothing is lost by dropping them: the messages are in the database and the sweeper
+        queues them again on the next start.
+        """
         self._stop.set()
+        with self._lock:
+            timers, self._timers = self._timers, set()
+        for timer in timers:
+            timer.cancel()
+        for t in self._threads:
+            if t.is_alive() and t is not threading.current_thread():
+                t.join(timeout)
+                if t.is_alive():
+                    log.warning("job thread %s still running after %.0f s", t.name, timeout)
+
+    def _later(self, delay: float, func: str, args: tuple[Any, ...], **kwargs: Any) -> None:
+        """Enqueue after `delay` seconds (a retry's back-off, a delayed job)."""
+        def fire() -> None:
+            with self._lock:
+                self._timers.discard(timer)
+            self.enqueue(func, *args, **kwargs)
+
+        timer = threading.Timer(delay, fire)
+        timer.daemon = True
+        with self._lock:
+            if self._stop.is_set():
+                return
+            self._timers.add(timer)
+        timer.start()
 
     def enqueue(self, func: str, *args: Any, job_id: str,
                 retry: RetryPolicy | None = None, at_front: bool = False, fresh: bool = False,
                 delay: float = 0, _try: int = 0) -> None:
         if delay > 0:
-            timer = threading.Timer(delay, self.enqueue, (func, *args),
-                                    {"job_id": job_id, "retry": retry, "at_front": at_front,
-                                     "_try": _try})
-            timer.daemon = True
-            timer.start()
+            self._later(delay, func, args, job_id=job_id, retry=retry, at_front=at_front,
+                        _try=_try)
             return
         with self._lock:
             if job_id in self._pending:
@@ -225,11 +252,8 @@ class InProcessDispatcher:
                 log.exception("job %s failed (try %d)", job_id, attempt + 1)
                 if retry and attempt < retry.max:
                     delay = retry.intervals[min(attempt, len(retry.intervals) - 1)]
-                    timer = threading.Timer(delay, self.enqueue, (func, *args),
-                                            {"job_id": job_id, "retry": retry,
-                                             "_try": attempt + 1})
-                    timer.daemon = True
-                    timer.start()
+                    self._later(delay, func, args, job_id=job_id, retry=retry,
+                                _try=attempt + 1)
                 else:
                     self._failed += 1
             finally:

@@ -22,7 +22,6 @@ import atexit
 import logging
 import os
 import threading
-import time
 from collections.abc import Sequence
 
 from sms_gateway.dispatch import Dispatcher
@@ -143,6 +142,7 @@ class IntakeBatcher(_PerProcess):
         self._flushing = threading.Lock()
         self._ids: list[int] = []
         self._wake = threading.Event()
+        self._halt = threading.Event()
         self._thread: threading.Thread | None = None
         self._stopped = False
 
@@ -177,11 +177,15 @@ class IntakeBatcher(_PerProcess):
         with self._lock:
             return len(self._ids)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
         """Queue what is left and end the thread."""
         self._stopped = True
+        self._halt.set()
         self._wake.set()
         self.flush()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
     def _run(self) -> None:
         while not self._stopped:
@@ -190,7 +194,7 @@ class IntakeBatcher(_PerProcess):
                 break
             # Gather what arrives within the window, then queue it all. Clearing before the
             # flush takes the ids means an id added meanwhile sets the event again.
-            time.sleep(self.window)
+            self._halt.wait(self.window)  # stop() ends the window early: it flushes itself
             self._wake.clear()
             try:
                 self.flush()

@@ -42,10 +42,20 @@ class Services:
         return self.channels[self.config.sms.outbound]
 
     def close(self) -> None:
+        """Stop this process's background work, wait for it, then release the database.
+
+        Threads first: a job or sweep still running would otherwise call `current()` after
+        these services are gone and build fresh ones from the configuration.
+        """
+        sweeper = self.extras.pop("sweeper", None)
+        if sweeper is not None:
+            sweeper.stop()
         if self.batcher is not None:
             self.batcher.stop()
         if isinstance(self.dispatcher, InProcessDispatcher):
             self.dispatcher.stop()
+        if _current is self:
+            set_current(None)
         self.engine.dispose()
 
 
@@ -92,11 +102,18 @@ def set_current(services: Services | None) -> None:
     _current = services
 
 
+# Tests turn this off: there, services are always installed by a fixture, and a job or sweep
+# that runs after its services were closed must fail loudly, not connect to DATABASE_URL.
+build_when_missing = True
+
+
 def current() -> Services:
     """The services of this process; a bare `rq worker` builds them from config on first use."""
     global _current
     if _current is None:
         with _current_lock:
             if _current is None:
+                if not build_when_missing:
+                    raise RuntimeError("no services installed in this process")
                 _current = build_services(install=False)
     return _current

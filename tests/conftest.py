@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,14 +18,36 @@ from typing import Any
 
 import pytest
 
+from sms_gateway import services as services_module
 from sms_gateway.config import Config, load_config
 from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.pii import new_key
-from sms_gateway.services import Services, build_services, set_current
+from sms_gateway.services import Services, build_services
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
+
+
+# The gateway's own background threads (job runners, sweeper, intake batcher).
+GATEWAY_THREADS = ("jobs-", "sweeper", "intake-batcher")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A job or sweep running after its test's services were closed must fail where it runs,
+    # not quietly build services from DATABASE_URL and leave their connections to the
+    # garbage collector (a ResourceWarning in whichever later test happens to collect them).
+    services_module.build_when_missing = False
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_gateway_threads() -> Iterator[None]:
+    """Each test stops the gateway threads it started (Services.close() does)."""
+    before = set(threading.enumerate())
+    yield
+    left = [t.name for t in threading.enumerate()
+            if t not in before and t.is_alive() and t.name.startswith(GATEWAY_THREADS)]
+    assert left == [], "the test left gateway threads running"
 
 
 def make_config(tmp_path: Path, **sections: dict[str, Any]) -> Config:
@@ -69,7 +92,6 @@ def services(config: Config) -> Iterator[Services]:
     migrate.upgrade(config)
     svc = build_services(config, dispatcher=InlineDispatcher())
     yield svc
-    set_current(None)
     svc.close()
 
 
@@ -144,7 +166,6 @@ def prod_services(prod_config: Config) -> Iterator[Services]:
     migrate.upgrade(prod_config)
     svc = build_services(prod_config)
     yield svc
-    set_current(None)
     svc.close()
 
 

@@ -115,6 +115,18 @@ class SweeperThread(threading.Thread):
         while not self.stopped.wait(self.interval):
             self.run_once()
 
+    def stop(self, timeout: float = 30.0) -> None:
+        """End the thread after the task it is running, and wait for that.
+
+        The tasks use the process's current services: a round that went on after those were
+        closed would build new ones from the configuration and sweep another database.
+        """
+        self.stopped.set()
+        if self.is_alive() and self is not threading.current_thread():
+            self.join(timeout)
+            if self.is_alive():
+                log.warning("sweeper still running a task after %.0f s", timeout)
+
     def run_once(self) -> None:
         try:
             if self.lock is not None and not self.lock():
@@ -123,6 +135,8 @@ class SweeperThread(threading.Thread):
             log.warning("sweeper lock unavailable; skipping this round", exc_info=True)
             return
         for task in self.tasks:
+            if self.stopped.is_set():
+                return
             try:
                 task()
             except Exception:  # noqa: BLE001 - a failing task must not stop the sweeper

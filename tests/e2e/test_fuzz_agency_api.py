@@ -20,7 +20,7 @@ from sms_gateway.agency.openapi import document
 from sms_gateway.app import create_app
 from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.models import Ticket, TicketEvent
-from sms_gateway.services import Services, build_services, set_current
+from sms_gateway.services import Services, build_services
 from tests.conftest import make_config
 from tests.unit.agency.support import PUPR_SURABAYA, SURABAYA_ROAD, auth, sms_in, token_for
 
@@ -53,7 +53,6 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     token = token_for(services, PUPR_SURABAYA)
     app = create_app(services=services, start_background=False)
     yield Api(services, app, token)
-    set_current(None)
     services.close()
 
 

@@ -27,7 +27,7 @@ from sms_gateway.config import ChannelConfig
 from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.models import InboundMessage, OutboundMessage
 from sms_gateway.models_channels import InboundPart, PendingStatus
-from sms_gateway.services import Services, build_services, set_current
+from sms_gateway.services import Services, build_services
 from tests.conftest import make_config
 
 MAX_BODY = 8192
@@ -66,7 +66,6 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services
     services = build_services(config, dispatcher=InlineDispatcher())
     client = create_app(services=services, start_background=False).test_client()
     yield services, client
-    set_current(None)
     services.close()
 
 

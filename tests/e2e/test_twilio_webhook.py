@@ -14,7 +14,7 @@ from sms_gateway import migrate
 from sms_gateway.app import create_app
 from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.models import InboundMessage, OutboundMessage, Ticket
-from sms_gateway.services import Services, build_services, set_current
+from sms_gateway.services import Services, build_services
 from tests.conftest import make_config
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
 from tests.twilio_signing import PUBLIC_URL, inbound_form, signed
@@ -39,7 +39,6 @@ def gateway(tmp_path: Path, twilio: FakeTwilio) -> Iterator[tuple[Services, Any]
     services = build_services(config, dispatcher=InlineDispatcher())
     app = create_app(services=services, start_background=False)
     yield services, app.test_client()
-    set_current(None)
     services.close()
 
 

@@ -17,7 +17,7 @@ from sms_gateway.agency.records import directory_for
 from sms_gateway.agency.transport import verify
 from sms_gateway.jobs.forward import dispose, enqueue_deliveries
 from sms_gateway.models_agency import AgencyAlert, AgencyDelivery, AgencyRecord, ForwardAttempt
-from sms_gateway.services import Services, build_services, set_current
+from sms_gateway.services import Services, build_services
 from tests.conftest import make_config, run_worker
 from tests.unit.agency.support import (
     PHONE,
@@ -58,7 +58,6 @@ def build(tmp_path: Path, pg_url: str, redis_url: str,
         return services
 
     yield factory
-    set_current(None)
     for services in built:
         services.close()
     conn = Redis.from_url(redis_url)

@@ -137,5 +137,5 @@ def test_sweeper_thread_outlives_an_unreachable_redis() -> None:
     try:
         wait_until(lambda: bool(ran) or not sweeper.is_alive(), 5, every=0.01)
     finally:
-        sweeper.stopped.set()
+        sweeper.stop()
     assert ran

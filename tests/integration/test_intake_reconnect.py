@@ -14,7 +14,7 @@ from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.intake import store_inbound
 from sms_gateway.models import InboundMessage
 from sms_gateway.providers.base import IncomingSms
-from sms_gateway.services import Services, build_services, set_current
+from sms_gateway.services import Services, build_services
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +32,6 @@ def no_ping(prod_config: Config) -> Iterator[Services]:
     migrate.upgrade(config)
     services = build_services(config, dispatcher=_Held())
     yield services
-    set_current(None)
     services.close()
 
 

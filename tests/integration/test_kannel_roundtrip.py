@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from sms_gateway.config import ChannelConfig
 from sms_gateway.models import InboundMessage, OutboundMessage, Ticket
-from sms_gateway.services import Services, build_services, set_current
+from sms_gateway.services import Services, build_services
 from tests.conftest import make_config
 from tests.kannel_peer import KannelPeer, free_port, kannel_tmpdir, missing_binaries, wait_for
 
@@ -68,20 +68,20 @@ def gateway(tmp_path: Path, request: pytest.FixtureRequest
         rate_limit=5.0)})
     migrate.upgrade(config)
     services = build_services(config)
-    app = create_app(services=services, start_background=True)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    peer.start()
     try:
-        yield services, peer
+        app = create_app(services=services, start_background=True)
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            peer.start()
+            yield services, peer
+        finally:
+            peer.stop()
+            server.shutdown()
+            thread.join(5)
     finally:
-        peer.stop()
-        server.shutdown()
-        thread.join(5)
-        services.extras["sweeper"].stopped.set()
-        set_current(None)
-        services.close()
+        services.close()  # whatever failed above: stop the sweeper and job threads
 
 
 def _ucs2(payload: str) -> str:

@@ -76,7 +76,7 @@ def test_webhook_only_stores_and_enqueues(prod_services: Services, client: Any) 
 def test_webhook_queues_one_job_per_message_without_batching(prod_config: Config) -> None:
     from sms_gateway import migrate
     from sms_gateway.app import create_app
-    from sms_gateway.services import build_services, set_current
+    from sms_gateway.services import build_services
 
     config = replace(prod_config, queue=replace(prod_config.queue, intake_batch_ms=0))
     migrate.upgrade(config)
@@ -90,7 +90,6 @@ def test_webhook_queues_one_job_per_message_without_batching(prod_config: Config
         jobs = [job.func_name.rsplit(".", 1)[-1] for job in dispatcher.queue.jobs]
         assert (type(services.batcher).__name__, jobs) == ("GroupEnqueuer", ["process_inbound"])
     finally:
-        set_current(None)
         services.close()
 
 

@@ -19,7 +19,7 @@ from sms_gateway.intake import enqueue_inbound, store_inbound
 from sms_gateway.jobs.inbound import process_inbound
 from sms_gateway.models import InboundMessage, OutboundMessage, Ticket
 from sms_gateway.providers.base import IncomingSms
-from sms_gateway.services import Services, build_services, set_current
+from sms_gateway.services import Services, build_services
 from tests.conftest import make_config
 
 SENDER = "+6281234567890"
@@ -53,7 +53,6 @@ def _services(tmp_path: Path, dispatcher: InlineDispatcher, **abuse_cfg: Any) ->
 def gateway(tmp_path: Path) -> Iterator[Services]:
     services = _services(tmp_path, InlineDispatcher())
     yield services
-    set_current(None)
     services.close()
 
 
@@ -61,7 +60,6 @@ def gateway(tmp_path: Path) -> Iterator[Services]:
 def held(tmp_path: Path) -> Iterator[Services]:
     services = _services(tmp_path, HeldDispatcher())
     yield services
-    set_current(None)
     services.close()
 
 
@@ -148,7 +146,6 @@ def test_disabled_limits_let_every_complaint_through(tmp_path: Path) -> None:
         flood(services, 8)
         assert count(services, Ticket) == 8
     finally:
-        set_current(None)
         services.close()
 
 

@@ -22,7 +22,7 @@ from sms_gateway import migrate
 from sms_gateway.app import create_app
 from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.models import OutboundMessage, Ticket
-from sms_gateway.services import build_services, set_current
+from sms_gateway.services import build_services
 from tests.conftest import make_config
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, fake_twilio
 from tests.twilio_signing import PUBLIC_URL, inbound_form, signed
@@ -66,7 +66,6 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             refusal = f"The 'To' number {REFUSED} is not a valid phone number."
             twilio.responses = [(400, {"code": 21211, "message": refusal})]
             _pipeline(services, client)
-            set_current(None)
             services.close()
         db = Path(config.database_url.split("///", 1)[1])
         with sqlite3.connect(db) as conn:

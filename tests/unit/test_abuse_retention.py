@@ -20,7 +20,7 @@ from sms_gateway.jobs.retention import purge_message_text
 from sms_gateway.jobs.sweeper import periodic_tasks
 from sms_gateway.models import InboundMessage, Ticket
 from sms_gateway.providers.base import IncomingSms
-from sms_gateway.services import Services, build_services, set_current
+from sms_gateway.services import Services, build_services
 from tests.conftest import make_config
 
 OLD = timedelta(days=200)
@@ -37,7 +37,6 @@ def _gateway(tmp_path: Path, **cfg: Any) -> Services:
 def gateway(tmp_path: Path) -> Iterator[Services]:
     services = _gateway(tmp_path)
     yield services
-    set_current(None)
     services.close()
 
 
@@ -106,7 +105,6 @@ def test_purge_works_in_batches_until_done(tmp_path: Path) -> None:
             send(services, OLD)
         assert purge_message_text(force=True) == 5
     finally:
-        set_current(None)
         services.close()
 
 
@@ -117,7 +115,6 @@ def test_zero_days_keeps_everything(tmp_path: Path) -> None:
         purge_message_text(force=True)
         assert message(services, old).text == TEXT
     finally:
-        set_current(None)
         services.close()
 
 

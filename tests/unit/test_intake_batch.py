@@ -173,10 +173,14 @@ def test_a_forked_process_starts_its_own_batches(monkeypatch: pytest.MonkeyPatch
     dispatcher = _Recording()
     batcher = IntakeBatcher(dispatcher, window_seconds=60, max_size=100)
     batcher.add(1)  # waiting in the parent when it forks
+    parent_thread, parent_halt = batcher._thread, batcher._halt
     monkeypatch.setattr("sms_gateway.intake_batch.os.getpid", lambda: -1)
     batcher.add(2)
     assert (batcher.pending(), batcher.flush(), dispatcher.ids()) == (1, 1, [2])
     batcher.stop()
+    parent_halt.set()  # a real fork leaves the parent's thread behind in the parent
+    assert parent_thread is not None
+    parent_thread.join(5)
 
 
 def test_after_stop_ids_are_queued_at_once() -> None:
