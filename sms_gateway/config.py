@@ -142,6 +142,7 @@ class AgencyConfig:
     max_attempts: int = 6  # tries per delivery (webhook or e-mail) before it is marked failed
     retry_intervals_seconds: tuple[int, ...] = (30, 120, 600, 1800, 3600)
     alert_after_failures: int = 5  # consecutive failed tries of one agency before an alert
+    alert_emails: tuple[str, ...] = ()  # operators e-mailed each alert (empty: console only)
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_from: str = "lapor1708@localhost"

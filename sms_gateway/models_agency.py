@@ -98,6 +98,10 @@ class AgencyAlert(Base):
     kind: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The e-mail to the operators ([agency] alert_emails), sent by a periodic task.
+    notified_at: Mapped[datetime | None]
+    notify_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    notify_error: Mapped[str | None] = mapped_column(Text)
 
 
 class AgencyResponse(Base):

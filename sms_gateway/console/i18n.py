@@ -200,6 +200,9 @@ ID: dict[str, str] = {
     "Tokens revoked": "Token dicabut",
     "Alerts": "Peringatan",
     "No alert.": "Tidak ada peringatan.",
+    "E-mailed": "Dikirim lewat surel",
+    "not e-mailed": "tidak dikirim lewat surel",
+    "tries": "percobaan",
     "Kind": "Jenis",
     "Read-only: the configuration comes from the TOML file and environment variables, and "
     "is read when the process starts. Change it there and restart. Secrets are never shown, "

@@ -146,9 +146,11 @@ class SweeperThread(threading.Thread):
 def periodic_tasks() -> list[Callable[[], object]]:
     """Everything the sweeper runs each round, in order."""
     from sms_gateway.channel_upkeep import channel_upkeep
+    from sms_gateway.jobs.alerts import notify_alerts
     from sms_gateway.jobs.forward import requeue_deliveries
     from sms_gateway.jobs.retention import purge_message_text
     from sms_gateway.jobs.sla import run_periodic as check_deadlines
 
-    return [sweep, requeue_deliveries, check_deadlines, purge_message_text, channel_upkeep]
+    return [sweep, requeue_deliveries, check_deadlines, purge_message_text, channel_upkeep,
+            notify_alerts]
 

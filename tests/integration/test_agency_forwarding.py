@@ -141,6 +141,19 @@ def test_repeated_failures_raise_one_alert(build: Any) -> None:
     assert alerts == [PUPR_SURABAYA]
 
 
+def test_the_alert_is_e_mailed_to_the_operators_once(build: Any) -> None:
+    from sms_gateway.jobs.alerts import notify_alerts
+
+    with webhook_receiver(*[500] * 6) as receiver, smtp_server() as sink:
+        services = build([_webhook(receiver.url)], alert_after_failures=2,
+                         alert_emails=("ops@lapor.example.go.id",), smtp_port=sink.port)
+        _forward(services)
+        _forward(services)
+        sent = [notify_alerts(), notify_alerts()]
+    assert (sent, [m.rcpt_tos for m in sink.messages]) == (
+        [1, 0], [["ops@lapor.example.go.id"]])
+
+
 def test_failures_are_counted_per_agency(build: Any) -> None:
     with webhook_receiver(*[500] * 3) as receiver:
         services = build([_webhook(receiver.url)])

@@ -13,7 +13,8 @@ from sms_gateway.agency.records import directory_for, ensure_agency
 from sms_gateway.agency.tokens import hash_token
 from sms_gateway.config import ChannelConfig, Config
 from sms_gateway.console.settings import mask_url
-from sms_gateway.models_agency import AgencyRecord, AgencyToken
+from sms_gateway.db import utcnow
+from sms_gateway.models_agency import AgencyAlert, AgencyRecord, AgencyToken
 from sms_gateway.models_console import AuditEntry
 from sms_gateway.pii import new_key
 from tests.conftest import make_config
@@ -103,6 +104,20 @@ def test_agency_page_names_the_secrets_env_variable_but_hides_the_urls_password(
     _store(services, PUPR_SURABAYA)
     page = login("admin").get(f"{AGENCIES}/{PUPR_SURABAYA}").get_data(as_text=True)
     assert (SECRET_ENV in page, HOOK_PASSWORD in page) == (True, False)
+
+
+def test_agency_page_says_which_alerts_were_e_mailed(login, services):
+    _store(services, PUPR_SURABAYA)
+    with services.sessions.begin() as s:
+        s.add_all([
+            AgencyAlert(agency_code=PUPR_SURABAYA, kind="delivery_failures", detail="first",
+                        at=utcnow(), notified_at=utcnow(), notify_attempts=1),
+            AgencyAlert(agency_code=PUPR_SURABAYA, kind="delivery_failures", detail="second",
+                        at=utcnow(), notify_attempts=3, notify_error="network: refused")])
+    page = login("admin", language="en").get(f"{AGENCIES}/{PUPR_SURABAYA}").get_data(
+        as_text=True)
+    assert ("E-mailed" in page, "not e-mailed</strong> (3 tries): network: refused" in page) == (
+        True, True)
 
 
 def test_sync_button_copies_every_agency_of_the_routing_directory(login, services):
