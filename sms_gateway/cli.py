@@ -100,6 +100,7 @@ def worker(burst: bool, fork: bool) -> None:
 
     from sms_gateway.dispatch import RqDispatcher
     from sms_gateway.jobs.sweeper import SweeperThread, periodic_tasks
+    from sms_gateway.procs import forked_children_die_with_this_process
     from sms_gateway.services import build_services
 
     config = _config()
@@ -117,6 +118,7 @@ def worker(burst: bool, fork: bool) -> None:
 
     sweeper = SweeperThread(interval, periodic_tasks(), sweeper_lock)
     sweeper.start()
+    forked_children_die_with_this_process()  # RQ's scheduler process, work horses (--fork)
     worker_cls = Worker if fork else SimpleWorker
     rq_worker = worker_cls([services.dispatcher.queue], connection=redis,
                            serializer=JSONSerializer)

@@ -1,0 +1,41 @@
+"""Process hygiene for the worker: what it forks must not outlive it."""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+import sys
+
+log = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def forked_children_die_with_this_process() -> bool:
+    """From now on, every child forked by this process gets SIGTERM when it dies (Linux).
+
+    RQ runs its scheduler in a forked process. When the worker is killed with SIGKILL (by a
+    supervisor, the OOM killer, an operator), that child lives on as an orphan: it keeps the
+    queue's scheduler lock and its memory, and every such kill leaves one more. With the
+    parent-death signal it gets SIGTERM instead, which RQ's scheduler handles by releasing
+    its lock and exiting. Returns False where the kernel offers no such signal.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        log.warning("prctl unavailable: forked children may outlive a killed worker")
+        return False
+    parent = os.getpid()
+
+    def in_child() -> None:
+        if prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+            return
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    os.register_at_fork(after_in_child=in_child)
+    return True
