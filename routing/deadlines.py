@@ -116,6 +116,24 @@ def deadline_for(stage: str, since: datetime, *, cuti_bersama: bool = True) -> D
     return Deadline(stage, since, n, due, end_of_local_day(due), cuti_bersama)
 
 
+def overdue_if_started_before(stage: str, now: datetime, *,
+                              cuti_bersama: bool = True) -> datetime:
+    """Return the instant before which a clock of this stage must have started to be overdue.
+
+    `deadline_for(stage, since).is_overdue(now)` holds exactly when `since` is earlier than
+    the returned instant, so a database can select overdue tickets with one comparison.
+    A deadline depends only on the local date the clock started and grows with it: walk back
+    from today to the latest start date whose due date has ended by now.
+    """
+    if stage not in SLA_WORKING_DAYS:
+        raise ValueError(f"unknown SLA stage {stage!r} (known: {', '.join(SLA_WORKING_DAYS)})")
+    n = SLA_WORKING_DAYS[stage]
+    day = local_date(now)
+    while end_of_local_day(add_working_days(day, n, cuti_bersama=cuti_bersama)) > now:
+        day -= timedelta(days=1)
+    return end_of_local_day(day)
+
+
 def deadline_for_status(status: str, since: datetime, *,
                         cuti_bersama: bool = True) -> Deadline | None:
     """Return the deadline running while a ticket is in status since then, or None (no clock)."""

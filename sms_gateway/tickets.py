@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import routing
-from routing import lifecycle
+from routing import deadlines, lifecycle
 from sms_gateway.db import utcnow
 from sms_gateway.models import Ticket, TicketEvent
 
@@ -101,3 +102,14 @@ def apply_route(session: Session, ticket: Ticket, keyword: str | None = None, *,
     add_event(session, ticket, "routed", agency_code=ticket.agency_code,
               reasons=list(decision.reasons))
     return decision
+
+
+def overdue_clause(started: ColumnElement[Any], now: datetime) -> ColumnElement[bool]:
+    """SQL: the deadline of the ticket's current status, whose clock began at `started`, has
+    ended by now (`routing.deadlines`, working days and holidays included)."""
+    by_stage: dict[str, list[str]] = {}
+    for status, stage in deadlines.STAGE_BY_STATUS.items():
+        by_stage.setdefault(stage, []).append(status)
+    return or_(false(), *(and_(Ticket.status.in_(statuses),
+                               started < deadlines.overdue_if_started_before(stage, now))
+                          for stage, statuses in sorted(by_stage.items())))

@@ -13,6 +13,7 @@ from routing import deadlines, lifecycle
 from sms_gateway.models import InboundMessage, OutboundMessage, Ticket, TicketEvent
 from sms_gateway.models_agency import AgencyResponse
 from sms_gateway.models_console import ConsoleUser
+from sms_gateway.tickets import overdue_clause
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def scoped(user: ConsoleUser) -> Select[Any]:
     return query
 
 
-def _filtered(query: Select[Any], f: TicketFilter) -> Select[Any]:
+def _filtered(query: Select[Any], f: TicketFilter, now: datetime) -> Select[Any]:
     if f.q:
         if f.q.lstrip("#").isdigit():
             query = query.where(Ticket.number == f.q.lstrip("#"))
@@ -73,7 +74,10 @@ def _filtered(query: Select[Any], f: TicketFilter) -> Select[Any]:
     if f.agency:
         query = query.where(Ticket.agency_code == f.agency)
     if f.overdue:
-        query = query.where(Ticket.status.in_(deadlines.STAGE_BY_STATUS.keys()))
+        started = (select(func.max(TicketEvent.at))
+                   .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.to_status.is_not(None))
+                   .correlate(Ticket).scalar_subquery())
+        query = query.where(overdue_clause(func.coalesce(started, Ticket.created_at), now))
     return query
 
 
@@ -103,20 +107,12 @@ def deadline_of(ticket: Ticket, since: datetime | None) -> deadlines.Deadline | 
 def search(session: Session, user: ConsoleUser, f: TicketFilter, *, page_size: int,
            now: datetime) -> tuple[list[Row], int]:
     """One page of the user's tickets matching the filter, newest first, and the total."""
-    query = _filtered(scoped(user), f).order_by(Ticket.created_at.desc(), Ticket.id.desc())
-    if not f.overdue:
-        total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-        found = list(session.execute(
-            query.limit(page_size).offset((f.page - 1) * page_size)).scalars())
-        since = status_since(session, [t.id for t in found])
-        return [Row(t, deadline_of(t, since.get(t.id))) for t in found], total
-    # Deadlines count working days, so "overdue" is decided here rather than in SQL.
-    found = list(session.execute(query).scalars())
+    query = _filtered(scoped(user), f, now).order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    found = list(session.execute(
+        query.limit(page_size).offset((f.page - 1) * page_size)).scalars())
     since = status_since(session, [t.id for t in found])
-    rows = [Row(t, deadline_of(t, since.get(t.id))) for t in found]
-    rows = [r for r in rows if r.overdue(now)]
-    start = (f.page - 1) * page_size
-    return rows[start:start + page_size], len(rows)
+    return [Row(t, deadline_of(t, since.get(t.id))) for t in found], total
 
 
 def get_for(session: Session, user: ConsoleUser, number: str) -> Ticket | None:

@@ -65,16 +65,18 @@ def check_deadlines(*, now: datetime | None = None) -> SlaReport:
 
 
 def _clocks(session: Session, now: datetime) -> list[tuple[Ticket, datetime]]:
-    """Open tickets with a running clock started at least 3 calendar days before now."""
+    """Open tickets whose clock in their current status ran out by now, not yet recorded.
+
+    Only overdue tickets are selected (the deadline rule as SQL), so each batch is acted on
+    in full and the next round moves on: tickets that are merely old cannot fill the batch.
+    """
     started = (select(func.max(TicketEvent.at))
                .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.to_status == Ticket.status)
                .correlate(Ticket).scalar_subquery())
-    earliest = now - timedelta(days=min(deadlines.SLA_WORKING_DAYS.values()))
     recorded = exists().where(SlaBreach.ticket_id == Ticket.id, SlaBreach.since == started)
     rows = session.execute(
         select(Ticket, started.label("since"))
-        .where(Ticket.status.in_(list(deadlines.STAGE_BY_STATUS)), started <= earliest,
-               ~recorded)
+        .where(tickets.overdue_clause(started, now), ~recorded)
         .order_by(Ticket.id).limit(BATCH)).all()
     return [(ticket, since) for ticket, since in rows if since is not None]
 

@@ -94,3 +94,17 @@ def test_answered_ticket_is_archived_after_ten_working_days(prod_services: Servi
     check_deadlines(now=AUTO_CLOSE)
     with prod_services.sessions() as session:
         assert session.get(Ticket, ticket_id).status == "arsip"
+
+
+def test_tickets_that_are_only_old_do_not_hide_an_overdue_one(
+        prod_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Dispositioned on Mon 18 May: 3.6 days old at DUE_END, due on Mon 25 May. Older ids than
+    # the overdue ticket: a batch that took "old" tickets first was filled by them for good.
+    monkeypatch.setattr("sms_gateway.jobs.sla.BATCH", 2)
+    for _ in range(3):
+        _ticket(prod_services, datetime(2026, 5, 18, 3, 0, tzinfo=UTC))
+    late = _ticket(prod_services, DISPOSITIONED)
+    check_deadlines(now=DUE_END)
+    with prod_services.sessions() as session:
+        breached = session.execute(select(SlaBreach.ticket_id)).scalars().all()
+    assert breached == [late]

@@ -75,6 +75,30 @@ def test_overdue_filter_keeps_tickets_past_their_deadline(login, services):
     assert _numbers(login("operator"), "overdue=1") == {late}
 
 
+def test_overdue_filter_counts_the_clock_of_the_current_status_only(login, services):
+    def backdate(number, days):
+        with services.sessions.begin() as s:
+            ticket_id = s.execute(select(Ticket.id).where(Ticket.number == number)).scalar_one()
+            s.execute(update(TicketEvent).where(TicketEvent.ticket_id == ticket_id)
+                      .values(at=utcnow() - timedelta(days=days)))
+            s.execute(update(Ticket).where(Ticket.id == ticket_id)
+                      .values(created_at=utcnow() - timedelta(days=days)))
+
+    late = _ticket(services)
+    backdate(late, 30)
+    on_hold = _ticket(services)  # tertunda has no clock, however old
+    with services.sessions.begin() as s:
+        ticket = s.execute(select(Ticket).where(Ticket.number == on_hold)).scalar_one()
+        tickets.set_status(s, ticket, "tertunda", actor="operator:test")
+    backdate(on_hold, 30)
+    moved_on = _ticket(services)  # old ticket, but its current status began just now
+    backdate(moved_on, 30)
+    with services.sessions.begin() as s:
+        ticket = s.execute(select(Ticket).where(Ticket.number == moved_on)).scalar_one()
+        tickets.set_status(s, ticket, "terverifikasi", actor="operator:test")
+    assert _numbers(login("operator"), "overdue=1") == {late}
+
+
 def test_search_by_ticket_number(login, services):
     wanted = _ticket(services)
     _ticket(services)

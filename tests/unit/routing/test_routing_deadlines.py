@@ -118,3 +118,28 @@ def test_status_runs_its_sla_clock(status, stage):
 @pytest.mark.parametrize("status", [lc.TERTUNDA, lc.ARSIP, lc.BUKAN_WEWENANG, lc.DIBATALKAN])
 def test_status_without_sla_clock_has_no_deadline(status):
     assert dl.deadline_for_status(status, wib(2026, 8, 13)) is None
+
+
+@settings(max_examples=300)
+@given(since=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 1),
+                          timezones=st.just(UTC)),
+       after=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=40)),
+       stage=st.sampled_from(sorted(dl.SLA_WORKING_DAYS)))
+def test_overdue_cutoff_agrees_with_the_deadline(since, after, stage):
+    now = since + after
+    cutoff = dl.overdue_if_started_before(stage, now)
+    assert (since < cutoff) == dl.deadline_for(stage, since).is_overdue(now)
+
+
+def test_overdue_cutoff_across_ascension_day_2026():
+    # Due by the end of Thu 21 May for a clock started on Tue 12 May (14-15 May are off):
+    # at the very end of that day, clocks started up to the end of 12 May are overdue.
+    now = datetime(2026, 5, 21, 17, 0, tzinfo=UTC)
+    assert (dl.overdue_if_started_before(dl.TINDAK_LANJUT, now),
+            dl.overdue_if_started_before(dl.TINDAK_LANJUT, now - timedelta(minutes=1))) == (
+        datetime(2026, 5, 12, 17, 0, tzinfo=UTC), datetime(2026, 5, 11, 17, 0, tzinfo=UTC))
+
+
+def test_overdue_cutoff_refuses_an_unknown_stage():
+    with pytest.raises(ValueError, match="unknown SLA stage"):
+        dl.overdue_if_started_before("later", datetime(2026, 5, 21, tzinfo=UTC))
