@@ -1,6 +1,6 @@
 """Where a worker's time goes: N stored messages drained by one RQ SimpleWorker, profiled.
 
-    .venv/bin/python -m bench.profile_worker [-n 300] [--sort tottime] [--plain]
+    .venv/bin/python -m bench.profile_worker [-n 300] [--sort tottime] [--plain] [--sql]
 
 The same jobs as in production (process_inbound, forward_ticket, send_sms through the real
 Twilio client to the local fake provider) in this process, so cProfile sees all of it.
@@ -14,6 +14,7 @@ import pstats
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 from bench.fake_sms import FakeSmsServer
@@ -39,6 +40,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--plain", action="store_true", help="time only, no profiler")
     parser.add_argument("--inline", action="store_true",
                         help="run the job functions directly, without RQ (the app's own cost)")
+    parser.add_argument("--sql", action="store_true",
+                        help="also count the SQL statements per message, by statement")
     args = parser.parse_args(argv)
     from rq import SimpleWorker
     from rq.serializers import JSONSerializer
@@ -89,6 +92,14 @@ def main(argv: list[str] | None = None) -> None:
         load(30)
         drain()  # warm-up: imports, rule files, pools
         load(args.n)
+        statements: Counter[str] = Counter()
+        if args.sql:
+            from sqlalchemy import event
+
+            @event.listens_for(services.engine, "before_cursor_execute")
+            def count(conn: object, cursor: object, statement: str, *rest: object) -> None:
+                statements[" ".join(statement.split())[:110]] += 1
+
         profiler = cProfile.Profile()
         started, cpu = time.perf_counter(), time.process_time()
         if not args.plain:
@@ -102,6 +113,10 @@ def main(argv: list[str] | None = None) -> None:
           f"one worker{' (jobs inline, no RQ)' if args.inline else ''}, "
           f"{cpu / args.n * 1000:.1f} ms CPU per message in this process"
           f"{'' if args.plain else ' (profiled)'}")
+    if statements:
+        print(f"{sum(statements.values()) / args.n:.1f} SQL statements per message:")
+        for text, n in statements.most_common(args.top):
+            print(f"{n / args.n:6.2f}  {text}")
     if not args.plain:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
 
