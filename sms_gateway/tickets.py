@@ -43,11 +43,20 @@ def new_ticket_number() -> str:
 def add_event(session: Session, ticket: Ticket, kind: str, *, actor: str = "system",
               from_status: str | None = None, to_status: str | None = None,
               **detail: Any) -> TicketEvent:
-    """Append one entry to a ticket's history."""
+    """Append one entry to a ticket's history, flushed so that callers can use its id."""
+    event = queue_event(session, ticket, kind, actor=actor, from_status=from_status,
+                        to_status=to_status, **detail)
+    session.flush()
+    return event
+
+
+def queue_event(session: Session, ticket: Ticket, kind: str, *, actor: str = "system",
+                from_status: str | None = None, to_status: str | None = None,
+                **detail: Any) -> TicketEvent:
+    """Append one entry, written by the session's next flush in one INSERT with the others."""
     event = TicketEvent(ticket_id=ticket.id, kind=kind, actor=actor, at=utcnow(),
                         from_status=from_status, to_status=to_status, detail=detail or None)
     session.add(event)
-    session.flush()
     return event
 
 
@@ -65,8 +74,8 @@ def open_ticket(session: Session, **fields: Any) -> Ticket:
             if fields.get("inbound_message_id") is not None and exists is not None:
                 raise  # not a number collision: this message already has its ticket
             continue
-        add_event(session, ticket, "created", to_status=ticket.status,
-                  category=ticket.category, region_code=ticket.region_code)
+        queue_event(session, ticket, "created", to_status=ticket.status,
+                    category=ticket.category, region_code=ticket.region_code)
         return ticket
     raise RuntimeError("could not find a free ticket number")  # pragma: no cover
 
@@ -77,14 +86,23 @@ def set_status(session: Session, ticket: Ticket, status: str, *, actor: str = "s
 
     Raises routing.lifecycle.TransitionError for a move the lifecycle table does not allow.
     """
+    event = _move(session, ticket, status, actor, detail)
+    if event is not None:
+        session.flush()
+    return event
+
+
+def _move(session: Session, ticket: Ticket, status: str, actor: str,
+          detail: dict[str, Any]) -> TicketEvent | None:
+    """set_status without the flush: the event goes with the session's next flush."""
     if ticket.status == status:
         return None
     lifecycle.check_transition(ticket.status, status)
     previous = ticket.status
     ticket.status = status
     ticket.updated_at = utcnow()
-    return add_event(session, ticket, "status", actor=actor, from_status=previous,
-                     to_status=status, **detail)
+    return queue_event(session, ticket, "status", actor=actor, from_status=previous,
+                       to_status=status, **detail)
 
 
 def apply_route(session: Session, ticket: Ticket, keyword: str | None = None, *,
@@ -96,11 +114,11 @@ def apply_route(session: Session, ticket: Ticket, keyword: str | None = None, *,
         ticket.agency_code = decision.agency.code
         ticket.agency_name = decision.agency.name
         ticket.awaiting = None
-        set_status(session, ticket, "terverifikasi", reasons=list(decision.reasons))
+        _move(session, ticket, "terverifikasi", "system", {"reasons": list(decision.reasons)})
     else:
         ticket.awaiting = "location"
-    add_event(session, ticket, "routed", agency_code=ticket.agency_code,
-              reasons=list(decision.reasons))
+    queue_event(session, ticket, "routed", agency_code=ticket.agency_code,
+                reasons=list(decision.reasons))
     return decision
 
 

@@ -121,12 +121,12 @@ def _process(services: Services, message_id: int) -> Context | None:
         citizen = citizen_for(session, services, message)
         result = parsers.parse(message.text or "",
                                default_region=services.config.parser.default_region or None)
-        message.citizen_id = citizen.id
-        message.parse = result.as_dict()
         ctx = Context(services, session, message, citizen, result)
         handler = HANDLERS.get(result.intent, handle_unknown)
         # Spam, floods and repeats stop here (abuse.py); everything else goes to its handler.
-        message.outcome = abuse.screen(ctx) or handler(ctx)
+        outcome = abuse.screen(ctx) or handler(ctx)
+        # Set last, so that the handlers' queries do not flush the row once more before this.
+        message.citizen_id, message.parse, message.outcome = citizen.id, result.as_dict(), outcome
         return ctx
 
 
