@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Double, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sms_gateway.db import Base, utcnow
@@ -85,6 +85,9 @@ class Ticket(Base):
     agency_name: Mapped[str | None] = mapped_column(String(200))
     awaiting: Mapped[str | None] = mapped_column(String(16))  # "location", "rating"
     rating: Mapped[int | None]
+    # WGS 84 coordinates when the filer gave them (Open311 lat/long); SMS has none.
+    latitude: Mapped[float | None] = mapped_column(Double)
+    longitude: Mapped[float | None] = mapped_column(Double)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

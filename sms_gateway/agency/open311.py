@@ -80,8 +80,8 @@ def _request_json(session: Session, ticket: Ticket) -> dict[str, Any]:
         "address": ticket.region_name,
         "address_id": ticket.region_code,
         "zipcode": None,
-        "lat": None,
-        "long": None,
+        "lat": ticket.latitude,
+        "long": ticket.longitude,
         "media_url": None,
     }
 
@@ -156,6 +156,22 @@ def _region(form: dict[str, str], description: str) -> str:
     return region.code
 
 
+def _coordinates(form: dict[str, str]) -> tuple[float | None, float | None]:
+    """The optional `lat` and `long` (WGS 84 degrees): both or neither, numbers in range."""
+    raw = {k: form.get(k, "").strip() for k in ("lat", "long")}
+    if not any(raw.values()):
+        return None, None
+    if not all(raw.values()):
+        raise ApiError(400, "bad_request", "give both lat and long, or neither")
+    try:
+        lat, long = float(raw["lat"]), float(raw["long"])
+    except ValueError:
+        raise ApiError(400, "bad_request", "lat and long must be decimal degrees") from None
+    if not (-90 <= lat <= 90 and -180 <= long <= 180):  # also refuses nan; inf is out of range
+        raise ApiError(400, "bad_request", "lat must be within -90..90 and long within -180..180")
+    return lat, long
+
+
 @bp.post("/requests.json")
 def create_request() -> Response:
     """File a request for a category and region; it is routed and forwarded at once."""
@@ -171,12 +187,14 @@ def create_request() -> Response:
                        f"description is required (at most {MAX_DESCRIPTION} characters)")
     description = description.strip()
     region_code = _region(form, description)
+    latitude, longitude = _coordinates(form)
     region = directory_for(svc).regions.get(region_code)
     effects = actions.Effects()
     with svc.sessions.begin() as session:
         ticket = tickets.open_ticket(
             session, source="open311", category=category, region_code=region_code,
-            region_name=region.name if region else None, description=description)
+            region_name=region.name if region else None, description=description,
+            latitude=latitude, longitude=longitude)
         tickets.add_event(session, ticket, "filed", actor=f"agency:{agency_code}",
                           channel="open311")
         decision = tickets.apply_route(session, ticket, directory=directory_for(svc))

@@ -60,7 +60,9 @@ SCHEMAS: dict[str, Any] = {
     "TicketSummary": _obj({
         "number": _s(), "status": _s(enum=list(lifecycle.STATUSES)), "status_label": _s(),
         "category": _s(), "category_name": _s(), "region_code": _s(True),
-        "region_name": _s(True), "description": _s(), "anonymous": {"type": "boolean"},
+        "region_name": _s(True), "lat": {"type": "number", "nullable": True},
+        "long": {"type": "number", "nullable": True}, "description": _s(),
+        "anonymous": {"type": "boolean"},
         "confidential": {"type": "boolean"}, "source": _s(), "agency_code": _s(True),
         "agency_name": _s(True), "awaiting": _s(True),
         "rating": {"type": "integer", "nullable": True, "minimum": 1, "maximum": 5},
@@ -106,7 +108,13 @@ SCHEMAS: dict[str, Any] = {
         "jurisdiction_id": _s(), "service_code": _s(),
         "description": _s(minLength=1, maxLength=4000),
         "address_id": _s(description="Kemendagri region code, e.g. 35.78.05.1001"),
-        "address_string": _s()}, ["service_code", "description"]),
+        "address_string": _s(),
+        "lat": {"type": "number", "minimum": -90, "maximum": 90,
+                "description": "WGS 84 latitude; with long, or neither. Kept and shown, not "
+                               "used for routing (address_id or address_string is)."},
+        "long": {"type": "number", "minimum": -180, "maximum": 180,
+                 "description": "WGS 84 longitude; with lat, or neither."}},
+        ["service_code", "description"]),
 }
 SCHEMAS["TicketDetail"] = {"allOf": [_ref("TicketSummary"), {
     "type": "object", "required": ["reporter", "history", "responses"],

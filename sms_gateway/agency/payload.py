@@ -59,6 +59,8 @@ def ticket_summary(session: Session, ticket: Ticket) -> dict[str, Any]:
         "category_name": category_name(ticket.category),
         "region_code": ticket.region_code,
         "region_name": ticket.region_name,
+        "lat": ticket.latitude,
+        "long": ticket.longitude,
         "description": ticket.description,
         "anonymous": ticket.anonymous,
         "confidential": ticket.confidential,

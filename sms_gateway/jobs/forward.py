@@ -183,7 +183,8 @@ def _email_text(body: bytes) -> str:
     reporter = t["reporter"]["phone"] if t["reporter"] else "anonim (tidak diberikan)"
     lines = [
         f"Tiket #{t['number']} - {t['category_name']}",
-        f"Lokasi: {t['region_name'] or '-'} ({t['region_code'] or '-'})",
+        f"Lokasi: {t['region_name'] or '-'} ({t['region_code'] or '-'})"
+        + (f", koordinat {t['lat']}, {t['long']}" if t.get("lat") is not None else ""),
         f"Status: {t['status']}",
         f"Pelapor: {reporter}",
         f"Rahasia: {'ya' if t['confidential'] else 'tidak'}",

@@ -79,3 +79,54 @@ def test_filing_with_unknown_region_is_400(client: Any, services: Services) -> N
         "api_key": key, "service_code": "jalan_drainase", "description": "Jalan rusak",
         "address_id": "99.99"})
     assert answer.status_code == 400
+
+
+def _file(client: Any, services: Services, **extra: str) -> Any:
+    return client.post("/open311/v2/requests.json", data={
+        "api_key": token_for(services, PUPR_SURABAYA), "service_code": "jalan_drainase",
+        "description": "Jalan rusak", "address_id": "35.78.22.1004", **extra})
+
+
+def test_coordinates_are_kept_and_shown_to_open311_and_the_agency_api(
+        client: Any, services: Services) -> None:
+    number = _file(client, services, lat="-7.3305", long="112.7297").get_json()[0][
+        "service_request_id"]
+    listed = client.get(f"/open311/v2/requests/{number}.json").get_json()[0]
+    api = client.get(f"/api/v1/tickets/{number}", headers={
+        "Authorization": f"Bearer {token_for(services, PUPR_SURABAYA)}"}).get_json()
+    assert ((listed["lat"], listed["long"]), (api["lat"], api["long"])) == (
+        (-7.3305, 112.7297), (-7.3305, 112.7297))
+
+
+def test_a_request_without_coordinates_has_none(client: Any, services: Services) -> None:
+    number = _file(client, services).get_json()[0]["service_request_id"]
+    listed = client.get(f"/open311/v2/requests/{number}.json").get_json()[0]
+    assert (listed["lat"], listed["long"]) == (None, None)
+
+
+def test_bad_coordinates_are_refused_with_the_reason(client: Any, services: Services) -> None:
+    answers = [_file(client, services, **bad) for bad in (
+        {"lat": "-7.33"}, {"lat": "utara", "long": "112.7"}, {"lat": "-97", "long": "112.7"},
+        {"lat": "nan", "long": "112.7"}, {"lat": "-7.3", "long": "inf"})]
+    reasons = [a.get_json()[0]["description"] for a in answers]
+    assert ([a.status_code for a in answers], reasons[0], reasons[1], reasons[2:]) == (
+        [400] * 5, "give both lat and long, or neither", "lat and long must be decimal degrees",
+        ["lat must be within -90..90 and long within -180..180"] * 3)
+
+
+def test_the_agency_e_mail_gives_the_coordinates(client: Any, services: Services) -> None:
+    import json
+
+    from sqlalchemy import select
+
+    from sms_gateway.agency.payload import ticket_detail
+    from sms_gateway.jobs.forward import _email_text
+    from sms_gateway.models import Ticket
+
+    number = _file(client, services, lat="-7.3305", long="112.7297").get_json()[0][
+        "service_request_id"]
+    with services.sessions() as session:
+        ticket = session.execute(select(Ticket).where(Ticket.number == number)).scalar_one()
+        doc = {"ticket": ticket_detail(session, services.vault, ticket), "api_url": None}
+    text = _email_text(json.dumps(doc).encode())
+    assert "Lokasi: Ketintang (35.78.22.1004), koordinat -7.3305, 112.7297" in text

@@ -111,6 +111,12 @@ def test_ticket_page_shows_the_deadline_clock(login, services):
     assert 'id="deadline"' in page and "verifikasi, 3" in page
 
 
+def test_ticket_page_shows_the_coordinates_the_filer_gave(login, services):
+    number = _ticket(services, source="open311", latitude=-7.3305, longitude=112.7297)
+    page = login("operator").get(f"/console/tickets/{number}").get_data(as_text=True)
+    assert "-7.33050, 112.72970" in page
+
+
 def test_ticket_page_shows_agency_responses(login, services):
     number = _ticket(services)
     with services.sessions.begin() as s:
