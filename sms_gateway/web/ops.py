@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import func, select, text
 
 from sms_gateway.models import InboundMessage, OutboundMessage, Ticket
+from sms_gateway.models_agency import AgencyAlert, AgencyDelivery, AgencyRecord, SlaBreach
 from sms_gateway.services import Services
 
 bp = Blueprint("ops", __name__)
@@ -53,6 +54,14 @@ def metrics() -> Response:
                                   .group_by(Ticket.status)).all()
         review = session.execute(select(func.count()).where(
             InboundMessage.review_status == "pending")).scalar_one()
+        deliveries = session.execute(select(AgencyDelivery.state, func.count())
+                                     .group_by(AgencyDelivery.state)).all()
+        alerted = session.execute(select(func.count()).where(
+            AgencyRecord.alerted_at.is_not(None))).scalar_one()
+        unsent_alerts = session.execute(select(func.count()).where(
+            AgencyAlert.notified_at.is_(None), AgencyAlert.notify_error.is_not(None))
+        ).scalar_one()
+        breaches = session.execute(select(func.count()).select_from(SlaBreach)).scalar_one()
     lines += _lines("sms_gateway_inbound_messages_total", "counter",
                     "Inbound SMS stored, by processing state.",
                     [(f'{{state="{s}"}}', n) for s, n in inbound])
@@ -63,6 +72,17 @@ def metrics() -> Response:
                     [(f'{{status="{s}"}}', n) for s, n in tickets])
     lines += _lines("sms_gateway_review_queue_size", "gauge",
                     "Messages waiting for an operator.", [("", review)])
+    lines += _lines("sms_gateway_agency_deliveries_total", "counter",
+                    "Tickets handed to agencies (one per channel), by delivery state.",
+                    [(f'{{state="{s}"}}', n) for s, n in deliveries])
+    lines += _lines("sms_gateway_agencies_alerted", "gauge",
+                    "Agencies with an open alert (repeated delivery failures).",
+                    [("", alerted)])
+    lines += _lines("sms_gateway_agency_alert_emails_failed", "gauge",
+                    "Alerts whose e-mail to the operators has failed so far.",
+                    [("", unsent_alerts)])
+    lines += _lines("sms_gateway_sla_breaches_total", "counter",
+                    "Missed SP4N-LAPOR! deadlines, recorded and escalated.", [("", breaches)])
     try:
         depth, failed = services.dispatcher.depth(), services.dispatcher.failed_count()
         up = 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -79,3 +80,24 @@ def test_sla_check_runs_at_most_once_per_interval(services: Services) -> None:
 def test_sweeper_runs_the_agency_tasks(services: Services) -> None:
     names = [task.__name__ for task in periodic_tasks()]
     assert {"requeue_deliveries", "run_periodic"} <= set(names)
+
+
+def test_metrics_count_deliveries_alerts_and_breaches(services: Services, client: Any) -> None:
+    from sms_gateway.models_agency import AgencyAlert, AgencyRecord, SlaBreach
+
+    _stuck_delivery(services)
+    now = utcnow()
+    with services.sessions.begin() as session:
+        ticket_id = session.execute(select(AgencyDelivery.ticket_id)).scalar_one()
+        session.get(AgencyRecord, PUPR_SURABAYA).alerted_at = now
+        session.add_all([
+            AgencyAlert(agency_code=PUPR_SURABAYA, kind="delivery_failures", at=now,
+                        notify_attempts=1, notify_error="network: refused"),
+            SlaBreach(ticket_id=ticket_id, stage="verifikasi", since=now, due_at=now)])
+    body = client.get("/metrics").get_data(as_text=True)
+    assert [line for line in body.splitlines() if line.startswith((
+        "sms_gateway_agenc", "sms_gateway_sla"))] == [
+        'sms_gateway_agency_deliveries_total{state="sending"} 1',
+        "sms_gateway_agencies_alerted 1",
+        "sms_gateway_agency_alert_emails_failed 1",
+        "sms_gateway_sla_breaches_total 1"]
