@@ -108,3 +108,13 @@ def test_tickets_that_are_only_old_do_not_hide_an_overdue_one(
     with prod_services.sessions() as session:
         breached = session.execute(select(SlaBreach.ticket_id)).scalars().all()
     assert breached == [late]
+
+
+def test_a_backlog_bigger_than_a_batch_is_cleared_in_one_round(
+        prod_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sms_gateway.jobs.sla.BATCH", 2)
+    late = {_ticket(prod_services, DISPOSITIONED) for _ in range(5)}
+    report = check_deadlines(now=DUE_END)
+    with prod_services.sessions() as session:
+        breached = set(session.execute(select(SlaBreach.ticket_id)).scalars())
+    assert (report.breaches, breached) == (5, late)
