@@ -74,10 +74,8 @@ def _filtered(query: Select[Any], f: TicketFilter, now: datetime) -> Select[Any]
     if f.agency:
         query = query.where(Ticket.agency_code == f.agency)
     if f.overdue:
-        started = (select(func.max(TicketEvent.at))
-                   .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.to_status.is_not(None))
-                   .correlate(Ticket).scalar_subquery())
-        query = query.where(overdue_clause(func.coalesce(started, Ticket.created_at), now))
+        started = func.coalesce(_status_started(), Ticket.created_at)
+        query = query.where(overdue_clause(started, now))
     return query
 
 
@@ -85,15 +83,20 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _status_started() -> Any:
+    """SQL, per ticket row: when it entered its current status (its newest status event)."""
+    return (select(func.max(TicketEvent.at))
+            .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.to_status.is_not(None))
+            .correlate(Ticket).scalar_subquery())
+
+
 def status_since(session: Session, ticket_ids: list[int]) -> dict[int, datetime]:
-    """When each ticket entered its current status (its newest status event)."""
+    """When each ticket entered its current status; the same rule the overdue filter uses."""
     if not ticket_ids:
         return {}
-    rows = session.execute(
-        select(TicketEvent.ticket_id, func.max(TicketEvent.at))
-        .where(TicketEvent.ticket_id.in_(ticket_ids), TicketEvent.to_status.is_not(None))
-        .group_by(TicketEvent.ticket_id)).all()
-    return dict(rows)
+    rows = session.execute(select(Ticket.id, _status_started()).where(
+        Ticket.id.in_(ticket_ids))).all()
+    return {ticket_id: since for ticket_id, since in rows if since is not None}
 
 
 def deadline_of(ticket: Ticket, since: datetime | None) -> deadlines.Deadline | None:
