@@ -19,18 +19,20 @@ run: $(STAMP)
 	$(BIN)/sms-gateway init
 	$(BIN)/sms-gateway serve
 
-## Every test, then ruff and mypy. Integration tests use DATABASE_URL/REDIS_URL or local servers on default ports
+## Every test, then ruff, mypy and the import-layer contracts (lint-imports). Integration tests use DATABASE_URL/REDIS_URL or local servers on default ports
 ## and are skipped, with the reason printed, when those are not running (CI=true: they fail).
 test: $(STAMP)
 	$(BIN)/pytest -q
 	$(BIN)/ruff check sms_gateway parsers routing tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test-unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit tests/providers
 
 lint: $(STAMP)
 	$(BIN)/ruff check sms_gateway parsers routing tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

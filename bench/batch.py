@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.stack import sender_number, twilio_form
-from sms_gateway.models import InboundMessage, OutboundMessage, Ticket
+from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
 
 # Complaints that open and route a ticket; every 5th message needs a person, every 7th is spam.
 PLACES = ("kota bandung", "kota surabaya", "kabupaten bogor", "kota medan", "kota makassar")

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--timeout", type=int, default=300, help="give up after this long")
     add_tuning_options(parser)
     args = parser.parse_args(argv)
-    from sms_gateway.pii import new_key
+    from sms_gateway.store.pii import new_key
 
     tmp = Path(tempfile.mkdtemp(prefix="e2e-bench-"))
     web_port, phone_port = free_port(), free_port()

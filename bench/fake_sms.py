@@ -26,7 +26,7 @@ from urllib.parse import parse_qs
 import requests
 
 from sms_gateway.config import ChannelConfig
-from sms_gateway.providers.base import (
+from sms_gateway.telco.providers.base import (
     IncomingSms,
     InvalidRequest,
     OutgoingSms,
@@ -35,7 +35,7 @@ from sms_gateway.providers.base import (
     WebRequest,
     WebResponse,
 )
-from sms_gateway.providers.errors import classify_http
+from sms_gateway.telco.providers.errors import classify_http
 
 
 @dataclass
@@ -216,7 +216,7 @@ class FakeSmsProvider:
 
 def register() -> None:
     """Add the `fakesms` provider kind to this process's registry (tests and benchmarks)."""
-    from sms_gateway.providers import REGISTRY
+    from sms_gateway.telco.providers import REGISTRY
 
     def factory(name: str, c: ChannelConfig, adapter: object) -> FakeSmsProvider:
         return FakeSmsProvider(name, c.url, c.timeout_seconds)

@@ -64,12 +64,12 @@ def local_gateway(tmp: Path, redis_url: str, phone_url: str, *, web_db_port: int
 
     `web_db_port`: this process reaches Postgres through that port (a proxy) instead.
     """
-    from sms_gateway import migrate
     from sms_gateway.app import create_app
     from sms_gateway.config import load_config
-    from sms_gateway.pii import new_key
-    from sms_gateway.providers import REGISTRY
     from sms_gateway.services import build_services, set_current
+    from sms_gateway.store import migrate
+    from sms_gateway.store.pii import new_key
+    from sms_gateway.telco.providers import REGISTRY
 
     register()
     queue = f"bench-{uuid.uuid4().hex[:8]}"

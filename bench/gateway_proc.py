@@ -21,6 +21,6 @@ def app() -> Any:
 
 
 if __name__ == "__main__":
-    from sms_gateway.cli import main
+    from sms_gateway.cli.main import main
 
     sys.exit(main())

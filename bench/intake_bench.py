@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                    "twilio": {"account_sid": "AC" + "0" * 31 + "1",
                               "auth_token": "test-auth-token-0123456789abcdef", "from": "1708"},
                }))}
-        from sms_gateway.pii import new_key
+        from sms_gateway.store.pii import new_key
 
         env["SMS_GATEWAY_PII_KEY"] = new_key()
         subprocess.run([sys.executable, "-m", "bench.gateway_proc", "init"], env={

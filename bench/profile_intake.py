@@ -33,11 +33,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--plain", action="store_true", help="time only, no profiler")
     args = parser.parse_args(argv)
-    from sms_gateway import migrate
     from sms_gateway.app import create_app
     from sms_gateway.config import load_config
-    from sms_gateway.pii import new_key
     from sms_gateway.services import build_services
+    from sms_gateway.store import migrate
+    from sms_gateway.store.pii import new_key
 
     tmp = Path(tempfile.mkdtemp(prefix="profile-intake-"))
     with RedisServer(tmp) as redis, scratch_database() as db:

@@ -46,13 +46,14 @@ def main(argv: list[str] | None = None) -> None:
     from rq import SimpleWorker
     from rq.serializers import JSONSerializer
 
-    from sms_gateway import migrate
     from sms_gateway.config import load_config
     from sms_gateway.dispatch import InlineDispatcher, RqDispatcher
-    from sms_gateway.intake import enqueue_inbound, store_inbound
-    from sms_gateway.pii import new_key
-    from sms_gateway.providers.base import IncomingSms
     from sms_gateway.services import build_services
+    from sms_gateway.store import migrate
+    from sms_gateway.store.pii import new_key
+    from sms_gateway.telco.inbox import enqueue_inbound
+    from sms_gateway.telco.intake import store_inbound
+    from sms_gateway.telco.providers.base import IncomingSms
 
     tmp = Path(tempfile.mkdtemp(prefix="profile-worker-"))
     with RedisServer(tmp) as redis, scratch_database() as db, FakeSmsServer() as phone:

@@ -10,8 +10,8 @@ from werkzeug.exceptions import HTTPException
 
 from sms_gateway.config import Config
 from sms_gateway.dispatch import InProcessDispatcher
-from sms_gateway.pii import key_from_file
 from sms_gateway.services import Services, build_services
+from sms_gateway.store.pii import key_from_file
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +38,15 @@ def create_app(config: Config | None = None, *, services: Services | None = None
         PERMANENT_SESSION_LIFETIME=timedelta(hours=config.console.session_max_hours),
     )
 
+    from sms_gateway import ops
     from sms_gateway.console.blueprint import bp as console_bp
-    from sms_gateway.web import ops, webhooks
+    from sms_gateway.telco import webhooks
 
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(ops.bp)
 
-    from sms_gateway.agency import api as agency_api
-    from sms_gateway.agency import open311, openapi
+    from sms_gateway.api import agency as agency_api
+    from sms_gateway.api import open311, openapi
 
     app.register_blueprint(agency_api.bp)
     app.register_blueprint(open311.bp)
@@ -65,7 +66,7 @@ def create_app(config: Config | None = None, *, services: Services | None = None
 
 def start_embedded_workers(services: Services) -> None:
     """Run jobs and the sweeper inside this process (no Redis): the embedded mode."""
-    from sms_gateway.jobs.sweeper import SweeperThread, periodic_tasks
+    from sms_gateway.sweeper import SweeperThread, periodic_tasks
 
     assert isinstance(services.dispatcher, InProcessDispatcher)
     services.dispatcher.start()

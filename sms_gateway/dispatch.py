@@ -18,12 +18,42 @@ from typing import Any, Protocol
 log = logging.getLogger(__name__)
 
 
+# The one table of job names: every job is queued by the import path of its entry point in
+# `sms_gateway.jobs`, so RQ workers and the in-process pool run the very same functions.
+PROCESS_INBOUND = "sms_gateway.jobs.inbound.process_inbound"
+PROCESS_INBOUND_BATCH = "sms_gateway.jobs.inbound.process_inbound_batch"
+SEND_SMS = "sms_gateway.jobs.outbound.send_sms"
+FORWARD_TICKET = "sms_gateway.jobs.forward.forward_ticket"
+REROUTE_TICKET = "sms_gateway.jobs.forward.reroute_ticket"
+DELIVER = "sms_gateway.jobs.forward.deliver"
+# What the sweeper runs each round, in order (sweeper.py).
+PERIODIC = (
+    "sms_gateway.sweeper.sweep",
+    "sms_gateway.jobs.forward.requeue_deliveries",
+    "sms_gateway.jobs.sla.run_periodic",
+    "sms_gateway.jobs.retention.purge_message_text",
+    "sms_gateway.jobs.periodic.channel_upkeep",
+    "sms_gateway.jobs.alerts.notify_alerts",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """How often and how long after a failure a job runs again."""
 
     max: int
-    intervals: Sequence[int]
+    intervals: Sequence[float]
+
+    @classmethod
+    def for_attempts(cls, attempts: int, intervals: Sequence[float]) -> RetryPolicy:
+        """The queue-side policy for work tried at most `attempts` times in all."""
+        return cls(max=max(attempts - 1, 0), intervals=tuple(intervals) or (60,))
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number `attempt` (1-based; the last interval
+        repeats; 60 when no interval is configured)."""
+        intervals = self.intervals or (60,)
+        return intervals[min(max(attempt, 1) - 1, len(intervals) - 1)]
 
 
 class Dispatcher(Protocol):
@@ -72,7 +102,7 @@ def run_or_queue(dispatcher: Dispatcher, func: str, *args: Any, job_id: str,
         resolve(func)(*args)
     except Exception:  # noqa: BLE001 - logged, then retried from the queue
         log.warning("follow-up %s failed here; queued for a retry", job_id, exc_info=True)
-        delay = retry.intervals[0] if retry is not None and retry.intervals else 0
+        delay = retry.delay(1) if retry is not None and retry.intervals else 0
         dispatcher.enqueue(func, *args, job_id=job_id, retry=retry, at_front=at_front,
                            delay=delay)
 
@@ -100,7 +130,8 @@ class RqDispatcher:
         full_id = f"{self.queue.name}-{job_id}"
         if not fresh and self._on_its_way(full_id):
             return  # skipping is only an optimisation: every job is idempotent
-        rq_retry = Retry(max=retry.max, interval=list(retry.intervals)) if retry else None
+        rq_retry = (Retry(max=retry.max, interval=[int(i) for i in retry.intervals])
+                    if retry else None)
         if delay > 0:  # the worker's scheduler moves it to the queue when due
             self.queue.enqueue_in(timedelta(seconds=delay), func, *args, job_id=full_id,
                                   result_ttl=300, failure_ttl=86400, retry=rq_retry)
@@ -251,7 +282,7 @@ class InProcessDispatcher:
             except Exception:
                 log.exception("job %s failed (try %d)", job_id, attempt + 1)
                 if retry and attempt < retry.max:
-                    delay = retry.intervals[min(attempt, len(retry.intervals) - 1)]
+                    delay = retry.delay(attempt + 1)
                     self._later(delay, func, args, job_id=job_id, retry=retry,
                                 _try=attempt + 1)
                 else:

@@ -11,12 +11,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from sms_gateway.config import Config, load_config
-from sms_gateway.db import make_engine, make_sessionmaker
 from sms_gateway.dispatch import Dispatcher, InProcessDispatcher, RqDispatcher
-from sms_gateway.intake_batch import GroupEnqueuer, IntakeBatcher
-from sms_gateway.pii import Vault, key_from_file
-from sms_gateway.providers import build_channels
-from sms_gateway.providers.base import Provider
+from sms_gateway.store.db import make_engine, make_sessionmaker
+from sms_gateway.store.pii import Vault, key_from_file
+from sms_gateway.telco.intake_batch import GroupEnqueuer, IntakeBatcher
+from sms_gateway.telco.providers import build_channels
+from sms_gateway.telco.providers.base import Provider
 
 log = logging.getLogger(__name__)
 

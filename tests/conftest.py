@@ -21,8 +21,8 @@ import pytest
 from sms_gateway import services as services_module
 from sms_gateway.config import Config, load_config
 from sms_gateway.dispatch import InlineDispatcher
-from sms_gateway.pii import new_key
 from sms_gateway.services import Services, build_services
+from sms_gateway.store.pii import new_key
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -87,7 +87,7 @@ def config(tmp_path: Path) -> Config:
 @pytest.fixture
 def services(config: Config) -> Iterator[Services]:
     """Embedded services with jobs run inline, migrated and installed as current."""
-    from sms_gateway import migrate
+    from sms_gateway.store import migrate
 
     migrate.upgrade(config)
     svc = build_services(config, dispatcher=InlineDispatcher())
@@ -161,7 +161,7 @@ def prod_config(tmp_path: Path, pg_url: str, redis_url: str) -> Iterator[Config]
 @pytest.fixture
 def prod_services(prod_config: Config) -> Iterator[Services]:
     """Services on Postgres + RQ, migrated and installed as current."""
-    from sms_gateway import migrate
+    from sms_gateway.store import migrate
 
     migrate.upgrade(prod_config)
     svc = build_services(prod_config)

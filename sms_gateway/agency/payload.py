@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 import routing
 from routing import lifecycle
-from sms_gateway.models import Citizen, Ticket, TicketEvent
-from sms_gateway.models_agency import AgencyResponse
-from sms_gateway.pii import Vault
+from sms_gateway.store.agency import AgencyResponse
+from sms_gateway.store.models import Citizen, Ticket, TicketEvent
+from sms_gateway.store.pii import Vault
 
 
 def iso(moment: datetime | None) -> str | None:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import routing
-from sms_gateway.db import utcnow
-from sms_gateway.models_agency import AgencyRecord
-from sms_gateway.services import Services
+from sms_gateway.store.agency import AgencyRecord
+from sms_gateway.store.db import utcnow
+
+if TYPE_CHECKING:
+    from sms_gateway.services import Services
 
 DIRECTORY_KEY = "routing_directory"
 

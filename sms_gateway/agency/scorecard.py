@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from routing import deadlines
-from sms_gateway.models_agency import AgencyDelivery, AgencyResponse, SlaBreach
+from sms_gateway.store.agency import AgencyDelivery, AgencyResponse, SlaBreach
 
 
 def scorecard(session: Session, agency_code: str, *, now: datetime) -> dict[str, Any]:

@@ -8,8 +8,8 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sms_gateway.db import utcnow
-from sms_gateway.models_agency import AgencyRecord, AgencyToken
+from sms_gateway.store.agency import AgencyRecord, AgencyToken
+from sms_gateway.store.db import utcnow
 
 PREFIX = "lpr_"
 

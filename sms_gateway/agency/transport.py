@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from email.message import EmailMessage
 
-from sms_gateway.providers.errors import SendError, SendErrorKind, classify_http
+from sms_gateway.telco.providers.errors import SendError, SendErrorKind, classify_http
 
 SIGNATURE_HEADER = "X-Lapor-Signature"
 TIMESTAMP_HEADER = "X-Lapor-Timestamp"

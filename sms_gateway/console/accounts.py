@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sms_gateway.config import ConsoleConfig
-from sms_gateway.db import utcnow
-from sms_gateway.models_console import ROLES, ConsoleUser, LoginAttempt
+from sms_gateway.store.console import ROLES, ConsoleUser, LoginAttempt
+from sms_gateway.store.db import utcnow
 
 MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters

@@ -9,8 +9,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from sms_gateway.console.settings import mask_url
-from sms_gateway.db import utcnow
-from sms_gateway.models_agency import AgencyAlert, AgencyRecord, AgencyToken
+from sms_gateway.store.agency import AgencyAlert, AgencyRecord, AgencyToken
+from sms_gateway.store.db import utcnow
 
 LEVELS = ("nasional", "provinsi", "kabkota")
 

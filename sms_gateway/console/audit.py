@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sms_gateway.db import utcnow
-from sms_gateway.models_console import AuditEntry, ConsoleUser
+from sms_gateway.store.console import AuditEntry, ConsoleUser
+from sms_gateway.store.db import utcnow
 
 
 def record(session: Session, user: ConsoleUser | None, action: str, *,

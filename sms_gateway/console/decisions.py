@@ -9,16 +9,17 @@ from sqlalchemy.orm import Session
 
 import routing
 from routing import lifecycle
-from sms_gateway import replies, tickets
 from sms_gateway.agency.records import directory_for
+from sms_gateway.complaints.inbound import citizen_for
+from sms_gateway.complaints.outbox import queue_sms
 from sms_gateway.console import regions
-from sms_gateway.gsm import encoding_of
-from sms_gateway.jobs.inbound import FORWARD_TICKET, citizen_for
-from sms_gateway.jobs.outbound import enqueue_send
-from sms_gateway.models import Citizen, InboundMessage, Ticket
-from sms_gateway.models_console import ConsoleUser, LabelledExample
-from sms_gateway.outbox import queue_sms
+from sms_gateway.dispatch import FORWARD_TICKET
 from sms_gateway.services import Services
+from sms_gateway.store import tickets
+from sms_gateway.store.console import ConsoleUser, LabelledExample
+from sms_gateway.store.models import Citizen, InboundMessage, Ticket
+from sms_gateway.telco.gsm import encoding_of
+from sms_gateway.telco.sending import enqueue_send
 
 # Statuses in which a reopened message may still correct its ticket.
 CORRECTABLE = frozenset({lifecycle.BELUM_TERVERIFIKASI, lifecycle.TERVERIFIKASI,
@@ -90,7 +91,7 @@ def apply(services: Services, session: Session, message: InboundMessage, user: C
         _attach(services, session, message, citizen, user, decision, outcome)
     elif decision.action == "ask":
         _reply(services, session, message, citizen, outcome, "ask_info",
-               decision.reply_text.strip())
+               body=decision.reply_text.strip())
     message.outcome = OUTCOMES[decision.action]
     _label(session, message, user, decision)
     return outcome
@@ -104,16 +105,14 @@ def after_commit(services: Services, outcome: Outcome) -> None:
         enqueue_send(services, outbound_id)
 
 
-def _language(services: Services, citizen: Citizen) -> str:
-    return citizen.language or services.config.sms.language
-
-
 def _reply(services: Services, session: Session, message: InboundMessage, citizen: Citizen,
-           outcome: Outcome, purpose: str, body: str, ticket: Ticket | None = None) -> None:
+           outcome: Outcome, purpose: str, ticket: Ticket | None = None, *,
+           body: str | None = None, **values: str) -> None:
+    """Queue a review's answer: the template named `purpose`, or an operator's own `body`."""
     # The pipeline's acknowledgement used reply:<id>; a review's answer has its own cause.
-    row = queue_sms(session, citizen, body, purpose=purpose,
-                    dedupe_key=f"review:{message.id}:{purpose}",
-                    channel=services.config.sms.outbound,
+    row = queue_sms(services, session, citizen, purpose=purpose,
+                    dedupe_key=f"review:{message.id}:{purpose}", body=body,
+                    template=None if body is not None else purpose, values=values,
                     ticket_id=ticket.id if ticket else None, inbound_message_id=message.id)
     if row is not None:
         outcome.outbound_ids.append(row.id)
@@ -146,10 +145,9 @@ def _make_ticket(services: Services, session: Session, message: InboundMessage,
     previous_agency = ticket.agency_code
     agency = _route(services, session, ticket, user, decision, parse.get("keyword"))
     outcome.ticket = ticket
-    language = _language(services, citizen)
     if agency is None:
-        body = replies.render_fitted("ask_location", language, number=ticket.number)
-        _reply(services, session, message, citizen, outcome, "ask_location", body, ticket)
+        _reply(services, session, message, citizen, outcome, "ask_location", ticket,
+               number=ticket.number)
         return
     if forwarded_before:
         if agency.code != previous_agency:  # already with an agency: re-disposition
@@ -157,9 +155,8 @@ def _make_ticket(services: Services, session: Session, message: InboundMessage,
             outcome.forward_ids.append(ticket.id)
         return
     outcome.forward_ids.append(ticket.id)
-    body = replies.render_fitted("ticket_created", language, number=ticket.number,
-                                 agency=agency.name)
-    _reply(services, session, message, citizen, outcome, "ticket_created", body, ticket)
+    _reply(services, session, message, citizen, outcome, "ticket_created", ticket,
+           number=ticket.number, agency=agency.name)
 
 
 def _route(services: Services, session: Session, ticket: Ticket, user: ConsoleUser,
@@ -208,9 +205,8 @@ def _attach(services: Services, session: Session, message: InboundMessage, citiz
     tickets.add_event(session, ticket, "citizen_message", actor=user.email,
                       inbound_message_id=message.id, purpose="attached_by_operator")
     outcome.ticket = ticket
-    body = replies.render_fitted("info_added", _language(services, citizen),
-                                 number=ticket.number)
-    _reply(services, session, message, citizen, outcome, "info_added", body, ticket)
+    _reply(services, session, message, citizen, outcome, "info_added", ticket,
+           number=ticket.number)
 
 
 def _label(session: Session, message: InboundMessage, user: ConsoleUser,

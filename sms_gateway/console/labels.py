@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.deadlines import JAKARTA
-from sms_gateway.models_console import LabelledExample
+from sms_gateway.store.console import LabelledExample
 
 HEADER = ("text", "category")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from sms_gateway.console import audit, roles
-from sms_gateway.models import Citizen, InboundMessage
-from sms_gateway.models_console import ConsoleUser
-from sms_gateway.pii import Vault, mask_phone
+from sms_gateway.store.console import ConsoleUser
+from sms_gateway.store.models import Citizen, InboundMessage
+from sms_gateway.store.pii import Vault, mask_phone
 
 
 class RevealRefused(PermissionError):

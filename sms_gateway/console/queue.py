@@ -10,9 +10,9 @@ from sqlalchemy import CursorResult, Result, and_, delete, func, or_, select, up
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from sms_gateway.db import utcnow
-from sms_gateway.models import InboundMessage
-from sms_gateway.models_console import ConsoleUser, ReviewLock
+from sms_gateway.store.console import ConsoleUser, ReviewLock
+from sms_gateway.store.db import utcnow
+from sms_gateway.store.models import InboundMessage
 
 PENDING, REVIEWED = "pending", "reviewed"
 

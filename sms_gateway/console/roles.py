@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from flask import abort, g, redirect, request, url_for
 
-from sms_gateway.models_console import ConsoleUser
+from sms_gateway.store.console import ConsoleUser
 
 REVIEW, TICKETS, ALL_TICKETS = "review", "tickets", "tickets.all"
 DASHBOARD, USERS, AUDIT, REVEAL = "dashboard", "users", "audit", "phone.reveal"

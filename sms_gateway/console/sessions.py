@@ -12,8 +12,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from sms_gateway.config import ConsoleConfig
-from sms_gateway.db import utcnow
-from sms_gateway.models_console import ConsoleSession, ConsoleUser, LoginAttempt
+from sms_gateway.store.console import ConsoleSession, ConsoleUser, LoginAttempt
+from sms_gateway.store.db import utcnow
 
 # Touching last_seen on every request would write on every page view; once a minute is enough.
 TOUCH_EVERY = timedelta(minutes=1)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from routing import deadlines
-from sms_gateway.models import InboundMessage, Ticket, TicketEvent
+from sms_gateway.store.models import InboundMessage, Ticket, TicketEvent
 
 
 def _local_day(column: Any, dialect: str) -> Any:

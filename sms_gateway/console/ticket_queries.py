@@ -10,10 +10,10 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from routing import deadlines, lifecycle
-from sms_gateway.models import InboundMessage, OutboundMessage, Ticket, TicketEvent
-from sms_gateway.models_agency import AgencyResponse
-from sms_gateway.models_console import ConsoleUser
-from sms_gateway.tickets import overdue_clause
+from sms_gateway.store.agency import AgencyResponse
+from sms_gateway.store.console import ConsoleUser
+from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket, TicketEvent
+from sms_gateway.store.tickets import overdue_clause
 
 
 @dataclass(frozen=True)

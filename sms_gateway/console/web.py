@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 import routing
 from routing import deadlines, lifecycle
 from sms_gateway.console import i18n, roles, sessions
-from sms_gateway.db import utcnow
 from sms_gateway.services import Services
+from sms_gateway.store.db import utcnow
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Pages carry personal data: never cached, never framed, no third-party anything.

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sms_gateway.cli import main
-from sms_gateway.pii import new_key
+from sms_gateway.cli.main import main
+from sms_gateway.store.pii import new_key
 
 BIN = Path(sys.executable).parent
 

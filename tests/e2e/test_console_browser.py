@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import select
 
 from sms_gateway.console import accounts
-from sms_gateway.models import OutboundMessage, Ticket
 from sms_gateway.services import Services
+from sms_gateway.store.models import OutboundMessage, Ticket
 
 pytestmark = pytest.mark.browser
 

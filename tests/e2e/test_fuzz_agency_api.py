@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import func, select
 
-from sms_gateway import migrate
-from sms_gateway.agency.openapi import document
+from sms_gateway.api.openapi import document
 from sms_gateway.app import create_app
 from sms_gateway.dispatch import InlineDispatcher
-from sms_gateway.models import Ticket, TicketEvent
 from sms_gateway.services import Services, build_services
+from sms_gateway.store import migrate
+from sms_gateway.store.models import Ticket, TicketEvent
 from tests.conftest import make_config
 from tests.unit.agency.support import PUPR_SURABAYA, SURABAYA_ROAD, auth, sms_in, token_for
 

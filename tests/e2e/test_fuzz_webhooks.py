@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bench.stack import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, twilio_signature
-from sms_gateway import migrate
 from sms_gateway.app import create_app
 from sms_gateway.config import ChannelConfig
 from sms_gateway.dispatch import InlineDispatcher
-from sms_gateway.models import InboundMessage, OutboundMessage
-from sms_gateway.models_channels import InboundPart, PendingStatus
 from sms_gateway.services import Services, build_services
+from sms_gateway.store import migrate
+from sms_gateway.store.channels import InboundPart, PendingStatus
+from sms_gateway.store.models import InboundMessage, OutboundMessage
 from tests.conftest import make_config
 
 MAX_BODY = 8192

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from sms_gateway import migrate
 from sms_gateway.app import create_app
 from sms_gateway.dispatch import InlineDispatcher
-from sms_gateway.models import InboundMessage, OutboundMessage, Ticket
 from sms_gateway.services import Services, build_services
+from sms_gateway.store import migrate
+from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
 from tests.conftest import make_config
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
 from tests.twilio_signing import PUBLIC_URL, inbound_form, signed

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from sms_gateway import migrate, tickets
+from sms_gateway.agency.deliveries import dispose, enqueue_deliveries
 from sms_gateway.agency.records import directory_for
 from sms_gateway.agency.transport import verify
-from sms_gateway.jobs.forward import dispose, enqueue_deliveries
-from sms_gateway.models_agency import AgencyAlert, AgencyDelivery, AgencyRecord, ForwardAttempt
 from sms_gateway.services import Services, build_services
+from sms_gateway.store import migrate, tickets
+from sms_gateway.store.agency import AgencyAlert, AgencyDelivery, AgencyRecord, ForwardAttempt
 from tests.conftest import make_config, run_worker
 from tests.unit.agency.support import (
     PHONE,

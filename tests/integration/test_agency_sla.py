@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from sms_gateway import tickets
+from sms_gateway.agency.deliveries import dispose
 from sms_gateway.agency.records import directory_for
-from sms_gateway.jobs.forward import dispose
 from sms_gateway.jobs.sla import check_deadlines
-from sms_gateway.models import Ticket, TicketEvent
-from sms_gateway.models_agency import AgencyDelivery, SlaBreach
 from sms_gateway.services import Services
+from sms_gateway.store import tickets
+from sms_gateway.store.agency import AgencyDelivery, SlaBreach
+from sms_gateway.store.models import Ticket, TicketEvent
 
 pytestmark = pytest.mark.integration
 
@@ -100,7 +100,7 @@ def test_tickets_that_are_only_old_do_not_hide_an_overdue_one(
         prod_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     # Dispositioned on Mon 18 May: 3.6 days old at DUE_END, due on Mon 25 May. Older ids than
     # the overdue ticket: a batch that took "old" tickets first was filled by them for good.
-    monkeypatch.setattr("sms_gateway.jobs.sla.BATCH", 2)
+    monkeypatch.setattr("sms_gateway.agency.sla.BATCH", 2)
     for _ in range(3):
         _ticket(prod_services, datetime(2026, 5, 18, 3, 0, tzinfo=UTC))
     late = _ticket(prod_services, DISPOSITIONED)
@@ -112,7 +112,7 @@ def test_tickets_that_are_only_old_do_not_hide_an_overdue_one(
 
 def test_a_backlog_bigger_than_a_batch_is_cleared_in_one_round(
         prod_services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sms_gateway.jobs.sla.BATCH", 2)
+    monkeypatch.setattr("sms_gateway.agency.sla.BATCH", 2)
     late = {_ticket(prod_services, DISPOSITIONED) for _ in range(5)}
     report = check_deadlines(now=DUE_END)
     with prod_services.sessions() as session:

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from sms_gateway import tickets
+from sms_gateway.agency.deliveries import dispose
 from sms_gateway.agency.records import directory_for
 from sms_gateway.app import create_app
-from sms_gateway.jobs.forward import dispose
 from sms_gateway.jobs.sla import check_deadlines
 from sms_gateway.services import Services
+from sms_gateway.store import tickets
 from tests.unit.agency.support import PUPR_SURABAYA, auth, token_for
 
 pytestmark = pytest.mark.integration

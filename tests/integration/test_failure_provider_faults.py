@@ -55,7 +55,7 @@ def _run(tmp: Path, faults: list[Fault], done: Callable[[Audit], bool]) -> Run:
                        30, every=0.2)
         from sqlalchemy import select
 
-        from sms_gateway.models import OutboundMessage
+        from sms_gateway.store.models import OutboundMessage
 
         with gateway.services.sessions() as session:
             attempts = list(session.execute(select(OutboundMessage.attempts)).scalars())

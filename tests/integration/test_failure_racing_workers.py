@@ -21,7 +21,7 @@ from bench.fake_sms import FakeSms, FakeSmsServer
 from bench.gateway import Gateway, local_gateway
 from bench.stack import ProcessGroup, worker_argv
 from sms_gateway.dispatch import RqDispatcher
-from sms_gateway.models import InboundMessage, OutboundMessage
+from sms_gateway.store.models import InboundMessage, OutboundMessage
 from tests.conftest import REDIS_DEFAULT, _need
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -121,7 +121,7 @@ def test_everything_is_answered_within_two_minutes(run: Run) -> None:
 def test_sweeper_thread_outlives_an_unreachable_redis() -> None:
     from redis.exceptions import ConnectionError as RedisDown
 
-    from sms_gateway.jobs.sweeper import SweeperThread
+    from sms_gateway.sweeper import SweeperThread
 
     tries: list[int] = []
     ran: list[int] = []

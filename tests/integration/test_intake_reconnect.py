@@ -8,13 +8,13 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select, text
 
-from sms_gateway import migrate
 from sms_gateway.config import Config
 from sms_gateway.dispatch import InlineDispatcher
-from sms_gateway.intake import store_inbound
-from sms_gateway.models import InboundMessage
-from sms_gateway.providers.base import IncomingSms
 from sms_gateway.services import Services, build_services
+from sms_gateway.store import migrate
+from sms_gateway.store.models import InboundMessage
+from sms_gateway.telco.intake import store_inbound
+from sms_gateway.telco.providers.base import IncomingSms
 
 pytestmark = pytest.mark.integration
 

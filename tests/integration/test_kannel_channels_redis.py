@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sms_gateway.channels import RedisBuckets
+from sms_gateway.telco.channels import RedisBuckets
 
 pytestmark = pytest.mark.integration
 

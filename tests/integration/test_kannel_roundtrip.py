@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import select
 
 from sms_gateway.config import ChannelConfig
-from sms_gateway.models import InboundMessage, OutboundMessage, Ticket
 from sms_gateway.services import Services, build_services
+from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
 from tests.conftest import make_config
 from tests.kannel_peer import KannelPeer, free_port, kannel_tmpdir, missing_binaries, wait_for
 
@@ -50,8 +50,8 @@ def gateway(tmp_path: Path, request: pytest.FixtureRequest
     _need_kannel()
     from werkzeug.serving import make_server
 
-    from sms_gateway import migrate
     from sms_gateway.app import create_app
+    from sms_gateway.store import migrate
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -114,9 +114,9 @@ def test_sms_from_the_operator_becomes_a_ticket_and_the_reply_reaches_the_phone(
 
 def test_unicode_reply_arrives_intact(gateway: tuple[Services, KannelPeer]) -> None:
     services, peer = gateway
-    from sms_gateway.jobs.outbound import enqueue_send
-    from sms_gateway.models import Citizen
-    from sms_gateway.outbox import queue_sms
+    from sms_gateway.complaints.outbox import queue_sms
+    from sms_gateway.store.models import Citizen
+    from sms_gateway.telco.sending import enqueue_send
 
     text = "Terima kasih \U0001F64F laporan Anda \u062a\u0645 diterima"
     phone = "+6281234567890"
@@ -125,8 +125,8 @@ def test_unicode_reply_arrives_intact(gateway: tuple[Services, KannelPeer]) -> N
                           phone_enc=services.vault.encrypt(phone), phone_masked="+62***")
         session.add(citizen)
         session.flush()
-        row = queue_sms(session, citizen, text, purpose="test", dedupe_key="u1",
-                        channel="kannel")
+        row = queue_sms(services, session, citizen, purpose="test", dedupe_key="u1",
+                        body=text, channel="kannel")
         assert row is not None
         out_id = row.id
     enqueue_send(services, out_id)

@@ -10,9 +10,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from sms_gateway import migrate
-from sms_gateway.db import Base, make_engine
-from sms_gateway.migrate import load_models
+from sms_gateway.store import migrate
+from sms_gateway.store.db import Base, make_engine
+from sms_gateway.store.migrate import load_models
 from tests.conftest import make_config
 
 

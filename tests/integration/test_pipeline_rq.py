@@ -14,11 +14,11 @@ from sqlalchemy import func, select, update
 
 from sms_gateway.app import create_app
 from sms_gateway.config import Config
-from sms_gateway.db import utcnow
 from sms_gateway.dispatch import RqDispatcher
-from sms_gateway.jobs.sweeper import sweep
-from sms_gateway.models import InboundMessage, OutboundMessage, Ticket
 from sms_gateway.services import Services
+from sms_gateway.store.db import utcnow
+from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
+from sms_gateway.sweeper import sweep
 from tests.conftest import run_worker
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
 from tests.twilio_signing import PUBLIC_URL, inbound_form, signed
@@ -74,9 +74,9 @@ def test_webhook_only_stores_and_enqueues(prod_services: Services, client: Any) 
 
 
 def test_webhook_queues_one_job_per_message_without_batching(prod_config: Config) -> None:
-    from sms_gateway import migrate
     from sms_gateway.app import create_app
     from sms_gateway.services import build_services
+    from sms_gateway.store import migrate
 
     config = replace(prod_config, queue=replace(prod_config.queue, intake_batch_ms=0))
     migrate.upgrade(config)
@@ -195,7 +195,7 @@ def test_metrics_count_messages_and_queue_depth(prod_services: Services, client:
 def run_worker_only_inbound(services: Services) -> None:
     """Process the queued inbound message up to its commit, as if the worker died right after
     (before the reply it sends itself)."""
-    from sms_gateway.jobs.inbound import _process
+    from sms_gateway.complaints.inbound import _process
 
     dispatcher = services.dispatcher
     assert isinstance(dispatcher, RqDispatcher)

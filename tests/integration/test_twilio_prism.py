@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from sms_gateway.providers.base import OutgoingSms
-from sms_gateway.providers.errors import SendError
-from sms_gateway.providers.twilio import TwilioProvider
+from sms_gateway.telco.providers.base import OutgoingSms
+from sms_gateway.telco.providers.errors import SendError
+from sms_gateway.telco.providers.twilio import TwilioProvider
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
 from tests.prism import prism_twilio
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from sms_gateway.config import Config
-from sms_gateway.pii import new_key
+from sms_gateway.store.pii import new_key
 
 pytestmark = pytest.mark.integration
 BIN = Path(sys.executable).parent

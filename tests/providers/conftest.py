@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from sms_gateway.config import ChannelConfig, Config
-from sms_gateway.providers import build_channels
 from sms_gateway.services import Services
+from sms_gateway.telco.providers import build_channels
 from tests.conftest import make_config
 from tests.providers.harness import PUBLIC_URL, FakeAdapter, stored_logs
 

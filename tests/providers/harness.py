@@ -16,11 +16,11 @@ import requests
 from requests.adapters import BaseAdapter
 from sqlalchemy import select
 
-from sms_gateway.models import Citizen, InboundMessage, OutboundMessage
-from sms_gateway.models_channels import ChannelLog
-from sms_gateway.outbox import queue_sms
-from sms_gateway.providers.errors import SendError
+from sms_gateway.complaints.outbox import queue_sms
 from sms_gateway.services import Services
+from sms_gateway.store.channels import ChannelLog
+from sms_gateway.store.models import Citizen, InboundMessage, OutboundMessage
+from sms_gateway.telco.providers.errors import SendError
 
 PUBLIC_URL = "https://gw.example.id"
 PHONE = "+6281234567890"
@@ -181,8 +181,8 @@ def queue_outbound(services: Services, channel: str, body: str) -> int:
             session.add(citizen)
             session.flush()
         n = session.execute(select(OutboundMessage.id)).scalars().all()
-        row = queue_sms(session, citizen, body, purpose="test", dedupe_key=f"t:{len(n)}",
-                        channel=channel)
+        row = queue_sms(services, session, citizen, purpose="test", dedupe_key=f"t:{len(n)}",
+                        body=body, channel=channel)
         assert row is not None
         return int(row.id)
 

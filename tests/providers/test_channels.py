@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from sms_gateway import channel_logs, channels, status_reports
-from sms_gateway.channel_upkeep import channel_upkeep
 from sms_gateway.config import Config
-from sms_gateway.db import utcnow
-from sms_gateway.models import OutboundMessage
-from sms_gateway.models_channels import ChannelLog, PendingStatus
-from sms_gateway.providers import build_channels
-from sms_gateway.providers.base import StatusReport
-from sms_gateway.providers.transport import Redactor
+from sms_gateway.jobs.periodic import channel_upkeep
+from sms_gateway.store.channels import ChannelLog, PendingStatus
+from sms_gateway.store.db import utcnow
+from sms_gateway.store.models import OutboundMessage
+from sms_gateway.telco import channel_logs, channels, status_reports
+from sms_gateway.telco.providers import build_channels
+from sms_gateway.telco.providers.base import StatusReport
+from sms_gateway.telco.providers.transport import Redactor
 from tests.providers.conftest import SECRETS, kannel_channel
 from tests.providers.harness import FakeAdapter, OutgoingCase, Reply, Variant, run_outgoing
 

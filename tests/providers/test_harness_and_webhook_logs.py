@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from sms_gateway import channel_logs
-from sms_gateway.models import InboundMessage
-from sms_gateway.providers.transport import make_session
+from sms_gateway.store.models import InboundMessage
+from sms_gateway.telco import channel_logs
+from sms_gateway.telco.providers.transport import make_session
 from tests.providers.conftest import SECRETS
 from tests.providers.harness import FakeAdapter, UnmockedRequest
 

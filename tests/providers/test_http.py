@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from sms_gateway.config import ChannelConfig
-from sms_gateway.providers import build_channels
-from sms_gateway.providers.base import WebRequest
+from sms_gateway.telco.providers import build_channels
+from sms_gateway.telco.providers.base import WebRequest
 from tests.providers.conftest import SECRETS
 from tests.providers.harness import (
     IncomingCase,

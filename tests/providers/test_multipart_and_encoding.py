@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from sms_gateway import gsm, multipart
-from sms_gateway.channel_upkeep import channel_upkeep
-from sms_gateway.db import utcnow
-from sms_gateway.models import InboundMessage, Ticket
-from sms_gateway.models_channels import InboundPart
-from sms_gateway.providers.kannel import concat_info
+from sms_gateway.jobs.periodic import channel_upkeep
+from sms_gateway.store.channels import InboundPart
+from sms_gateway.store.db import utcnow
+from sms_gateway.store.models import InboundMessage, Ticket
+from sms_gateway.telco import gsm, multipart
+from sms_gateway.telco.providers.kannel import concat_info
 from tests.providers.conftest import SECRETS
 
 COMPLAINT = ["Jalan rusak parah di Desa Sukamaju ", "Kecamatan Cibadak Kabupaten Sukabumi"]
@@ -134,7 +134,7 @@ def test_characters_outside_gsm_need_ucs2(text: str) -> None:
 
 
 def test_every_reply_template_is_gsm7() -> None:
-    from sms_gateway import replies
+    from sms_gateway.complaints import replies
 
     bad = [(name, lang) for name, texts in replies.TEMPLATES.items()
            for lang, text in texts.items() if not gsm.is_gsm7(text)]
@@ -142,7 +142,7 @@ def test_every_reply_template_is_gsm7() -> None:
 
 
 def test_non_gsm_reply_template_is_refused() -> None:
-    from sms_gateway import replies
+    from sms_gateway.complaints import replies
 
     with pytest.raises(ValueError, match="not GSM-7"):
         replies.check_template("Terima kasih \U0001F64F")

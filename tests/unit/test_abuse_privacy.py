@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from sms_gateway import migrate
 from sms_gateway.app import create_app
 from sms_gateway.dispatch import InlineDispatcher
-from sms_gateway.models import OutboundMessage, Ticket
 from sms_gateway.services import build_services
+from sms_gateway.store import migrate
+from sms_gateway.store.models import OutboundMessage, Ticket
 from tests.conftest import make_config
 from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, fake_twilio
 from tests.twilio_signing import PUBLIC_URL, inbound_form, signed

@@ -11,16 +11,17 @@ from typing import Any
 import pytest
 from sqlalchemy import func, inspect, select
 
-from sms_gateway import migrate
-from sms_gateway.db import utcnow
+from sms_gateway.complaints import retention
 from sms_gateway.dispatch import InlineDispatcher
-from sms_gateway.intake import enqueue_inbound, store_inbound
-from sms_gateway.jobs import retention
 from sms_gateway.jobs.retention import purge_message_text
-from sms_gateway.jobs.sweeper import periodic_tasks
-from sms_gateway.models import InboundMessage, Ticket
-from sms_gateway.providers.base import IncomingSms
 from sms_gateway.services import Services, build_services
+from sms_gateway.store import migrate
+from sms_gateway.store.db import utcnow
+from sms_gateway.store.models import InboundMessage, Ticket
+from sms_gateway.sweeper import periodic_tasks
+from sms_gateway.telco.inbox import enqueue_inbound
+from sms_gateway.telco.intake import store_inbound
+from sms_gateway.telco.providers.base import IncomingSms
 from tests.conftest import make_config
 
 OLD = timedelta(days=200)

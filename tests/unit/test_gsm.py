@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sms_gateway.gsm import encoding_of
+from sms_gateway.telco.gsm import encoding_of
 
 
 @pytest.mark.parametrize(("text", "expected"), [

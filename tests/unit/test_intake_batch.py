@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from sms_gateway.dispatch import InlineDispatcher, RetryPolicy
-from sms_gateway.intake import enqueue_inbound, store_inbound
-from sms_gateway.intake_batch import PROCESS_INBOUND_BATCH, GroupEnqueuer, IntakeBatcher
+from sms_gateway.dispatch import PROCESS_INBOUND_BATCH, InlineDispatcher, RetryPolicy
 from sms_gateway.jobs.inbound import process_inbound_batch
-from sms_gateway.models import InboundMessage, Ticket
-from sms_gateway.providers.base import IncomingSms
 from sms_gateway.services import Services
+from sms_gateway.store.models import InboundMessage, Ticket
+from sms_gateway.telco.inbox import enqueue_inbound
+from sms_gateway.telco.intake import store_inbound
+from sms_gateway.telco.intake_batch import GroupEnqueuer, IntakeBatcher
+from sms_gateway.telco.providers.base import IncomingSms
 
 
 class _Recording(InlineDispatcher):
@@ -115,7 +116,7 @@ def _store_complaints(services: Services, prefix: str, n: int) -> list[int]:
 def test_a_batch_processes_each_message_and_survives_one_failing(
         services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
     ids = _store_complaints(services, "B", 3)
-    import sms_gateway.jobs.inbound as inbound
+    import sms_gateway.complaints.inbound as inbound
 
     real = inbound._process
 
@@ -158,7 +159,7 @@ def test_a_batch_past_its_time_budget_queues_the_rest_again(
     dispatcher = _Recording()
     services.dispatcher = dispatcher
     clock = iter(range(100))
-    monkeypatch.setattr("sms_gateway.jobs.inbound.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("sms_gateway.complaints.inbound.time.monotonic", lambda: next(clock))
     process_inbound_batch(ids)
     with services.sessions() as session:
         states = dict(session.execute(select(InboundMessage.id, InboundMessage.state)).all())
@@ -174,7 +175,7 @@ def test_a_forked_process_starts_its_own_batches(monkeypatch: pytest.MonkeyPatch
     batcher = IntakeBatcher(dispatcher, window_seconds=60, max_size=100)
     batcher.add(1)  # waiting in the parent when it forks
     parent_thread, parent_halt = batcher._thread, batcher._halt
-    monkeypatch.setattr("sms_gateway.intake_batch.os.getpid", lambda: -1)
+    monkeypatch.setattr("sms_gateway.telco.intake_batch.os.getpid", lambda: -1)
     batcher.add(2)
     assert (batcher.pending(), batcher.flush(), dispatcher.ids()) == (1, 1, [2])
     batcher.stop()

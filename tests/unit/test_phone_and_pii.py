@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sms_gateway.phone import InvalidPhoneNumber, normalise
-from sms_gateway.pii import Vault, mask_phone, new_key
+from sms_gateway.store.pii import Vault, mask_phone, new_key
+from sms_gateway.telco.phone import InvalidPhoneNumber, normalise
 
 
 @pytest.mark.parametrize("raw", ["+6281234567890", "081234567890", "6281234567890",

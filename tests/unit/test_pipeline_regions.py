@@ -6,10 +6,11 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
-from sms_gateway.intake import enqueue_inbound, store_inbound
-from sms_gateway.models import Ticket
-from sms_gateway.providers.base import IncomingSms
 from sms_gateway.services import Services
+from sms_gateway.store.models import Ticket
+from sms_gateway.telco.inbox import enqueue_inbound
+from sms_gateway.telco.intake import store_inbound
+from sms_gateway.telco.providers.base import IncomingSms
 
 
 def _send(services: Services, text: str) -> Ticket | None:

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from sms_gateway.gsm import encoding_of
-from sms_gateway.replies import TEMPLATES, WORST_CASE, fields_of, render_fitted, to_gsm7
+from sms_gateway.complaints.replies import TEMPLATES, WORST_CASE, fields_of, render_fitted, to_gsm7
+from sms_gateway.telco.gsm import encoding_of
 
 CASES = [(name, lang) for name, texts in TEMPLATES.items() for lang in texts]
 

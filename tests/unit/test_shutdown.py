@@ -14,8 +14,8 @@ import pytest
 
 from sms_gateway import services as services_module
 from sms_gateway.dispatch import InProcessDispatcher, RetryPolicy
-from sms_gateway.jobs.sweeper import SweeperThread
 from sms_gateway.services import build_services, current
+from sms_gateway.sweeper import SweeperThread
 from tests.conftest import make_config
 
 STARTED = threading.Event()
@@ -88,8 +88,8 @@ def test_sweeper_stop_finishes_the_running_task_and_skips_the_rest() -> None:
 
 def test_closing_the_services_stops_the_embedded_sweeper_and_uninstalls_them(
         tmp_path: Path) -> None:
-    from sms_gateway import migrate
     from sms_gateway.app import create_app
+    from sms_gateway.store import migrate
 
     config = make_config(tmp_path, queue={"sweep_interval_seconds": 3600})
     migrate.upgrade(config)

@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from sms_gateway.db import utcnow
 from sms_gateway.dispatch import InlineDispatcher
-from sms_gateway.intake import store_inbound
-from sms_gateway.jobs.sweeper import sweep
-from sms_gateway.models import OutboundMessage, Ticket
-from sms_gateway.providers.base import IncomingSms
 from sms_gateway.services import Services
+from sms_gateway.store.db import utcnow
+from sms_gateway.store.models import OutboundMessage, Ticket
+from sms_gateway.sweeper import sweep
+from sms_gateway.telco.intake import store_inbound
+from sms_gateway.telco.providers.base import IncomingSms
 
 
 class _Dropping(InlineDispatcher):

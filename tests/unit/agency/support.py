@@ -19,10 +19,11 @@ from werkzeug.wrappers import Request, Response
 
 from sms_gateway.agency.records import directory_for, ensure_agency
 from sms_gateway.agency.tokens import issue_token
-from sms_gateway.intake import enqueue_inbound, store_inbound
-from sms_gateway.models import OutboundMessage, Ticket
-from sms_gateway.providers.base import IncomingSms
 from sms_gateway.services import Services
+from sms_gateway.store.models import OutboundMessage, Ticket
+from sms_gateway.telco.inbox import enqueue_inbound
+from sms_gateway.telco.intake import store_inbound
+from sms_gateway.telco.providers.base import IncomingSms
 
 PHONE = "+6281234567890"
 SURABAYA_ROAD = ("Jalan rusak berlubang di Kelurahan Ketintang Kecamatan Gayungan "

@@ -12,16 +12,16 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select
 
-from sms_gateway import migrate
+from sms_gateway.agency.deliveries import _track
 from sms_gateway.agency.records import directory_for, ensure_agency
-from sms_gateway.db import utcnow
 from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.jobs.alerts import notify_alerts
-from sms_gateway.jobs.forward import _track
-from sms_gateway.jobs.sweeper import periodic_tasks
-from sms_gateway.models_agency import AgencyAlert, AgencyRecord
-from sms_gateway.providers.errors import SendError, SendErrorKind
 from sms_gateway.services import Services, build_services
+from sms_gateway.store import migrate
+from sms_gateway.store.agency import AgencyAlert, AgencyRecord
+from sms_gateway.store.db import utcnow
+from sms_gateway.sweeper import periodic_tasks
+from sms_gateway.telco.providers.errors import SendError, SendErrorKind
 from tests.conftest import make_config
 from tests.unit.agency.support import PUPR_SURABAYA, MailSink, free_port, smtp_server
 

@@ -172,7 +172,7 @@ def test_revoked_token_is_401(client: Any, services: Services, token: str) -> No
 def test_token_is_stored_only_as_a_hash(services: Services, token: str) -> None:
     from sqlalchemy import select
 
-    from sms_gateway.models_agency import AgencyToken
+    from sms_gateway.store.agency import AgencyToken
 
     with services.sessions() as session:
         stored = session.execute(select(AgencyToken.token_hash)).scalars().all()

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from sms_gateway.models import OutboundMessage, Ticket
 from sms_gateway.services import Services
+from sms_gateway.store.models import OutboundMessage, Ticket
 from tests.unit.agency.support import (
     PUPR_SURABAYA,
     SURABAYA_ROAD,

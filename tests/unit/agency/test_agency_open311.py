@@ -119,9 +119,9 @@ def test_the_agency_e_mail_gives_the_coordinates(client: Any, services: Services
 
     from sqlalchemy import select
 
+    from sms_gateway.agency.deliveries import _email_text
     from sms_gateway.agency.payload import ticket_detail
-    from sms_gateway.jobs.forward import _email_text
-    from sms_gateway.models import Ticket
+    from sms_gateway.store.models import Ticket
 
     number = _file(client, services, lat="-7.3305", long="112.7297").get_json()[0][
         "service_request_id"]

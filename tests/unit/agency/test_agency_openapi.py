@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sms_gateway.agency.openapi import document
+from sms_gateway.api.openapi import document
 
 AGENCY_BLUEPRINTS = ("agency_api.", "open311.", "agency_openapi.")
 

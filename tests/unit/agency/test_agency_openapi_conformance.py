@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sms_gateway.agency.openapi import document
+from sms_gateway.api.openapi import document
 from sms_gateway.services import Services
 from tests.unit.agency.support import (
     PUPR_SURABAYA,

@@ -10,15 +10,16 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from sms_gateway import tickets
+from sms_gateway.agency.deliveries import dispose
 from sms_gateway.agency.records import directory_for
 from sms_gateway.config import Config
-from sms_gateway.db import utcnow
-from sms_gateway.jobs.forward import dispose, requeue_deliveries
+from sms_gateway.jobs.forward import requeue_deliveries
 from sms_gateway.jobs.sla import run_periodic
-from sms_gateway.jobs.sweeper import periodic_tasks
-from sms_gateway.models_agency import AgencyDelivery
 from sms_gateway.services import Services
+from sms_gateway.store import tickets
+from sms_gateway.store.agency import AgencyDelivery
+from sms_gateway.store.db import utcnow
+from sms_gateway.sweeper import periodic_tasks
 from tests.conftest import make_config
 from tests.unit.agency.support import (
     PUPR_SURABAYA,
@@ -83,7 +84,7 @@ def test_sweeper_runs_the_agency_tasks(services: Services) -> None:
 
 
 def test_metrics_count_deliveries_alerts_and_breaches(services: Services, client: Any) -> None:
-    from sms_gateway.models_agency import AgencyAlert, AgencyRecord, SlaBreach
+    from sms_gateway.store.agency import AgencyAlert, AgencyRecord, SlaBreach
 
     _stuck_delivery(services)
     now = utcnow()

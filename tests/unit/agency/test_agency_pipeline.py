@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from sms_gateway import tickets
 from sms_gateway.agency.records import directory_for
-from sms_gateway.models import Ticket
-from sms_gateway.models_agency import AgencyDelivery
 from sms_gateway.services import Services
+from sms_gateway.store import tickets
+from sms_gateway.store.agency import AgencyDelivery
+from sms_gateway.store.models import Ticket
 from tests.unit.agency.support import PUPR_SURABAYA, SURABAYA_ROAD, bodies, sms_in, ticket_of
 
 
@@ -61,7 +61,7 @@ def test_province_only_goes_to_the_provinces_complaint_admin(services: Services)
 
 def test_routing_decision_is_in_the_history(services: Services) -> None:
     ticket = ticket_of(services, sms_in(services, SURABAYA_ROAD))
-    from sms_gateway.models import TicketEvent
+    from sms_gateway.store.models import TicketEvent
 
     with services.sessions() as session:
         kinds = session.execute(select(TicketEvent.kind, TicketEvent.to_status).where(

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from sms_gateway.console import accounts
-from sms_gateway.db import utcnow
-from sms_gateway.models import InboundMessage
-from sms_gateway.models_console import ConsoleUser
 from sms_gateway.services import Services
+from sms_gateway.store.console import ConsoleUser
+from sms_gateway.store.db import utcnow
+from sms_gateway.store.models import InboundMessage
 
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -13,10 +13,10 @@ from sms_gateway.agency.records import directory_for, ensure_agency
 from sms_gateway.agency.tokens import hash_token
 from sms_gateway.config import ChannelConfig, Config
 from sms_gateway.console.settings import mask_url
-from sms_gateway.db import utcnow
-from sms_gateway.models_agency import AgencyAlert, AgencyRecord, AgencyToken
-from sms_gateway.models_console import AuditEntry
-from sms_gateway.pii import new_key
+from sms_gateway.store.agency import AgencyAlert, AgencyRecord, AgencyToken
+from sms_gateway.store.console import AuditEntry
+from sms_gateway.store.db import utcnow
+from sms_gateway.store.pii import new_key
 from tests.conftest import make_config
 from tests.unit.agency.support import overrides_file
 

@@ -7,12 +7,13 @@ import re
 import pytest
 from sqlalchemy import select
 
-from sms_gateway import channel_logs, tickets
-from sms_gateway.models import Citizen
-from sms_gateway.models_console import AuditEntry
-from sms_gateway.outbox import queue_sms
-from sms_gateway.pii import mask_phone
-from sms_gateway.providers.transport import make_session, recording
+from sms_gateway.complaints.outbox import queue_sms
+from sms_gateway.store import tickets
+from sms_gateway.store.console import AuditEntry
+from sms_gateway.store.models import Citizen
+from sms_gateway.store.pii import mask_phone
+from sms_gateway.telco import channel_logs
+from sms_gateway.telco.providers.transport import make_session, recording
 from tests.providers.harness import FakeAdapter, Reply
 from tests.unit.console.conftest import add_pending
 
@@ -42,7 +43,7 @@ def _ticket_with_reply(services, **fields):
         s.flush()
         ticket = tickets.open_ticket(s, citizen_id=citizen.id, category="jalan_drainase",
                                      description="jalan rusak", **fields)
-        out = queue_sms(s, citizen, "Laporan diterima", purpose="ticket_created",
+        out = queue_sms(services, s, citizen, purpose="ticket_created", body="Laporan diterima",
                         dedupe_key=f"created-{ticket.id}", channel="kannel", ticket_id=ticket.id)
         assert out is not None
         return ticket.number, out.id

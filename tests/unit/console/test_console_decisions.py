@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from sms_gateway.models import InboundMessage, OutboundMessage, Ticket, TicketEvent
-from sms_gateway.models_console import AuditEntry, LabelledExample
+from sms_gateway.store.console import AuditEntry, LabelledExample
+from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket, TicketEvent
 from tests.unit.console.conftest import add_pending
 
 KETINTANG = "35.78.22.1004"

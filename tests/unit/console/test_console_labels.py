@@ -7,9 +7,9 @@ import csv
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from sms_gateway.cli_console import export_labels_command, user_group
+from sms_gateway.cli.console import export_labels_command, user_group
 from sms_gateway.console import labels
-from sms_gateway.models_console import ConsoleUser, LabelledExample
+from sms_gateway.store.console import ConsoleUser, LabelledExample
 from tests.unit.console.conftest import add_pending
 
 
@@ -75,7 +75,7 @@ def test_user_create_refuses_a_short_password(services, monkeypatch):
 
 def _point_cli_at(monkeypatch, services):
     """Make the CLI use the test's services instead of building its own from config."""
-    import sms_gateway.cli_console as cli_console
+    import sms_gateway.cli.console as cli_console
 
     class _Kept:
         def __getattr__(self, name):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sms_gateway.console import charts, i18n, regions, stats
-from sms_gateway.models import InboundMessage
+from sms_gateway.store.models import InboundMessage
 from tests.unit.console.conftest import add_pending
 
 CONSOLE = Path(__file__).resolve().parents[3] / "sms_gateway"

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from sms_gateway.console import queue
-from sms_gateway.db import utcnow
-from sms_gateway.models_console import ReviewLock
+from sms_gateway.store.console import ReviewLock
+from sms_gateway.store.db import utcnow
 from tests.unit.console.conftest import add_pending, add_user
 
 

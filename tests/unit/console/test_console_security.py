@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from sms_gateway import tickets
-from sms_gateway.db import utcnow
-from sms_gateway.models import Citizen, InboundMessage
-from sms_gateway.models_console import AuditEntry, ConsoleSession, ConsoleUser
-from sms_gateway.pii import mask_phone
+from sms_gateway.store import tickets
+from sms_gateway.store.console import AuditEntry, ConsoleSession, ConsoleUser
+from sms_gateway.store.db import utcnow
+from sms_gateway.store.models import Citizen, InboundMessage
+from sms_gateway.store.pii import mask_phone
 from tests.unit.console.conftest import PASSWORD, add_pending, add_user, csrf_of, sign_in
 
 PHONE = "+6281234567890"
@@ -240,7 +240,7 @@ def test_deactivated_users_session_ends(login, services):
 
 
 def test_day_old_login_attempts_are_removed_at_the_next_login(client, services):
-    from sms_gateway.models_console import LoginAttempt
+    from sms_gateway.store.console import LoginAttempt
 
     add_user(services, "op@example.id")
     sign_in(client, "op@example.id", "wrong password!")

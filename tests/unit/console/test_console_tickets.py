@@ -6,11 +6,11 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from sms_gateway import tickets
-from sms_gateway.db import utcnow
-from sms_gateway.models import Citizen, Ticket, TicketEvent
-from sms_gateway.models_agency import AgencyResponse
-from sms_gateway.pii import mask_phone
+from sms_gateway.store import tickets
+from sms_gateway.store.agency import AgencyResponse
+from sms_gateway.store.db import utcnow
+from sms_gateway.store.models import Citizen, Ticket, TicketEvent
+from sms_gateway.store.pii import mask_phone
 
 PHONE = "+6281234567890"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sms_gateway.cli_parser import parse_command, parser_group
+from sms_gateway.cli.parser import parse_command, parser_group
 
 
 def test_parse_prints_one_json_object_with_the_contract_fields() -> None:

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from sms_gateway.cli_routing import route_command
+from sms_gateway.cli.routing import route_command
 
 
 def run(*args):

@@ -1,0 +1,208 @@
+"""The `sms-gateway` command: init, serve, worker, simulate, sweep, parse, route."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+import uuid
+from typing import Any
+
+import click
+
+from sms_gateway.cli.common import config as _config
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
+def main(verbose: bool) -> None:
+    """SMS gateway for the 1708 complaint number (SP4N-LAPOR!)."""
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+def init() -> None:
+    """Create or upgrade the database schema and load the reference data (agencies)."""
+    import parsers
+    from sms_gateway.agency.records import directory_for, sync_agencies
+    from sms_gateway.services import build_services
+    from sms_gateway.store import migrate
+
+    config = _config()
+    migrate.upgrade(config)
+    parsers.parse("cek 1234567")  # loads and validates the parser's rule files and gazetteer
+    services = build_services(config)
+    try:
+        with services.sessions.begin() as session:
+            count = sync_agencies(session, directory_for(services))  # validates routing data
+    finally:
+        services.close()
+    click.echo(f"database ready: {_safe_url(config.database_url)}; {count} agencies loaded")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default from config).")
+@click.option("--port", type=int, default=None, help="Port (default: PORT or 8000).")
+@click.option("--workers", type=int, default=None,
+              help="Web processes (default: 1 embedded, 2 x cores + 1 otherwise).")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the web app with gunicorn (embedded mode: jobs run inside it)."""
+    import os
+
+    from gunicorn.app.base import BaseApplication
+
+    config = _config()
+    if config.embedded:
+        from sms_gateway.store import migrate
+
+        migrate.upgrade(config)  # nothing installed, nothing to run first
+    count = workers or (1 if config.embedded else 2 * (os.cpu_count() or 1) + 1)
+    bind = f"{host or config.server.host}:{port or config.server.port}"
+
+    class _Gunicorn(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", count)
+            self.cfg.set("threads", 4)
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Any:
+            from sms_gateway.app import create_app
+
+            return create_app()
+
+    mode = "embedded (SQLite, in-process jobs)" if config.embedded else "production"
+    click.echo(f"sms-gateway serving on http://{bind} - {mode}")
+    _Gunicorn().run()
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@click.option("--fork", is_flag=True, help="Fork a work horse per job (RQ's default Worker).")
+def worker(burst: bool, fork: bool) -> None:
+    """Run an RQ worker with the scheduler and the sweeper (needs REDIS_URL)."""
+    from rq import SimpleWorker, Worker
+    from rq.serializers import JSONSerializer
+
+    from sms_gateway.cli.procs import forked_children_die_with_this_process
+    from sms_gateway.dispatch import RqDispatcher
+    from sms_gateway.services import build_services
+    from sms_gateway.sweeper import SweeperThread, periodic_tasks
+
+    config = _config()
+    if config.embedded:
+        raise click.ClickException("no REDIS_URL: in the embedded mode jobs run inside "
+                                   "`sms-gateway serve`; set REDIS_URL to run RQ workers")
+    services = build_services(config)
+    assert isinstance(services.dispatcher, RqDispatcher)
+    redis = services.dispatcher.redis
+    interval = config.queue.sweep_interval_seconds
+    lock_key = f"{config.queue.name}:sweeper-lock"
+
+    def sweeper_lock() -> bool:
+        return bool(redis.set(lock_key, "1", nx=True, ex=max(interval - 1, 1)))
+
+    sweeper = SweeperThread(interval, periodic_tasks(), sweeper_lock)
+    sweeper.start()
+    services.extras["sweeper"] = sweeper  # stopped by services.close()
+    forked_children_die_with_this_process()  # RQ's scheduler process, work horses (--fork)
+    worker_cls = Worker if fork else SimpleWorker
+    rq_worker = worker_cls([services.dispatcher.queue], connection=redis,
+                           serializer=JSONSerializer)
+    try:
+        rq_worker.work(burst=burst, with_scheduler=True)
+    finally:
+        services.close()
+
+
+@main.command()
+@click.option("--from", "sender", required=True, help="Sender phone, e.g. +6281234567890.")
+@click.option("--wait", type=float, default=30.0, help="Seconds to wait for replies (RQ mode).")
+@click.argument("text")
+def simulate(sender: str, wait: float, text: str) -> None:
+    """Inject one SMS through the webhook's pipeline and print the replies it caused."""
+    from sqlalchemy import select
+
+    from sms_gateway.dispatch import InlineDispatcher
+    from sms_gateway.services import build_services
+    from sms_gateway.store import migrate
+    from sms_gateway.store.models import OutboundMessage
+    from sms_gateway.telco.inbox import enqueue_inbound
+    from sms_gateway.telco.intake import store_inbound
+    from sms_gateway.telco.phone import InvalidPhoneNumber, normalise
+    from sms_gateway.telco.providers.base import IncomingSms
+
+    config = _config()
+    if config.embedded:
+        migrate.upgrade(config)
+    services = build_services(config, dispatcher=InlineDispatcher() if config.embedded else None)
+    try:
+        sms = IncomingSms(f"sim-{uuid.uuid4().hex}", sender, "1708", text,
+                          {"From": sender, "Body": text})
+        try:
+            stored = store_inbound(services, "console", "console", sms)
+        except InvalidPhoneNumber as exc:
+            raise click.ClickException(str(exc)) from None
+        enqueue_inbound(services, stored.message_id)
+        deadline = time.monotonic() + (0 if config.embedded else wait)
+        while True:
+            with services.sessions() as session:
+                rows = session.execute(select(OutboundMessage).where(
+                    OutboundMessage.inbound_message_id == stored.message_id)).scalars().all()
+            if rows and all(r.status != "queued" and r.status != "sending" for r in rows):
+                break
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.2)
+        to = normalise(sender, config.sms.default_phone_region)
+        click.echo(f"inbound message {stored.message_id} stored")
+        if not rows:
+            click.echo("no reply (yet)")
+        for row in rows:
+            click.echo(f"reply [{row.status}, {row.encoding}, {row.segments} segment(s)] "
+                       f"-> {to}: {row.body}")
+    finally:
+        services.close()
+
+
+@main.command()
+@click.option("--older-than", type=int, default=None, help="Seconds (default from config).")
+def sweep(older_than: int | None) -> None:
+    """Re-enqueue messages left in a non-final state, once."""
+    from sms_gateway.services import build_services
+    from sms_gateway.sweeper import sweep as run_sweep
+
+    services = build_services(_config())
+    try:
+        click.echo(str(run_sweep(older_than_seconds=older_than)))
+    finally:
+        services.close()
+
+
+def _register() -> None:
+    """Attach the commands that live beside the code they drive; explicit, not on import."""
+    from sms_gateway.cli.agency import agency_group
+    from sms_gateway.cli.console import export_labels_command, user_group
+    from sms_gateway.cli.parser import parse_command, parser_group
+    from sms_gateway.cli.routing import route_command
+
+    main.add_command(parse_command, "parse")
+    parser_group.add_command(export_labels_command, "export-labels")
+    main.add_command(parser_group, "parser")
+    main.add_command(route_command, "route")
+    main.add_command(user_group, "user")
+    main.add_command(agency_group, "agency")
+
+
+_register()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""What one phone number may cause: spam held back, floods throttled, repeats merged.
+
+`screen` runs inside process_inbound's transaction, after parsing and before the intent
+handlers. It takes the sender's citizen row lock first, so two workers never judge the same
+sender's messages at once; every count is by arrival (message id), not by processing order,
+so the verdicts do not depend on which worker ran first. STOP and START always go through.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, select
+
+from sms_gateway.store import tickets
+from sms_gateway.store.models import Citizen, InboundMessage, OutboundMessage, Ticket
+
+if TYPE_CHECKING:
+    from sms_gateway.complaints.context import Context
+
+THROTTLED, MERGED, SPAM = "throttled", "merged", "spam"
+ALWAYS_ALLOWED = frozenset({"stop", "start"})
+MAX_COMPARED = 50  # earlier messages of one sender compared word by word, at most
+_WORDS = re.compile(r"\w+")
+
+
+def screen(ctx: Context) -> str | None:
+    """Handle the message here when it is spam, a repeat or over the rate limit.
+
+    Returns the message's outcome when it did, None when the intent handlers should run.
+    """
+    cfg = ctx.services.config.abuse
+    if not cfg.enabled or ctx.result.intent in ALWAYS_ALLOWED:
+        return None
+    if ctx.result.spam:
+        return _hold_spam(ctx)
+    # Serialise the judging of one sender's messages across workers (SQLite: BEGIN IMMEDIATE).
+    # Core statements on the session's connection: this runs for every message (see
+    # docs/performance.md), and none of it needs ORM objects.
+    conn = ctx.session.connection()
+    conn.execute(select(Citizen.id).where(Citizen.id == ctx.citizen.id).with_for_update())
+    over_limit = arrival_rank(ctx, cfg.window_seconds) > cfg.max_messages_per_window
+    original = _identical_ticket(ctx, cfg.duplicate_window_seconds) \
+        if ctx.result.intent == "complaint" else None
+    if original is not None:
+        return _merge(ctx, original, reply=not over_limit)
+    if over_limit:
+        return _throttle(ctx, cfg.throttle_reply_cooldown_seconds)
+    return None
+
+
+def arrival_rank(ctx: Context, window_seconds: int) -> int:
+    """How many messages this sender sent in the window up to and including this one."""
+    message = ctx.message
+    since = message.received_at - timedelta(seconds=window_seconds)
+    return int(ctx.session.connection().execute(
+        select(func.count()).select_from(InboundMessage).where(
+            InboundMessage.sender_hash == message.sender_hash,
+            InboundMessage.id <= message.id,
+            InboundMessage.received_at > since)).scalar_one())
+
+
+def same_text(a: str, b: str) -> bool:
+    """True when two texts have the same words, whatever the case, spacing and punctuation."""
+    return _WORDS.findall(a.casefold()) == _WORDS.findall(b.casefold())
+
+
+def _identical_ticket(ctx: Context, window_seconds: int) -> Ticket | None:
+    """The ticket an identical complaint from this sender opened within the window, if any."""
+    message = ctx.message
+    window = timedelta(seconds=window_seconds)
+    recent = ctx.session.connection().execute(
+        select(InboundMessage.id, InboundMessage.text)
+        .where(InboundMessage.sender_hash == message.sender_hash,
+               InboundMessage.id != message.id,
+               InboundMessage.ticket_id.is_not(None),
+               InboundMessage.received_at >= message.received_at - window,
+               InboundMessage.received_at <= message.received_at + window)
+        .order_by(InboundMessage.id).limit(MAX_COMPARED)).all()
+    same = [i for i, text in recent if text is not None and same_text(text, message.text or "")]
+    if not same:
+        return None
+    return ctx.session.execute(select(Ticket).where(Ticket.inbound_message_id.in_(same))
+                               .order_by(Ticket.inbound_message_id).limit(1)).scalar()
+
+
+def _hold_spam(ctx: Context) -> str:
+    """Spam and scams: kept and flagged for review, no ticket, no reply."""
+    ctx.message.review_status = "pending"
+    ctx.message.review_reason = SPAM
+    return "review"
+
+
+def _merge(ctx: Context, ticket: Ticket, *, reply: bool) -> str:
+    ctx.message.ticket_id = ticket.id
+    tickets.add_event(ctx.session, ticket, "duplicate_merged", actor="citizen",
+                      inbound_message_id=ctx.message.id)
+    if reply:
+        ctx.reply("duplicate", ticket=ticket, number=ticket.number)
+    return MERGED
+
+
+def _throttle(ctx: Context, cooldown_seconds: int) -> str:
+    """Over the limit: no ticket, kept for review; one throttle reply per cooldown at most."""
+    ctx.message.review_status = "pending"
+    ctx.message.review_reason = "rate_limited"
+    since = ctx.message.received_at - timedelta(seconds=cooldown_seconds)
+    already = ctx.session.execute(
+        select(OutboundMessage.id).where(OutboundMessage.citizen_id == ctx.citizen.id,
+                                         OutboundMessage.purpose == THROTTLED,
+                                         OutboundMessage.created_at > since).limit(1)).scalar()
+    if already is None:
+        ctx.reply(THROTTLED)
+    return THROTTLED

@@ -1,0 +1,167 @@
+"""One handler per intent of an understood SMS: a complaint, CEK, BATAL, INFO, STOP, MULAI.
+
+Each takes the message's Context, writes what it decides and queues the one reply; it returns
+the outcome recorded on the message.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from routing import lifecycle, regions
+from sms_gateway.agency.payload import latest_response
+from sms_gateway.agency.records import directory_for
+from sms_gateway.complaints import followups, replies
+from sms_gateway.complaints.context import Context
+from sms_gateway.store import tickets
+from sms_gateway.store.db import utcnow
+from sms_gateway.store.models import Ticket
+
+LOCATION_WINDOW = timedelta(days=3)
+
+
+def _own_ticket(ctx: Context, number: str | None) -> Ticket | None:
+    """The ticket with this number if, and only if, this citizen filed it."""
+    if not number:
+        return None
+    return ctx.session.execute(select(Ticket).where(
+        Ticket.number == number, Ticket.citizen_id == ctx.citizen.id)).scalar_one_or_none()
+
+
+def _awaiting_location(ctx: Context) -> Ticket | None:
+    return ctx.session.execute(
+        select(Ticket).where(Ticket.citizen_id == ctx.citizen.id,
+                             Ticket.awaiting == "location",
+                             Ticket.created_at >= utcnow() - LOCATION_WINDOW)
+        .order_by(Ticket.created_at.desc()).limit(1)).scalar_one_or_none()
+
+
+def _follow_up(ctx: Context) -> str | None:
+    """An answer to something we asked: the location, a rating, more information."""
+    waiting = _awaiting_location(ctx)
+    if waiting is not None and ctx.result.region is not None:
+        return _join_location(ctx, waiting)
+    return followups.follow_up(ctx)
+
+
+def _route_and_answer(ctx: Context, ticket: Ticket) -> None:
+    decision = tickets.apply_route(ctx.session, ticket, ctx.result.keyword,
+                                   directory=directory_for(ctx.services))
+    if decision.agency is None:
+        ctx.reply("ask_location", ticket=ticket, number=ticket.number)
+    else:
+        ctx.forward_ids.append(ticket.id)
+        ctx.reply("ticket_created", ticket=ticket, number=ticket.number,
+                  agency=ticket.agency_name or "")
+
+
+def handle_complaint(ctx: Context) -> str:
+    r = ctx.result
+    follow_up = _follow_up(ctx)
+    if follow_up is not None:
+        return follow_up
+    if r.needs_review or r.category is None:
+        return handle_unknown(ctx)
+    region_code, region_name = _region_of(ctx)
+    ticket = tickets.open_ticket(
+        ctx.session, citizen_id=ctx.citizen.id, inbound_message_id=ctx.message.id,
+        category=r.category, region_code=region_code, region_name=region_name,
+        description=r.description,
+        anonymous=r.anonymous, confidential=r.confidential)
+    ctx.message.ticket_id = ticket.id
+    _route_and_answer(ctx, ticket)
+    return "ticket_created"
+
+
+def _region_of(ctx: Context) -> tuple[str | None, str | None]:
+    """The place named in the SMS, else the region the channel implies (a city's own number)."""
+    if ctx.result.region is not None:
+        return ctx.result.region.code, ctx.result.region.name
+    implied = ctx.services.config.parser.default_region
+    info = regions.gazetteer().get(implied) if implied else None
+    return (info.code, info.name) if info is not None else (None, None)
+
+
+def _join_location(ctx: Context, ticket: Ticket) -> str:
+    """The answer to our location question: complete the waiting ticket and route it."""
+    region = ctx.result.region
+    assert region is not None
+    ticket.region_code, ticket.region_name = region.code, region.name
+    ctx.message.ticket_id = ticket.id
+    tickets.add_event(ctx.session, ticket, "citizen_message", actor="citizen",
+                      inbound_message_id=ctx.message.id, purpose="location")
+    _route_and_answer(ctx, ticket)
+    return "location_added"
+
+
+def handle_status(ctx: Context) -> str:
+    ticket = _own_ticket(ctx, ctx.result.ticket_ref)
+    number = ctx.result.ticket_ref or "-"
+    if ticket is None:
+        ctx.reply("status_not_found", number=number)
+        return "status_not_found"
+    latest = latest_response(ctx.session, ticket.id)
+    ctx.reply("status", ticket=ticket, number=ticket.number,
+              status=replies.status_label(ticket.status, ctx.language),
+              agency=ticket.agency_name or "", response=f": {latest.text}" if latest else "")
+    return "status_reply"
+
+
+def handle_cancel(ctx: Context) -> str:
+    ticket = _own_ticket(ctx, ctx.result.ticket_ref)
+    if ticket is None:
+        ctx.reply("status_not_found", number=ctx.result.ticket_ref or "-")
+        return "status_not_found"
+    if not lifecycle.can_transition(ticket.status, "dibatalkan"):
+        ctx.reply("cancel_refused", ticket=ticket, number=ticket.number,
+                  status=replies.status_label(ticket.status, ctx.language))
+        return "cancel_refused"
+    tickets.set_status(ctx.session, ticket, "dibatalkan", actor="citizen")
+    ticket.awaiting = None
+    ctx.reply("cancelled", ticket=ticket, number=ticket.number)
+    return "cancelled"
+
+
+def handle_help(ctx: Context) -> str:
+    ctx.reply("help")
+    return "help"
+
+
+def handle_stop(ctx: Context) -> str:
+    if not ctx.citizen.opted_out:
+        ctx.citizen.opted_out = True
+        ctx.citizen.opted_out_at = utcnow()
+        ctx.reply("stopped")  # confirm once; a repeated STOP gets no further SMS
+    return "opted_out"
+
+
+def handle_start(ctx: Context) -> str:
+    ctx.citizen.opted_out = False
+    ctx.citizen.opted_out_at = None
+    ctx.reply("started")
+    return "opted_in"
+
+
+def handle_unknown(ctx: Context) -> str:
+    follow_up = _follow_up(ctx)
+    if follow_up is not None:
+        return follow_up
+    ctx.message.review_status = "pending"
+    ctx.message.review_reason = "spam" if ctx.result.spam else (
+        "low_confidence" if ctx.result.intent == "complaint" else "not_understood")
+    if not ctx.result.spam:
+        ctx.reply("review_ack")
+    return "review"
+
+
+HANDLERS = {
+    "complaint": handle_complaint,
+    "status": handle_status,
+    "cancel": handle_cancel,
+    "help": handle_help,
+    "stop": handle_stop,
+    "start": handle_start,
+    "unknown": handle_unknown,
+}

@@ -1,0 +1,51 @@
+"""SMS to the citizen when a ticket's status changes in a way that matters to them.
+
+Notifications are unsolicited: they respect STOP (queue_sms(notification=True) stores them
+as suppressed) and are keyed on the history entry, so a re-run adds no second SMS.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from routing import lifecycle
+from sms_gateway.complaints import replies
+from sms_gateway.complaints.outbox import queue_sms
+from sms_gateway.store.models import Citizen, Ticket, TicketEvent
+
+if TYPE_CHECKING:
+    from sms_gateway.services import Services
+
+# Status -> template; statuses not listed (terverifikasi, terdisposisi right after the
+# ticket_created reply, arsip, dibatalkan by the citizen) send nothing.
+STATUS_TEMPLATES = {
+    lifecycle.DIPROSES: "update_diproses",
+    lifecycle.SELESAI: "update_selesai",
+    lifecycle.TERTUNDA: "update_tertunda",
+}
+
+
+def notify_citizen(services: Services, session: Session, ticket: Ticket, event: TicketEvent,
+                   template: str, *, response: str = "", agency: str = "") -> int | None:
+    """Queue one status SMS for this history entry; returns the outbound id to send, or None."""
+    if ticket.citizen_id is None:  # filed through Open311: no phone to write to
+        return None
+    citizen = session.get(Citizen, ticket.citizen_id)
+    if citizen is None:
+        return None
+    values = {"number": ticket.number}
+    fields = replies.fields_of(template, "id")
+    if "agency" in fields:
+        values["agency"] = agency or ticket.agency_name or ""
+    if "response" in fields:
+        # A template that ends in "{response}" right after a full stop needs its own space.
+        values["response"] = f" {response}" if template == "update_diproses" and response \
+            else response
+    row = queue_sms(services, session, citizen, purpose=template,
+                    dedupe_key=f"status:{event.id}", template=template, values=values,
+                    ticket_id=ticket.id, notification=True)
+    if row is None or row.status != "queued":
+        return None
+    return row.id

@@ -1,0 +1,181 @@
+"""Every SMS the gateway writes to a citizen: short, plain GSM-7, Indonesian or English."""
+
+from __future__ import annotations
+
+from string import Formatter
+
+from sms_gateway.telco.gsm import encoding_of
+
+TEMPLATES: dict[str, dict[str, str]] = {
+    "ticket_created": {
+        "id": "Laporan diterima. Nomor tiket #{number}. Diteruskan ke {agency}. "
+              "Cek status: kirim CEK {number} ke 1708.",
+        "en": "Report received. Ticket #{number}, sent to {agency}. "
+              "For status send CEK {number} to 1708.",
+    },
+    "ask_location": {
+        "id": "Laporan diterima, tiket #{number}. Mohon sebutkan lokasi: desa/kelurahan, "
+              "kecamatan, kab/kota. Balas SMS ini.",
+        "en": "Report received, ticket #{number}. Please tell us where: village, "
+              "district, city. Reply to this SMS.",
+    },
+    "review_ack": {
+        "id": "Pesan Anda diterima dan akan ditinjau petugas. Info: kirim INFO ke 1708.",
+        "en": "Your message was received and will be reviewed by an officer. Send INFO to 1708.",
+    },
+    "status": {
+        "id": "Tiket #{number}: {status}. {agency}{response}",
+        "en": "Ticket #{number}: {status}. {agency}{response}",
+    },
+    "status_not_found": {
+        "id": "Tiket #{number} tidak ditemukan untuk nomor ini. Periksa kembali nomor tiket.",
+        "en": "Ticket #{number} was not found for this phone. Please check the number.",
+    },
+    "help": {
+        "id": "LAPOR 1708: tulis keluhan + lokasi (desa, kec, kab/kota). CEK nomor: status. "
+              "BATAL nomor: batalkan. RAHASIA/ANONIM di awal. STOP: berhenti.",
+        "en": "LAPOR 1708: write your complaint + place. CEK number: status. BATAL number: "
+              "withdraw. RAHASIA/ANONIM first. STOP: no updates.",
+    },
+    "stopped": {
+        "id": "Anda tidak akan menerima info status lagi. Kirim MULAI untuk mengaktifkan kembali.",
+        "en": "You will get no more status updates. Send START to turn them back on.",
+    },
+    "started": {
+        "id": "Info status laporan aktif kembali. Kirim STOP untuk berhenti.",
+        "en": "Status updates are on again. Send STOP to turn them off.",
+    },
+    "cancelled": {
+        "id": "Tiket #{number} telah dibatalkan sesuai permintaan Anda.",
+        "en": "Ticket #{number} has been withdrawn as you asked.",
+    },
+    "cancel_refused": {
+        "id": "Tiket #{number} tidak dapat dibatalkan (status: {status}).",
+        "en": "Ticket #{number} cannot be withdrawn (status: {status}).",
+    },
+    "info_added": {
+        "id": "Tambahan info untuk tiket #{number} diterima. Terima kasih.",
+        "en": "Additional information for ticket #{number} received. Thank you.",
+    },
+    # Abuse screening (abuse.py): one segment each.
+    "throttled": {
+        "id": "Terlalu banyak SMS dari nomor Anda dalam waktu singkat. Pesan Anda tetap "
+              "disimpan dan akan ditinjau petugas. Mohon tunggu sebelum mengirim lagi.",
+        "en": "Too many SMS from your number in a short time. Your messages are kept for an "
+              "officer to review. Please wait before sending more.",
+    },
+    "duplicate": {
+        "id": "Laporan yang sama sudah tercatat sebagai tiket #{number}. Cek status: kirim "
+              "CEK {number} ke 1708.",
+        "en": "The same report is already recorded as ticket #{number}. For status send "
+              "CEK {number} to 1708.",
+    },
+    # Agency-side status changes (notify.py) and the rating flow (issue 4).
+    "update_diproses": {
+        "id": "Tiket #{number} sedang diproses {agency}.{response}",
+        "en": "Ticket #{number} is being handled by {agency}.{response}",
+    },
+    "update_selesai": {
+        "id": "Tiket #{number} selesai: {response} Nilai jawaban: balas 1-5 (5=puas).",
+        "en": "Ticket #{number} answered: {response} Rate it: reply 1-5 (5=best).",
+    },
+    "update_tertunda": {
+        "id": "Tiket #{number} tertunda: {response} Balas SMS ini untuk menambah info.",
+        "en": "Ticket #{number} on hold: {response} Reply to this SMS to add information.",
+    },
+    "update_dialihkan": {
+        "id": "Tiket #{number} dialihkan ke {agency}. Cek status: kirim CEK {number} ke 1708.",
+        "en": "Ticket #{number} moved to {agency}. For status send CEK {number} to 1708.",
+    },
+    "rating_thanks": {
+        "id": "Terima kasih. Nilai {rating} untuk tiket #{number} telah dicatat.",
+        "en": "Thank you. Your rating {rating} for ticket #{number} has been recorded.",
+    },
+}
+
+# Longest plausible values, used to prove every template fits one segment.
+# Short Indonesian/English status labels for SMS.
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "belum_terverifikasi": {"id": "belum terverifikasi", "en": "not yet verified"},
+    "terverifikasi": {"id": "terverifikasi", "en": "verified"},
+    "terdisposisi": {"id": "diteruskan ke instansi", "en": "forwarded to the agency"},
+    "diproses": {"id": "sedang diproses", "en": "in progress"},
+    "selesai": {"id": "selesai", "en": "resolved"},
+    "tertunda": {"id": "tertunda", "en": "on hold"},
+    "arsip": {"id": "diarsipkan", "en": "archived"},
+    "bukan_wewenang": {"id": "dialihkan ke instansi lain", "en": "being re-routed"},
+    "dibatalkan": {"id": "dibatalkan", "en": "withdrawn"},
+}
+
+
+def status_label(status: str, language: str = "id") -> str:
+    """A short human label for a status, for SMS."""
+    labels = STATUS_LABELS.get(status, {})
+    return labels.get(language) or labels.get("id") or status.replace("_", " ")
+
+
+WORST_CASE = {
+    "number": "9999999",
+    "agency": "Dinas Kependudukan dan Pencatatan Sipil Kab. Tapanuli",
+    "status": "belum terverifikasi",
+    "response": "",
+    "rating": "5",
+}
+
+
+def render(name: str, language: str = "id", **values: str) -> str:
+    """Fill one template; falls back to Indonesian for an unknown language."""
+    texts = TEMPLATES[name]
+    return texts.get(language, texts["id"]).format(**values)
+
+
+def fields_of(name: str, language: str = "id") -> set[str]:
+    """The placeholders a template uses."""
+    return {f for _, f, _, _ in Formatter().parse(TEMPLATES[name][language]) if f}
+
+
+def check_template(text: str) -> None:
+    """Refuse a reply that is not GSM-7 (UCS-2 costs more than double)."""
+    enc = encoding_of(text)
+    if enc.name != "gsm7":
+        raise ValueError(f"reply template is not GSM-7: {text!r}")
+
+
+def short(text: str, limit: int) -> str:
+    """Cut a value to fit in a template, marking the cut."""
+    return text if len(text) <= limit else text[: limit - 2].rstrip() + ".."
+
+
+def to_gsm7(value: str) -> str:
+    """Transliterate a value (agency or region name, agency response) into GSM-7."""
+    import unicodedata
+
+    from sms_gateway.telco.gsm import GSM7_BASIC
+
+    out = []
+    for ch in value:
+        if ch in GSM7_BASIC:
+            out.append(ch)
+            continue
+        plain = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+        out.append(plain if plain and all(c in GSM7_BASIC for c in plain) else
+                   {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
+                    "\u2013": "-", "\u2014": "-", "\t": " "}.get(ch, ""))
+    return "".join(out)
+
+
+SEGMENT = 160
+
+
+def render_fitted(name: str, language: str = "id", **values: str) -> str:
+    """Render a template with GSM-7 values, shortening the longest value to fit one SMS."""
+    clean = {k: to_gsm7(v) for k, v in values.items()}
+    text = render(name, language, **clean)
+    while len(text) > SEGMENT and clean:
+        key = max(clean, key=lambda k: len(clean[k]))
+        over = len(text) - SEGMENT
+        if len(clean[key]) <= 3:
+            break
+        clean[key] = short(clean[key], max(len(clean[key]) - over, 3))
+        text = render(name, language, **clean)
+    return text

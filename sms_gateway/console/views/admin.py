@@ -1,0 +1,61 @@
+"""Administration: console users and the audit log."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from sms_gateway.console import accounts, audit, roles, sessions, web
+from sms_gateway.store.console import ROLES, ConsoleUser
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/users", endpoint="users")
+@roles.require(roles.USERS)
+def users(error: str | None = None, status: int = 200) -> tuple[str, int]:
+    with web.services().sessions() as s:
+        rows = list(s.execute(select(ConsoleUser).order_by(ConsoleUser.email)).scalars())
+    return render_template("console/users.html", users=rows, roles=ROLES, error=error), status
+
+
+@bp.post("/users")
+@roles.require(roles.USERS)
+def create() -> Response | tuple[str, int]:
+    form = request.form
+    try:
+        with web.services().sessions.begin() as s:
+            user = accounts.create_user(
+                s, form.get("email", ""), form.get("password", ""), form.get("role", ""),
+                agency_code=form.get("agency_code", "").strip() or None,
+                can_reveal_phone=form.get("can_reveal_phone") == "1")
+            audit.record(s, g.console_user, "user.create", target_type="user",
+                         target_id=user.email, remote_addr=web.remote_addr(), role=user.role)
+    except accounts.AccountError as exc:
+        return users(error=str(exc), status=400)
+    flash(web.t("User created"))
+    return redirect(url_for("console.admin.users"))
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@roles.require(roles.USERS)
+def deactivate(user_id: int) -> Response:
+    with web.services().sessions.begin() as s:
+        user = s.get(ConsoleUser, user_id)
+        if user is None:
+            abort(404)
+        user.active = False
+        sessions.end_all(s, user.id)
+        audit.record(s, g.console_user, "user.deactivate", target_type="user",
+                     target_id=user.email, remote_addr=web.remote_addr())
+    flash(web.t("User deactivated"))
+    return redirect(url_for("console.admin.users"))
+
+
+@bp.get("/audit", endpoint="audit")
+@roles.require(roles.AUDIT)
+def audit_log() -> str:
+    with web.services().sessions() as s:
+        entries = audit.recent(s, action=request.args.get("action") or None)
+    return render_template("console/audit.html", entries=entries)

@@ -1,0 +1,114 @@
+"""Tickets: public numbers, opening, routing and status changes, each written to the history."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+import routing
+from routing import deadlines, lifecycle
+from sms_gateway.store.db import utcnow
+from sms_gateway.store.models import Ticket, TicketEvent
+
+
+def new_ticket_number() -> str:
+    """Seven random digits: not sequential, so numbers reveal neither volume nor order."""
+    return str(1_000_000 + secrets.randbelow(9_000_000))
+
+
+def add_event(session: Session, ticket: Ticket, kind: str, *, actor: str = "system",
+              from_status: str | None = None, to_status: str | None = None,
+              **detail: Any) -> TicketEvent:
+    """Append one entry to a ticket's history, flushed so that callers can use its id."""
+    event = queue_event(session, ticket, kind, actor=actor, from_status=from_status,
+                        to_status=to_status, **detail)
+    session.flush()
+    return event
+
+
+def queue_event(session: Session, ticket: Ticket, kind: str, *, actor: str = "system",
+                from_status: str | None = None, to_status: str | None = None,
+                **detail: Any) -> TicketEvent:
+    """Append one entry, written by the session's next flush in one INSERT with the others."""
+    event = TicketEvent(ticket_id=ticket.id, kind=kind, actor=actor, at=utcnow(),
+                        from_status=from_status, to_status=to_status, detail=detail or None)
+    session.add(event)
+    return event
+
+
+def open_ticket(session: Session, **fields: Any) -> Ticket:
+    """Insert a ticket under a fresh unique number (retrying the rare collision)."""
+    for _ in range(20):
+        ticket = Ticket(number=new_ticket_number(), **fields)
+        try:
+            with session.begin_nested():
+                session.add(ticket)
+                session.flush()
+        except IntegrityError:
+            exists = session.execute(select(Ticket.id).where(
+                Ticket.inbound_message_id == fields.get("inbound_message_id"))).scalar()
+            if fields.get("inbound_message_id") is not None and exists is not None:
+                raise  # not a number collision: this message already has its ticket
+            continue
+        queue_event(session, ticket, "created", to_status=ticket.status,
+                    category=ticket.category, region_code=ticket.region_code)
+        return ticket
+    raise RuntimeError("could not find a free ticket number")  # pragma: no cover
+
+
+def set_status(session: Session, ticket: Ticket, status: str, *, actor: str = "system",
+               **detail: Any) -> TicketEvent | None:
+    """Move a ticket to a new status and record it; returns None when nothing changed.
+
+    Raises routing.lifecycle.TransitionError for a move the lifecycle table does not allow.
+    """
+    event = _move(session, ticket, status, actor, detail)
+    if event is not None:
+        session.flush()
+    return event
+
+
+def _move(session: Session, ticket: Ticket, status: str, actor: str,
+          detail: dict[str, Any]) -> TicketEvent | None:
+    """set_status without the flush: the event goes with the session's next flush."""
+    if ticket.status == status:
+        return None
+    lifecycle.check_transition(ticket.status, status)
+    previous = ticket.status
+    ticket.status = status
+    ticket.updated_at = utcnow()
+    return queue_event(session, ticket, "status", actor=actor, from_status=previous,
+                       to_status=status, **detail)
+
+
+def apply_route(session: Session, ticket: Ticket, keyword: str | None = None, *,
+                directory: routing.Directory | None = None) -> routing.Route:
+    """Route the ticket with the routing library and record the decision."""
+    decision = routing.route(ticket.category, ticket.region_code, keyword=keyword,
+                             directory=directory)
+    if decision.agency is not None:
+        ticket.agency_code = decision.agency.code
+        ticket.agency_name = decision.agency.name
+        ticket.awaiting = None
+        _move(session, ticket, "terverifikasi", "system", {"reasons": list(decision.reasons)})
+    else:
+        ticket.awaiting = "location"
+    queue_event(session, ticket, "routed", agency_code=ticket.agency_code,
+                reasons=list(decision.reasons))
+    return decision
+
+
+def overdue_clause(started: ColumnElement[Any], now: datetime) -> ColumnElement[bool]:
+    """SQL: the deadline of the ticket's current status, whose clock began at `started`, has
+    ended by now (`routing.deadlines`, working days and holidays included)."""
+    by_stage: dict[str, list[str]] = {}
+    for status, stage in deadlines.STAGE_BY_STATUS.items():
+        by_stage.setdefault(stage, []).append(status)
+    return or_(false(), *(and_(Ticket.status.in_(statuses),
+                               started < deadlines.overdue_if_started_before(stage, now))
+                          for stage, statuses in sorted(by_stage.items())))

@@ -1,0 +1,149 @@
+"""The sweeper: finds work left behind by a crash or lost queue data and queues it again."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from sms_gateway.dispatch import PERIODIC, resolve
+from sms_gateway.services import Services, current
+from sms_gateway.store.db import utcnow
+from sms_gateway.store.models import RECEIVED, InboundMessage, OutboundMessage
+from sms_gateway.telco.inbox import enqueue_inbound
+from sms_gateway.telco.sending import enqueue_send
+
+log = logging.getLogger(__name__)
+BATCH = 1000
+# Slack between a message's storing and its (batch) job's queueing, and between hosts' clocks.
+QUEUE_CLOCK_MARGIN_SECONDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    inbound_requeued: int
+    outbound_requeued: int
+    outbound_unknown: int
+
+
+def sweep(*, older_than_seconds: int | None = None) -> SweepReport:
+    """Re-enqueue stuck inbound and outbound messages; settle sends cut off mid-way."""
+    services = current()
+    age = timedelta(seconds=services.config.queue.stuck_after_seconds
+                    if older_than_seconds is None else older_than_seconds)
+    cutoff = utcnow() - age
+    inbound_cutoff = _inbound_cutoff(services, cutoff)
+    with services.sessions.begin() as session:
+        unknown = _settle_cut_off_sends(session, services, cutoff)
+        inbound_ids = session.execute(
+            select(InboundMessage.id).where(InboundMessage.state == RECEIVED,
+                                            InboundMessage.received_at <= inbound_cutoff)
+            .order_by(InboundMessage.id).limit(BATCH)).scalars().all()
+        outbound_ids = session.execute(
+            select(OutboundMessage.id).where(
+                OutboundMessage.status == "queued", OutboundMessage.updated_at <= cutoff,
+                or_(OutboundMessage.next_attempt_at.is_(None),
+                    OutboundMessage.next_attempt_at <= utcnow()))
+            .order_by(OutboundMessage.priority, OutboundMessage.id).limit(BATCH)
+        ).scalars().all()
+    for message_id in inbound_ids:
+        enqueue_inbound(services, message_id)
+    for outbound_id in outbound_ids:
+        enqueue_send(services, outbound_id)
+    report = SweepReport(len(inbound_ids), len(outbound_ids), unknown)
+    if inbound_ids or outbound_ids or unknown:
+        log.info("sweep: %s", report)
+    return report
+
+
+def _inbound_cutoff(services: Services, cutoff: datetime) -> datetime:
+    """How old a `received` message must be to count as lost rather than waiting its turn.
+
+    In a backlog (a flood bigger than the workers) a message can wait in the queue longer
+    than `stuck_after_seconds`; its job, alone or in a batch, is still there. The queue is
+    first in, first out, so only messages stored before the job now at its head was queued
+    can have lost theirs. Without that (Redis unreachable or emptied) the age alone decides.
+    """
+    try:
+        head = services.dispatcher.oldest_waiting()
+    except Exception:  # noqa: BLE001 - Redis away: the age alone decides
+        return cutoff
+    if head is None:
+        return cutoff
+    return min(cutoff, head - timedelta(seconds=QUEUE_CLOCK_MARGIN_SECONDS))
+
+
+def _settle_cut_off_sends(session: Session, services: Services, cutoff: datetime) -> int:
+    """A send still 'sending' long after its claim died with its worker.
+
+    A provider that deduplicates by our reference gets it again; for any other we cannot know
+    whether the phone got it, and sending twice is worse than asking an operator: 'unknown'.
+    """
+    stuck = session.execute(select(OutboundMessage).where(
+        OutboundMessage.status == "sending", OutboundMessage.updated_at <= cutoff)
+        .limit(BATCH)).scalars().all()
+    unknown = 0
+    for out in stuck:
+        channel = services.channels.get(out.channel or "", services.outbound)
+        if channel.idempotent_send:
+            out.status = "queued"
+            out.attempts = max(out.attempts - 1, 0)
+        else:
+            out.status = "unknown"
+            out.last_error = "worker stopped during the send; not resent to avoid a duplicate"
+            unknown += 1
+        out.updated_at = utcnow() - timedelta(days=1)  # eligible for this very sweep's requeue
+    return unknown
+
+
+class SweeperThread(threading.Thread):
+    """Runs the periodic tasks every few seconds in a daemon thread."""
+
+    def __init__(self, interval: float, tasks: list[Callable[[], object]],
+                 lock: Callable[[], bool] | None = None) -> None:
+        super().__init__(name="sweeper", daemon=True)
+        self.interval = interval
+        self.tasks = tasks
+        self.lock = lock
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.interval):
+            self.run_once()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """End the thread after the task it is running, and wait for that.
+
+        The tasks use the process's current services: a round that went on after those were
+        closed would build new ones from the configuration and sweep another database.
+        """
+        self.stopped.set()
+        if self.is_alive() and self is not threading.current_thread():
+            self.join(timeout)
+            if self.is_alive():
+                log.warning("sweeper still running a task after %.0f s", timeout)
+
+    def run_once(self) -> None:
+        try:
+            if self.lock is not None and not self.lock():
+                return
+        except Exception:  # noqa: BLE001 - Redis away: the thread must live to sweep after it
+            log.warning("sweeper lock unavailable; skipping this round", exc_info=True)
+            return
+        for task in self.tasks:
+            if self.stopped.is_set():
+                return
+            try:
+                task()
+            except Exception:  # noqa: BLE001 - a failing task must not stop the sweeper
+                log.exception("periodic task %s failed", getattr(task, "__name__", task))
+
+
+def periodic_tasks() -> list[Callable[[], object]]:
+    """Everything the sweeper runs each round, in order (dispatch.PERIODIC)."""
+    return [resolve(name) for name in PERIODIC]

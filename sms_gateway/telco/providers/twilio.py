@@ -1,0 +1,163 @@
+"""Twilio: inbound webhooks, status callbacks, and sends through the Messages REST API.
+
+Docs: https://www.twilio.com/docs/messaging/guides/webhook-request
+      https://www.twilio.com/docs/usage/webhooks/webhooks-security
+      https://www.twilio.com/docs/messaging/api/message-resource
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from sms_gateway.telco.providers.base import (
+    IncomingSms,
+    InvalidRequest,
+    OutgoingSms,
+    SendResult,
+    StatusReport,
+    WebRequest,
+    WebResponse,
+)
+from sms_gateway.telco.providers.errors import (
+    SendError,
+    SendErrorKind,
+    classify_exception,
+    classify_http,
+)
+
+# Config keys ([twilio] in the TOML, or the TWILIO_* environment variables):
+#   account_sid, auth_token, from (number, short code or Messaging Service SID "MG..."),
+#   api_base_url (default https://api.twilio.com), timeout_seconds.
+DEFAULT_API_BASE_URL = "https://api.twilio.com"
+
+# Request forms: inbound carries MessageSid, From, To, Body (plus NumSegments, ...);
+# status callbacks carry MessageSid and MessageStatus (plus ErrorCode).
+INCOMING_REQUIRED = ("MessageSid", "From", "Body")
+
+STATUS_MAPPING: dict[str, str] = {
+    "accepted": "sent",
+    "scheduled": "sent",
+    "queued": "sent",
+    "sending": "sent",
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "delivered",
+    "undelivered": "undelivered",
+    "failed": "failed",
+    "canceled": "failed",
+}
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+
+
+class _RebasedHttpClient(TwilioHttpClient):
+    """The SDK's own HTTP client, sending every Twilio domain to one base URL (mocks, tests)."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        parts = urlsplit(base_url)
+        self._scheme, self._netloc = parts.scheme, parts.netloc
+        self._prefix = parts.path.rstrip("/")
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        parts = urlsplit(url)
+        url = urlunsplit((self._scheme, self._netloc, self._prefix + parts.path,
+                          parts.query, parts.fragment))
+        return super().request(method, url, *args, **kwargs)
+
+
+@dataclass
+class TwilioProvider:
+    account_sid: str
+    auth_token: str
+    from_: str
+    api_base_url: str = DEFAULT_API_BASE_URL
+    timeout_seconds: float = 10.0
+    name: str = "twilio"
+    provider: str = "twilio"
+    idempotent_send: bool = False
+    # The requests session the SDK's HTTP client uses: the channel-log and test seam.
+    http_session: requests.Session | None = None
+
+    def __post_init__(self) -> None:
+        self._validator = RequestValidator(self.auth_token) if self.auth_token else None
+        self._client: Client | None = None
+
+    # -- receive -------------------------------------------------------------
+    def parse_incoming(self, request: WebRequest) -> IncomingSms:
+        form = request.form
+        for key in INCOMING_REQUIRED:
+            if key not in form or (key != "Body" and not form[key].strip()):
+                raise InvalidRequest(f"missing field {key}")
+        return IncomingSms(form["MessageSid"].strip(), form["From"].strip(),
+                           form.get("To", "").strip(), form["Body"], dict(form))
+
+    def incoming_response(self) -> WebResponse:
+        return WebResponse(EMPTY_TWIML, 200, "text/xml; charset=utf-8")
+
+    # -- status --------------------------------------------------------------
+    def parse_status(self, request: WebRequest) -> StatusReport:
+        sid = request.form.get("MessageSid", "").strip()
+        raw_status = request.form.get("MessageStatus", request.form.get("SmsStatus", ""))
+        if not sid:
+            raise InvalidRequest("missing field MessageSid")
+        status = STATUS_MAPPING.get(raw_status.strip().lower())
+        if status is None:
+            raise InvalidRequest(f"unknown MessageStatus {raw_status!r}")
+        return StatusReport(sid, status, request.form.get("ErrorCode") or None,
+                            dict(request.form))
+
+    # -- send ----------------------------------------------------------------
+    def _rest(self) -> Client:
+        if self._client is None:
+            http = None
+            if self.api_base_url.rstrip("/") != DEFAULT_API_BASE_URL:
+                http = _RebasedHttpClient(self.api_base_url, self.timeout_seconds)
+            else:
+                http = TwilioHttpClient(timeout=self.timeout_seconds)
+            http.logger.setLevel(logging.WARNING)  # its INFO lines would log phone numbers
+            if self.http_session is not None:
+                http.session = self.http_session
+            self._client = Client(self.account_sid, self.auth_token, http_client=http)
+        return self._client
+
+    def send(self, sms: OutgoingSms) -> SendResult:
+        if not (self.account_sid and self.auth_token and self.from_):
+            raise SendError(SendErrorKind.CONFIG, "twilio account_sid/auth_token/from not set")
+        params: dict[str, Any] = {"to": sms.to, "body": sms.body}
+        if self.from_.startswith("MG"):
+            params["messaging_service_sid"] = self.from_
+        else:
+            params["from_"] = self.from_
+        if sms.status_callback_url:
+            params["status_callback"] = sms.status_callback_url
+        try:
+            message = self._rest().messages.create(**params)
+        except TwilioRestException as exc:
+            raise classify_http(exc.status, f"twilio error {exc.code}: {exc.msg}") from None
+        except requests.RequestException as exc:
+            raise classify_exception(exc) from None
+        except TwilioException as exc:
+            raise SendError(SendErrorKind.PROVIDER, str(exc)) from None
+        if not message.sid:
+            raise SendError(SendErrorKind.PROVIDER, "Twilio accepted the request without a sid")
+        if message.status in ("failed", "undelivered"):
+            raise SendError(SendErrorKind.PROVIDER,
+                            f"twilio status {message.status}: {message.error_code}")
+        return SendResult(message.sid, STATUS_MAPPING.get(message.status or "", "sent"))
+
+    # -- signature -----------------------------------------------------------
+    def verify(self, request: WebRequest) -> bool:
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not signature or self._validator is None:
+            return False
+        return bool(self._validator.validate(request.url, dict(request.form), signature))

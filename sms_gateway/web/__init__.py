@@ -1,1 +1,0 @@
-"""HTTP views: provider webhooks, health and metrics."""
