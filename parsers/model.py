@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from parsers.features import TextFeatures, featurise
+from parsers.features import categories as known_categories
+
 if TYPE_CHECKING:
     from parsers.category import Match
-    from parsers.engine import Parser
 
 FORMAT = "parsers-category-model"
 VERSION = 2
@@ -26,12 +28,6 @@ TARGET_PRECISION = 0.85  # the review threshold keeps messages whose category is
 RULE_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0)  # candidates for the rules' vote, chosen on held-out rows
 RULE_PRIOR = 2.0  # rule share = score / (sum of scores + prior), as in the rules-only confidence
 SEED = 0
-
-
-def _features_for(parser: Parser, texts: Sequence[str]) -> tuple[list[str], list[Match]]:
-    normalised = [parser.normaliser.normalise(t) for t in texts]
-    matches = [parser.rules.match(n.split(), n) for n in normalised]
-    return normalised, matches
 
 
 def _vectorisers() -> tuple[Any, Any]:
@@ -195,14 +191,15 @@ class Baseline:
         return [(str(self.svm.classes_[int(row.argmax())]), float(row.max())) for row in scores]
 
 
-def cross_validate(parser: Parser, texts: Sequence[str], labels: Sequence[str], folds: int = 5,
-                   seed: int = SEED, progress: Callable[[int], Any] | None = None,
+def cross_validate(parser: TextFeatures, texts: Sequence[str], labels: Sequence[str],
+                   folds: int = 5, seed: int = SEED,
+                   progress: Callable[[int], Any] | None = None,
                    baseline: bool = False) -> tuple[list[str], list[float]]:
     """Out-of-fold predictions and confidences of a model trained like `train` (stratified)."""
     from sklearn.model_selection import StratifiedKFold
 
-    normalised, matches = _features_for(parser, texts)
-    categories = tuple(sorted(parser.rules.categories))
+    normalised, matches = featurise(parser, texts)
+    categories = known_categories(parser)
     predicted: list[str] = [""] * len(texts)
     confidence: list[float] = [0.0] * len(texts)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
@@ -223,10 +220,10 @@ def cross_validate(parser: Parser, texts: Sequence[str], labels: Sequence[str], 
     return predicted, confidence
 
 
-def train(parser: Parser, texts: Sequence[str], labels: Sequence[str]) -> TrainedModel:
+def train(parser: TextFeatures, texts: Sequence[str], labels: Sequence[str]) -> TrainedModel:
     """Train on all rows (weights, temperature and threshold from a held-out fifth)."""
-    normalised, matches = _features_for(parser, texts)
-    return _fit(normalised, matches, labels, tuple(sorted(parser.rules.categories)))
+    normalised, matches = featurise(parser, texts)
+    return _fit(normalised, matches, labels, known_categories(parser))
 
 
 def save_model(model: TrainedModel, path: Path) -> None:
@@ -238,7 +235,7 @@ def save_model(model: TrainedModel, path: Path) -> None:
                      "model": model}, fh)
 
 
-def load_model(path: Path, parser: Parser | None = None) -> TrainedModel:
+def load_model(path: Path, parser: TextFeatures | None = None) -> TrainedModel:
     """Read a model written by save_model (trusted files only: this unpickles)."""
     with path.open("rb") as fh:
         payload = pickle.load(fh)  # noqa: S301 - our own artefact, documented as trusted-only
