@@ -55,8 +55,8 @@ class Parser:
             locations=LocationFinder.load(gazetteer, normaliser.vocabulary),
         )
         if model_path is not None:
-            # parsers.model imports no engine code; scikit-learn only when a model is asked for.
-            from parsers.model import load_model
+            # The model file module imports no engine code; scikit-learn only when asked for.
+            from parsers.modelfile import load_model
 
             parser.model = load_model(Path(model_path), parser)
         return parser
@@ -113,14 +113,18 @@ class Parser:
         scope = default_region or (keyword.region if keyword else None)
         where = self.locations.resolve(tokens, scope)
         region_code = where.code or (keyword.region if keyword and keyword.region else None)
-        review = category.confidence < category.review_threshold or _unroutable(where, scope)
+        unsure = category.confidence < category.review_threshold
+        review = unsure or _unroutable(where, scope)
+        # Says why a human must look: the category is below the threshold that meets the target.
+        doubt = (f"review:confidence<{category.review_threshold:.3f}",) if unsure else ()
         extras = {"agency": keyword.agency} if keyword and keyword.agency else {}
         return ParseResult(
             intent="complaint", category=category.code,
             region=self.gazetteer.region(region_code) if region_code else None,
             region_candidates=tuple(self.gazetteer.region(c) for c in where.candidates),
             description=prefix.rest, confidence=category.confidence, needs_review=review,
-            reasons=prefix.reasons + category.reasons + where.reasons, extras=extras, **base)
+            reasons=prefix.reasons + category.reasons + doubt + where.reasons, extras=extras,
+            **base)
 
     def _mostly_unknown(self, tokens: list[str]) -> bool:
         vocabulary = self.normaliser.vocabulary
