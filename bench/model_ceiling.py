@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 import parsers
-from parsers.model import SEED, _features_for, _rule_shares, _vectorisers
+from parsers.classifier import SEED, rule_shares, vectorisers
+from parsers.features import featurise
 
 DEFAULT_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "surabaya_dev.csv"
 Scores = Any  # an (n_messages, n_classes) array of votes
@@ -41,17 +42,17 @@ class Experiment:
         parser = parsers.default_parser()
         self.texts = [r["text"] for r in rows]
         labels = [r["category"] for r in rows]
-        normalised, matches = _features_for(parser, self.texts)
+        normalised, matches = featurise(parser, self.texts)
         self.normalised = np.array(normalised, dtype=object)
         self.classes = tuple(c for c in sorted(parser.rules.categories) if c in set(labels))
         self.y = np.array([self.classes.index(label) for label in labels])
-        self.rules = _rule_shares(matches, self.classes)
+        self.rules = rule_shares(matches, self.classes)
         splitter = StratifiedKFold(n_splits=5, shuffle=True, random_state=SEED)
         self.folds = list(splitter.split(normalised, labels))
         self.tfidf = [self._tfidf(train) for train, _ in self.folds]
 
     def _tfidf(self, train: Any) -> tuple[Any, Any]:
-        words, chars = _vectorisers()
+        words, chars = vectorisers()
         words.fit(self.normalised[train])
         chars.fit(self.normalised[train])
         return words, chars

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from parsers.category import NO_MATCH, CategoryRules, Match, load_taxonomy
+from parsers.category import CategoryRules, Match, load_taxonomy
 from parsers.commands import Grammar
+from parsers.features import RULES_REVIEW_THRESHOLD, CategoryModel, rules_decision
 from parsers.gazetteer import Gazetteer
 from parsers.location import LocationFinder, Resolution
 from parsers.normalize import Normaliser
 from parsers.result import ParseResult
 from parsers.screening import Screener
 
-# Rules-only confidence is top / (top + runner-up + PRIOR): one strong rule alone gives ~0.6.
-PRIOR = 2.0
-RULES_REVIEW_THRESHOLD = 0.5
 NOISE_KNOWN_SHARE = 0.34
-
-
-class CategoryModel(Protocol):
-    """What the engine needs from a trained classifier (see parsers.model)."""
-
-    review_threshold: float
-
-    def predict(self, text: str, match: Match) -> tuple[str, float, str]:
-        """Return (category, confidence, reason) for one text."""
-        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +55,15 @@ class Parser:
             locations=LocationFinder.load(gazetteer, normaliser.vocabulary),
         )
         if model_path is not None:
-            from parsers.model import load_model  # scikit-learn only when a model is asked for
+            # The model file module imports no engine code; scikit-learn only when asked for.
+            from parsers.modelfile import load_model
 
             parser.model = load_model(Path(model_path), parser)
         return parser
+
+    def with_model(self, model: CategoryModel | None) -> Parser:
+        """A parser sharing this one's rules and gazetteer that decides with `model`."""
+        return replace(self, model=model)
 
     def categorise(self, tokens: list[str], normalised: str,
                    extra: dict[str, float] | None = None) -> tuple[Category, Match]:
@@ -82,14 +75,9 @@ class Parser:
             code, confidence, reason = self.model.predict(normalised, match)
             return Category(code, confidence, (reason,) + tuple(f"rule:{r}" for r in match.fired),
                             self.model.review_threshold), match
-        ranked = match.ranked()
-        if not ranked:
-            return Category(NO_MATCH, 0.2, ("rule:none",), RULES_REVIEW_THRESHOLD), match
-        top = ranked[0][1]
-        second = ranked[1][1] if len(ranked) > 1 else 0.0
-        confidence = top / (top + second + PRIOR)
-        return Category(ranked[0][0], confidence, tuple(f"rule:{r}" for r in match.fired),
-                        RULES_REVIEW_THRESHOLD), match
+        code, confidence = rules_decision(match)
+        reasons = tuple(f"rule:{r}" for r in match.fired) if match.scores else ("rule:none",)
+        return Category(code, confidence, reasons, RULES_REVIEW_THRESHOLD), match
 
     def parse(self, text: str, *, default_region: str | None = None) -> ParseResult:
         """Parse one SMS text into a ParseResult."""
@@ -125,14 +113,18 @@ class Parser:
         scope = default_region or (keyword.region if keyword else None)
         where = self.locations.resolve(tokens, scope)
         region_code = where.code or (keyword.region if keyword and keyword.region else None)
-        review = category.confidence < category.review_threshold or _unroutable(where, scope)
+        unsure = category.confidence < category.review_threshold
+        review = unsure or _unroutable(where, scope)
+        # Says why a human must look: the category is below the threshold that meets the target.
+        doubt = (f"review:confidence<{category.review_threshold:.3f}",) if unsure else ()
         extras = {"agency": keyword.agency} if keyword and keyword.agency else {}
         return ParseResult(
             intent="complaint", category=category.code,
             region=self.gazetteer.region(region_code) if region_code else None,
             region_candidates=tuple(self.gazetteer.region(c) for c in where.candidates),
             description=prefix.rest, confidence=category.confidence, needs_review=review,
-            reasons=prefix.reasons + category.reasons + where.reasons, extras=extras, **base)
+            reasons=prefix.reasons + category.reasons + doubt + where.reasons, extras=extras,
+            **base)
 
     def _mostly_unknown(self, tokens: list[str]) -> bool:
         vocabulary = self.normaliser.vocabulary

@@ -1,221 +1,172 @@
-"""Optional trained category classifier (scikit-learn, imported only when a model is used).
+"""The trained category model's API: train, evaluate, compare, serialise (scikit-learn, lazily).
 
-Two linear SVMs with balanced class weights, one on word 1-2-gram and one on character
-(char_wb) 2-5-gram TF-IDF of the normalised text, vote by adding their decision scores; the
-rules vote too, with their score share per category times a weight. The rule weight, a softmax
-temperature that turns the votes into calibrated probabilities, and the review threshold are
-chosen on a held-out fifth of the training rows (never on the rows being evaluated); then both
-SVMs are refitted on all training rows. The file is a pickle: load only model files you trained.
+    model = train(texts, labels, target_precision=0.95)   # model.figures: how it did held back
+    blob = dump_model_bytes(model); model = load_model_bytes(blob)  # store it in a database
+    report = compare(candidate, active, texts, labels)    # same held-back rows for both
+    if report.promote: ...
+
+The classifier itself is in parsers.classifier, the file format in parsers.modelfile. Everything
+is seeded: the same rows, labels and seed give the same model and figures.
 """
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass
+from typing import Any, overload
 
-if TYPE_CHECKING:
-    from parsers.category import Match
-    from parsers.engine import Parser
+from parsers.classifier import (
+    DEFAULT_TARGET_PRECISION,
+    NEVER,
+    SEED,
+    TUNING_FOLDS,
+    Baseline,
+    ModelFigures,
+    TrainedModel,
+    fit,
+    threshold_for,
+)
+from parsers.evaluation import category_scores
+from parsers.features import CategoryModel, Features, RulesOnly, TextFeatures, categories, featurise
+from parsers.modelfile import (
+    FORMAT_VERSION,
+    ModelError,
+    dump_model_bytes,
+    load_model,
+    load_model_bytes,
+    model_figures,
+    save_model,
+)
 
-FORMAT = "parsers-category-model"
-VERSION = 2
-TARGET_PRECISION = 0.85  # the review threshold keeps messages whose category is this accurate
-RULE_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0)  # candidates for the rules' vote, chosen on held-out rows
-RULE_PRIOR = 2.0  # rule share = score / (sum of scores + prior), as in the rules-only confidence
-SEED = 0
-
-
-def _features_for(parser: Parser, texts: Sequence[str]) -> tuple[list[str], list[Match]]:
-    normalised = [parser.normaliser.normalise(t) for t in texts]
-    matches = [parser.rules.match(n.split(), n) for n in normalised]
-    return normalised, matches
-
-
-def _vectorisers() -> tuple[Any, Any]:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    return (TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                            min_df=2, max_features=150_000))
-
-
-def _svm() -> Any:
-    from sklearn.svm import LinearSVC
-
-    return LinearSVC(C=0.5, class_weight="balanced")
+__all__ = [
+    "DEFAULT_TARGET_PRECISION", "FORMAT_VERSION", "NEVER", "SEED", "Comparison", "ModelError",
+    "ModelFigures", "ModelScores", "RulesOnly", "TrainedModel", "compare", "cross_validate",
+    "dump_model_bytes", "evaluate", "load_model", "load_model_bytes", "model_figures",
+    "save_model", "train",
+]
 
 
-@dataclass
-class TrainedModel:
-    """Word and character SVMs, the rules' weight, temperature and review threshold."""
-
-    words: Any
-    chars: Any
-    word_svm: Any
-    char_svm: Any
-    classes: tuple[str, ...]
-    rule_weight: float
-    temperature: float
-    review_threshold: float
-
-    def votes(self, normalised: Sequence[str], matches: Sequence[Match]) -> Any:
-        """Summed decision scores of both SVMs and the weighted rule shares (rows: texts)."""
-        votes = (_scores(self.word_svm, self.words.transform(normalised), self.classes)
-                 + _scores(self.char_svm, self.chars.transform(normalised), self.classes))
-        if self.rule_weight:
-            votes = votes + self.rule_weight * _rule_shares(matches, self.classes)
-        return votes
-
-    def probabilities(self, normalised: Sequence[str], matches: Sequence[Match]) -> Any:
-        """Class probabilities (rows: texts, columns: self.classes)."""
-        return _softmax(self.votes(normalised, matches), self.temperature)
-
-    def predict(self, text: str, match: Match) -> tuple[str, float, str]:
-        """Return (category, probability, reason) for one normalised text."""
-        row = self.probabilities([text], [match])[0]
-        best = int(row.argmax())
-        return self.classes[best], float(row[best]), "model:svm"
+@overload
+def train(texts: Sequence[str], labels: Sequence[str], *,
+          target_precision: float = ..., features: TextFeatures | None = ...,
+          folds: int = ..., seed: int = ...) -> TrainedModel: ...
 
 
-def _scores(svm: Any, matrix: Any, classes: tuple[str, ...]) -> Any:
-    import numpy as np
-
-    raw = svm.decision_function(matrix)
-    if raw.ndim == 1:  # two classes: one column, positive means classes_[1]
-        raw = np.column_stack([-raw, raw])
-    out = np.full((matrix.shape[0], len(classes)), -1.0)
-    for j, code in enumerate(svm.classes_):
-        out[:, classes.index(str(code))] = raw[:, j]
-    return out
+@overload
+def train(texts: TextFeatures, labels: Sequence[str], legacy_labels: Sequence[str], *,
+          target_precision: float = ..., features: TextFeatures | None = ...,
+          folds: int = ..., seed: int = ...) -> TrainedModel: ...
 
 
-def _rule_shares(matches: Sequence[Match], classes: tuple[str, ...]) -> Any:
-    import numpy as np
+def train(texts: Any, labels: Sequence[str], legacy_labels: Sequence[str] | None = None, *,
+          target_precision: float = DEFAULT_TARGET_PRECISION,
+          features: TextFeatures | None = None, folds: int = TUNING_FOLDS,
+          seed: int = SEED) -> TrainedModel:
+    """Train on all rows; the review threshold meets `target_precision` on held-back rows.
 
-    scores = np.array([[m.scores.get(c, 0.0) for c in classes] for m in matches])
-    return scores / (scores.sum(axis=1, keepdims=True) + RULE_PRIOR)
-
-
-def _softmax(votes: Any, temperature: float) -> Any:
-    import numpy as np
-
-    z = votes / temperature
-    z = np.exp(z - z.max(axis=1, keepdims=True))
-    return z / z.sum(axis=1, keepdims=True)
-
-
-def _fit_svms(normalised: Sequence[str], labels: Sequence[str]) -> tuple[Any, Any, Any, Any]:
-    words, chars = _vectorisers()
-    word_svm = _svm().fit(words.fit_transform(normalised), list(labels))
-    char_svm = _svm().fit(chars.fit_transform(normalised), list(labels))
-    return words, chars, word_svm, char_svm
+    `features` is the normaliser and rules to read texts through (a Parser; default: the
+    shipped ones). The form train(parser, texts, labels) is kept for sms_gateway/cli_parser.py
+    until it passes features= instead.
+    """
+    if legacy_labels is not None:
+        features, texts, labels = texts, labels, legacy_labels
+    reader: TextFeatures = features or Features.load()
+    normalised, matches = featurise(reader, list(texts))
+    return fit(normalised, matches, list(labels), categories(reader),
+               target_precision=target_precision, folds=folds, seed=seed)
 
 
-def _tune(normalised: Sequence[str], matches: Sequence[Match], labels: Sequence[str],
-          classes: tuple[str, ...]) -> tuple[float, float, float]:
-    """Rule weight, temperature and review threshold from a held-out fifth of the rows."""
-    import numpy as np
-    from sklearn.model_selection import train_test_split
+@dataclass(frozen=True)
+class ModelScores:
+    """One model on labelled rows: accuracy, and what its own threshold and the target give."""
 
-    counts = {c: labels.count(c) for c in set(labels)}
-    if len(labels) < 50 or min(counts.values()) < 2:
-        return 1.0, 1.0, 0.5  # too little data to hold any out: fixed, documented defaults
-    fit_idx, held_idx = train_test_split(range(len(labels)), test_size=0.2, random_state=SEED,
-                                         stratify=list(labels))
-    model = TrainedModel(*_fit_svms([normalised[i] for i in fit_idx],
-                                    [labels[i] for i in fit_idx]),
-                         classes=classes, rule_weight=0.0, temperature=1.0, review_threshold=0.5)
-    held_text = [normalised[i] for i in held_idx]
-    held_match = [matches[i] for i in held_idx]
-    gold = np.array([classes.index(labels[i]) for i in held_idx])
-    base = model.votes(held_text, held_match)
-    shares = _rule_shares(held_match, classes)
-
-    def quality(weight: float) -> float:  # mean of accuracy and macro-F1 on the held-out rows
-        from sklearn.metrics import f1_score
-
-        predicted = (base + weight * shares).argmax(axis=1)
-        return float((predicted == gold).mean() + f1_score(gold, predicted, average="macro"))
-
-    weight = max(RULE_WEIGHTS, key=quality)
-    votes = base + weight * shares
-    temperature = min((0.05 * k for k in range(1, 41)),
-                      key=lambda t: _log_loss(_softmax(votes, t), gold))
-    probs = _softmax(votes, temperature)
-    threshold = _threshold(probs.max(axis=1).tolist(), (probs.argmax(axis=1) == gold).tolist())
-    return weight, temperature, threshold
+    rows: int
+    accuracy: float
+    macro_f1: float
+    threshold: float
+    coverage: float  # share of rows at or above the model's own threshold (routed unreviewed)
+    precision: float  # share of those that are right
+    coverage_at_target: float  # largest share these rows allow at the target precision
+    precision_at_target: float  # the precision of that share (>= target, 0 when none)
 
 
-def _log_loss(probs: Any, gold: Any) -> float:
-    import numpy as np
+@dataclass(frozen=True)
+class Comparison:
+    """A candidate and the active model on the same held-back rows, and whether to promote."""
 
-    return float(-np.log(np.clip(probs[np.arange(len(gold)), gold], 1e-12, None)).mean())
+    candidate: ModelScores
+    active: ModelScores
+    target_precision: float
+    promote: bool
+    reason: str
 
-
-def _threshold(confidences: Sequence[float], correct: Sequence[bool]) -> float:
-    """Lowest threshold whose kept messages reach TARGET_PRECISION (0.5 if none does)."""
-    pairs = sorted(zip(confidences, correct, strict=True), reverse=True)
-    best, hits = 0.5, 0
-    for i, (conf, ok) in enumerate(pairs, 1):
-        hits += ok
-        if i >= 20 and hits / i >= TARGET_PRECISION:
-            best = conf
-    return round(min(max(best, 0.2), 0.9), 3)
+    def as_dict(self) -> dict[str, Any]:
+        """The comparison as a JSON-ready dict."""
+        return asdict(self)
 
 
-def _fit(normalised: Sequence[str], matches: Sequence[Match], labels: Sequence[str],
-         categories: tuple[str, ...]) -> TrainedModel:
-    labels = list(labels)
-    classes = tuple(c for c in categories if c in set(labels))
-    weight, temperature, threshold = _tune(normalised, matches, labels, classes)
-    return TrainedModel(*_fit_svms(normalised, labels), classes=classes, rule_weight=weight,
-                        temperature=temperature, review_threshold=threshold)
+def evaluate(model: CategoryModel | None, texts: Sequence[str], labels: Sequence[str], *,
+             target_precision: float = DEFAULT_TARGET_PRECISION,
+             features: TextFeatures | None = None) -> ModelScores:
+    """Score a model (None: the rules alone) on labelled rows it was not trained on."""
+    normalised, matches = featurise(features or Features.load(), list(texts))
+    return _scores(model or RulesOnly(), normalised, matches, list(labels), target_precision)
 
 
-class Baseline:
-    """The issue's reference: one linear SVM on word + char TF-IDF, no rules, no calibration."""
+def _scores(model: CategoryModel, normalised: list[str], matches: list[Any],
+            labels: list[str], target: float) -> ModelScores:
+    if isinstance(model, TrainedModel):
+        decided = model.decide(normalised, matches)
+    else:
+        decided = [model.predict(n, m)[:2] for n, m in zip(normalised, matches, strict=True)]
+    predicted = [code for code, _ in decided]
+    confidence = [conf for _, conf in decided]
+    right = [p == g for p, g in zip(predicted, labels, strict=True)]
+    kept = [ok for ok, conf in zip(right, confidence, strict=True)
+            if conf >= model.review_threshold]
+    _, coverage, precision = threshold_for(confidence, right, target)
+    scores = category_scores(labels, predicted)
+    return ModelScores(
+        rows=len(labels), accuracy=scores.accuracy, macro_f1=scores.macro_f1,
+        threshold=model.review_threshold, coverage=len(kept) / len(labels) if labels else 0.0,
+        precision=sum(kept) / len(kept) if kept else 0.0, coverage_at_target=coverage,
+        precision_at_target=precision)
 
-    def __init__(self, normalised: Sequence[str], labels: Sequence[str]) -> None:
-        from scipy import sparse
 
-        self.words, self.chars = _vectorisers()
-        self._hstack = sparse.hstack
-        matrix = self._hstack([self.words.fit_transform(normalised),
-                               self.chars.fit_transform(normalised)]).tocsr()
-        self.svm = _svm().fit(matrix, list(labels))
+def compare(candidate: CategoryModel, active: CategoryModel | None, texts: Sequence[str],
+            labels: Sequence[str], *, target_precision: float | None = None,
+            features: TextFeatures | None = None, tolerance: float = 0.0) -> Comparison:
+    """Evaluate both models on the same rows (neither trained on them); promote if not worse.
 
-    def predict(self, normalised: Sequence[str]) -> list[tuple[str, float]]:
-        """(category, decision score) per text."""
-        matrix = self._hstack([self.words.transform(normalised),
-                               self.chars.transform(normalised)]).tocsr()
-        scores = self.svm.decision_function(matrix)
-        return [(str(self.svm.classes_[int(row.argmax())]), float(row.max())) for row in scores]
+    Not worse: accuracy and coverage at the target precision each at least the active model's
+    minus `tolerance`. `active` None means the rules alone. The target defaults to the
+    candidate's own.
+    """
+    if target_precision is None:
+        target_precision = getattr(candidate, "target_precision", DEFAULT_TARGET_PRECISION)
+    normalised, matches = featurise(features or Features.load(), list(texts))
+    rows = list(labels)
+    new = _scores(candidate, normalised, matches, rows, target_precision)
+    old = _scores(active or RulesOnly(), normalised, matches, rows, target_precision)
+    worse = [name for name, a, b in (("accuracy", new.accuracy, old.accuracy),
+                                     ("coverage at target precision", new.coverage_at_target,
+                                      old.coverage_at_target)) if a < b - tolerance]
+    reason = ("not worse on accuracy and coverage at the target precision" if not worse
+              else "worse on " + " and ".join(worse))
+    return Comparison(new, old, target_precision, not worse, reason)
 
 
-def cross_validate(parser: Parser, texts: Sequence[str], labels: Sequence[str], folds: int = 5,
-                   seed: int = SEED, progress: Callable[[int], Any] | None = None,
-                   baseline: bool = False) -> tuple[list[str], list[float]]:
+def cross_validate(features: TextFeatures, texts: Sequence[str], labels: Sequence[str],
+                   folds: int = 5, seed: int = SEED,
+                   progress: Callable[[int], Any] | None = None, baseline: bool = False,
+                   target_precision: float = DEFAULT_TARGET_PRECISION,
+                   ) -> tuple[list[str], list[float]]:
     """Out-of-fold predictions and confidences of a model trained like `train` (stratified)."""
-    from sklearn.model_selection import StratifiedKFold
-
-    normalised, matches = _features_for(parser, texts)
-    categories = tuple(sorted(parser.rules.categories))
     predicted: list[str] = [""] * len(texts)
     confidence: list[float] = [0.0] * len(texts)
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train_idx, test_idx in splitter.split(normalised, labels):
-        train_text = [normalised[i] for i in train_idx]
-        train_labels = [labels[i] for i in train_idx]
-        test_text = [normalised[i] for i in test_idx]
-        if baseline:
-            outcome = Baseline(train_text, train_labels).predict(test_text)
-        else:
-            model = _fit(train_text, [matches[i] for i in train_idx], train_labels, categories)
-            probs = model.probabilities(test_text, [matches[i] for i in test_idx])
-            outcome = [(model.classes[int(row.argmax())], float(row.max())) for row in probs]
+    for _, test_idx, outcome in cross_validated_models(
+            features, texts, labels, folds, seed, baseline=baseline,
+            target_precision=target_precision):
         for (code, conf), i in zip(outcome, test_idx, strict=True):
             predicted[i], confidence[i] = code, conf
         if progress is not None:
@@ -223,30 +174,25 @@ def cross_validate(parser: Parser, texts: Sequence[str], labels: Sequence[str], 
     return predicted, confidence
 
 
-def train(parser: Parser, texts: Sequence[str], labels: Sequence[str]) -> TrainedModel:
-    """Train on all rows (weights, temperature and threshold from a held-out fifth)."""
-    normalised, matches = _features_for(parser, texts)
-    return _fit(normalised, matches, labels, tuple(sorted(parser.rules.categories)))
+def cross_validated_models(features: TextFeatures, texts: Sequence[str],
+                           labels: Sequence[str], folds: int = 5, seed: int = SEED, *,
+                           baseline: bool = False,
+                           target_precision: float = DEFAULT_TARGET_PRECISION) -> Any:
+    """Yield (model, test row indices, [(category, confidence)]) per stratified fold."""
+    from sklearn.model_selection import StratifiedKFold
 
-
-def save_model(model: TrainedModel, path: Path) -> None:
-    """Write the model as a versioned pickle."""
-    import sklearn
-
-    with path.open("wb") as fh:
-        pickle.dump({"format": FORMAT, "version": VERSION, "sklearn": sklearn.__version__,
-                     "model": model}, fh)
-
-
-def load_model(path: Path, parser: Parser | None = None) -> TrainedModel:
-    """Read a model written by save_model (trusted files only: this unpickles)."""
-    with path.open("rb") as fh:
-        payload = pickle.load(fh)  # noqa: S301 - our own artefact, documented as trusted-only
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a parser category model")
-    if payload.get("version") != VERSION:
-        raise ValueError(f"{path}: model format {payload.get('version')}, expected {VERSION}")
-    model = payload["model"]
-    if parser is not None and not set(model.classes) <= set(parser.rules.categories):
-        raise ValueError(f"{path}: trained for other categories; retrain it")
-    return model
+    normalised, matches = featurise(features, list(texts))
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train_idx, test_idx in splitter.split(normalised, list(labels)):
+        train_text = [normalised[i] for i in train_idx]
+        train_labels = [labels[i] for i in train_idx]
+        test_text = [normalised[i] for i in test_idx]
+        model: Any
+        if baseline:
+            model = Baseline(train_text, train_labels, seed)
+            outcome = model.decide(test_text)
+        else:
+            model = fit(train_text, [matches[i] for i in train_idx], train_labels,
+                        categories(features), target_precision=target_precision, seed=seed)
+            outcome = model.decide(test_text, [matches[i] for i in test_idx])
+        yield model, list(test_idx), outcome
