@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from parsers.category import NO_MATCH, CategoryRules, Match, load_taxonomy
 from parsers.commands import Grammar
+from parsers.conduct import Conduct
 from parsers.gazetteer import Gazetteer
 from parsers.location import LocationFinder, Resolution
 from parsers.normalize import Normaliser
@@ -51,6 +52,7 @@ class Parser:
     gazetteer: Gazetteer
     locations: LocationFinder
     model: CategoryModel | None = None
+    conduct: Conduct | None = None
 
     @classmethod
     def load(cls, model_path: Path | str | None = None) -> Parser:
@@ -65,6 +67,7 @@ class Parser:
             rules=CategoryRules.load(categories=categories),
             gazetteer=gazetteer,
             locations=LocationFinder.load(gazetteer, normaliser.vocabulary),
+            conduct=Conduct.load(),
         )
         if model_path is not None:
             from parsers.model import load_model  # scikit-learn only when a model is asked for
@@ -127,12 +130,15 @@ class Parser:
         region_code = where.code or (keyword.region if keyword and keyword.region else None)
         review = category.confidence < category.review_threshold or _unroutable(where, scope)
         extras = {"agency": keyword.agency} if keyword and keyword.agency else {}
+        conduct = self.conduct.about_officials(tokens) if self.conduct else None
+        conduct_reasons = (conduct,) if conduct else ()
         return ParseResult(
             intent="complaint", category=category.code,
             region=self.gazetteer.region(region_code) if region_code else None,
             region_candidates=tuple(self.gazetteer.region(c) for c in where.candidates),
             description=prefix.rest, confidence=category.confidence, needs_review=review,
-            reasons=prefix.reasons + category.reasons + where.reasons, extras=extras, **base)
+            reasons=prefix.reasons + category.reasons + where.reasons + conduct_reasons,
+            about_officials=conduct is not None, extras=extras, **base)
 
     def _mostly_unknown(self, tokens: list[str]) -> bool:
         vocabulary = self.normaliser.vocabulary

@@ -39,6 +39,9 @@ class ParseResult:
     keyword: str | None = None
     spam: bool = False
     rating: int | None = None
+    # A complaint about officials' own conduct (pungli, bribes, abuse): routing sends it to the
+    # oversight body, never to the office concerned (routing.route(about_officials=...)).
+    about_officials: bool = False
     extras: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
@@ -58,4 +61,5 @@ class ParseResult:
             "keyword": self.keyword,
             "spam": self.spam,
             "rating": self.rating,
+            "about_officials": self.about_officials,
         }
