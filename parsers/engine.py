@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from parsers.category import NO_MATCH, CategoryRules, Match, load_taxonomy
 from parsers.commands import Grammar
 from parsers.conduct import Conduct
+from parsers.courtesy import Courtesy
 from parsers.gazetteer import Gazetteer
 from parsers.location import LocationFinder, Resolution
 from parsers.normalize import Normaliser
@@ -53,6 +54,7 @@ class Parser:
     locations: LocationFinder
     model: CategoryModel | None = None
     conduct: Conduct | None = None
+    courtesy: Courtesy | None = None
 
     @classmethod
     def load(cls, model_path: Path | str | None = None) -> Parser:
@@ -68,6 +70,7 @@ class Parser:
             gazetteer=gazetteer,
             locations=LocationFinder.load(gazetteer, normaliser.vocabulary),
             conduct=Conduct.load(),
+            courtesy=Courtesy.load(),
         )
         if model_path is not None:
             from parsers.model import load_model  # scikit-learn only when a model is asked for
@@ -116,7 +119,10 @@ class Parser:
         keyword = self.grammar.keywords.get(prefix.keyword) if prefix.keyword else None
         screen = self.screener.screen(prefix.rest, tokens, normalised)
         if screen.kind is not None:
+            polite = screen.kind == "courtesy" or not tokens
             return ParseResult(intent="unknown", spam=screen.kind == "spam",
+                               courtesy=self.courtesy.kind(tokens)
+                               if polite and self.courtesy else None,
                                needs_review=screen.kind == "noise" and bool(tokens),
                                description=prefix.rest, reasons=prefix.reasons + (screen.reason,),
                                **base)

@@ -42,6 +42,9 @@ class ParseResult:
     # A complaint about officials' own conduct (pungli, bribes, abuse): routing sends it to the
     # oversight body, never to the office concerned (routing.route(about_officials=...)).
     about_officials: bool = False
+    # A message with nothing to act on: "greeting" (answer with the help text once), "thanks"
+    # (thanks or an acknowledgement: no answer needed), "empty" (drop it); None otherwise.
+    courtesy: str | None = None
     extras: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
@@ -62,4 +65,5 @@ class ParseResult:
             "spam": self.spam,
             "rating": self.rating,
             "about_officials": self.about_officials,
+            "courtesy": self.courtesy,
         }
