@@ -22,6 +22,10 @@ _TICKET = re.compile(r"(?<!\d)#?\s*(\d{7})(?!\d)")
 _RATING = re.compile(r"^\s*(?:nilai|rating|skor)?\s*[:#]?\s*([1-5])\s*[.!*]*\s*$", re.I)
 _REPEATS = re.compile(r"(.)\1+")
 TICKET_MODES = ("required", "none")
+# Without a ticket number, a "required" command is a command in a message of at most this many
+# words, or when every further word is one of the intent's filler words (fewer than MAX).
+SHORT_WITHOUT_TICKET = 4
+MAX_FILLER_WORDS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +90,8 @@ class Grammar:
     confidential_phrases: tuple[re.Pattern[str], ...]
     keywords: dict[str, Keyword]
     privacy_any: re.Pattern[str] = re.compile(r"(?!)")
+    # intent -> words that may follow its command word when no ticket number is given
+    filler: dict[str, frozenset[str]] = field(default_factory=dict)
     fuzzy_cache: dict[str, tuple[str, str, int] | None] = field(default_factory=dict)
 
     @classmethod
@@ -98,16 +104,23 @@ class Grammar:
         doc = load_toml(path)
         check_keys(source, "(top)", doc, ("intents", "prefix", "privacy_phrases"))
         commands: dict[str, tuple[str, str, int]] = {}
+        filler: dict[str, frozenset[str]] = {}
         for intent, table in doc.get("intents", {}).items():
             key = f"intents.{intent}"
-            check_keys(source, key, table, ("words", "ticket", "max_words", "examples"),
-                       ("words", "ticket"))
+            check_keys(source, key, table,
+                       ("words", "ticket", "max_words", "filler", "examples"), ("words", "ticket"))
             if intent not in ("status", "cancel", "help", "stop", "start"):
                 raise RuleFileError(source, key, "not a command intent")
             if table["ticket"] not in TICKET_MODES:
                 raise RuleFileError(source, f"{key}.ticket", f"must be one of {TICKET_MODES}")
             limit = int(number(source, f"{key}.max_words", table.get("max_words", 1000)))
             str_list(source, f"{key}.examples", table.get("examples", []))
+            if "filler" in table:
+                if table["ticket"] != "required":
+                    raise RuleFileError(source, f"{key}.filler",
+                                        'only for intents with ticket = "required"')
+                filler[intent] = frozenset(
+                    w.lower() for w in str_list(source, f"{key}.filler", table["filler"]))
             for word in str_list(source, f"{key}.words", table["words"]):
                 commands[_squash(word)] = (intent, table["ticket"], limit)
         prefix = doc.get("prefix", {})
@@ -132,6 +145,7 @@ class Grammar:
             confidential_phrases=confidential_phrases,
             keywords=_load_keywords(keywords or shipped("keywords.toml"), regions, categories),
             privacy_any=re.compile("|".join(f"(?:{p.pattern})" for p in every) or r"(?!)"),
+            filler=filler,
         )
 
     def strip_prefix(self, text: str) -> Prefix:
@@ -190,7 +204,21 @@ class Grammar:
         ticket = _TICKET.search(text[:120])
         if ticket:
             return Command(intent, word, ticket.group(1))
-        return Command(intent, word, None) if words <= 4 else None
+        if words <= SHORT_WITHOUT_TICKET or self._only_filler(intent, text[m.end():]):
+            return Command(intent, word, None)
+        return None
+
+    def _only_filler(self, intent: str, rest: str) -> bool:
+        """True when every word after the command word is a filler word of the intent.
+
+        "cek status laporan saya yang kemarin" asks for the sender's tickets without a number;
+        "cek jalan di depan rumah rusak ..." is a complaint.
+        """
+        allowed = self.filler.get(intent, frozenset())
+        words = _WORD.findall(rest.lower())
+        # "laporan2" is how SMS writes the plural "laporan-laporan".
+        return bool(allowed) and len(words) < MAX_FILLER_WORDS and all(
+            w in allowed or _squash(w.removesuffix("2")) in allowed for w in words)
 
     def _fuzzy(self, word: str) -> tuple[str, str, int] | None:
         if len(word) < 4 or len(word) > 12:

@@ -8,6 +8,8 @@ from typing import Any
 
 from parsers.category import CategoryRules, Match, load_taxonomy
 from parsers.commands import Grammar
+from parsers.conduct import Conduct
+from parsers.courtesy import Courtesy
 from parsers.features import RULES_REVIEW_THRESHOLD, CategoryModel, rules_decision
 from parsers.gazetteer import Gazetteer
 from parsers.location import LocationFinder, Resolution
@@ -39,6 +41,8 @@ class Parser:
     gazetteer: Gazetteer
     locations: LocationFinder
     model: CategoryModel | None = None
+    conduct: Conduct | None = None
+    courtesy: Courtesy | None = None
 
     @classmethod
     def load(cls, model_path: Path | str | None = None) -> Parser:
@@ -53,6 +57,8 @@ class Parser:
             rules=CategoryRules.load(categories=categories),
             gazetteer=gazetteer,
             locations=LocationFinder.load(gazetteer, normaliser.vocabulary),
+            conduct=Conduct.load(),
+            courtesy=Courtesy.load(),
         )
         if model_path is not None:
             # The model file module imports no engine code; scikit-learn only when asked for.
@@ -101,7 +107,10 @@ class Parser:
         keyword = self.grammar.keywords.get(prefix.keyword) if prefix.keyword else None
         screen = self.screener.screen(prefix.rest, tokens, normalised)
         if screen.kind is not None:
+            polite = screen.kind == "courtesy" or not tokens
             return ParseResult(intent="unknown", spam=screen.kind == "spam",
+                               courtesy=self.courtesy.kind(tokens)
+                               if polite and self.courtesy else None,
                                needs_review=screen.kind == "noise" and bool(tokens),
                                description=prefix.rest, reasons=prefix.reasons + (screen.reason,),
                                **base)
@@ -118,13 +127,15 @@ class Parser:
         # Says why a human must look: the category is below the threshold that meets the target.
         doubt = (f"review:confidence<{category.review_threshold:.3f}",) if unsure else ()
         extras = {"agency": keyword.agency} if keyword and keyword.agency else {}
+        conduct = self.conduct.about_officials(tokens) if self.conduct else None
+        conduct_reasons = (conduct,) if conduct else ()
         return ParseResult(
             intent="complaint", category=category.code,
             region=self.gazetteer.region(region_code) if region_code else None,
             region_candidates=tuple(self.gazetteer.region(c) for c in where.candidates),
             description=prefix.rest, confidence=category.confidence, needs_review=review,
-            reasons=prefix.reasons + category.reasons + doubt + where.reasons, extras=extras,
-            **base)
+            reasons=prefix.reasons + category.reasons + doubt + where.reasons + conduct_reasons,
+            about_officials=conduct is not None, extras=extras, **base)
 
     def _mostly_unknown(self, tokens: list[str]) -> bool:
         vocabulary = self.normaliser.vocabulary

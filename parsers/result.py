@@ -39,6 +39,12 @@ class ParseResult:
     keyword: str | None = None
     spam: bool = False
     rating: int | None = None
+    # A complaint about officials' own conduct (pungli, bribes, abuse): routing sends it to the
+    # oversight body, never to the office concerned (routing.route(about_officials=...)).
+    about_officials: bool = False
+    # A message with nothing to act on: "greeting" (answer with the help text once), "thanks"
+    # (thanks or an acknowledgement: no answer needed), "empty" (drop it); None otherwise.
+    courtesy: str | None = None
     extras: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
@@ -58,4 +64,6 @@ class ParseResult:
             "keyword": self.keyword,
             "spam": self.spam,
             "rating": self.rating,
+            "about_officials": self.about_officials,
+            "courtesy": self.courtesy,
         }

@@ -52,14 +52,18 @@ def default_directory() -> Directory:
 
 
 def route(category: str, region_code: str | None, *, keyword: str | None = None,
-          exclude: Collection[str] = (), directory: Directory | None = None) -> Route:
+          exclude: Collection[str] = (), directory: Directory | None = None,
+          about_officials: bool = False, confidential: bool = False) -> Route:
     """Return the agency for a complaint and why; ValueError on an unknown category or region.
 
     exclude holds agency codes that declined the ticket (bukan_wewenang); a route to one of
-    them goes to the nearest complaint admin above it instead.
+    them goes to the nearest complaint admin above it instead. A complaint about officials'
+    own conduct (about_officials, or a confidential complaint in `kepegawaian`) goes to the
+    region's oversight body and never to the office concerned or one below it (rule
+    "oversight"; Route.withheld_from names those offices).
     """
     return route_in(directory or default_directory(), category, region_code, keyword=keyword,
-                    exclude=exclude)
+                    exclude=exclude, about_officials=about_officials, confidential=confidential)
 
 
 def escalation_for(agency_code: str, *, directory: Directory | None = None) -> Agency | None:

@@ -37,12 +37,17 @@ class Agency:
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """Where a complaint goes and why; agency None means the location is still needed."""
+    """Where a complaint goes and why; agency None means the location is still needed.
+
+    withheld_from lists the agencies a complaint about officials concerns: under the oversight
+    rule it must not be forwarded or copied to them.
+    """
 
     agency: Agency | None
     reasons: tuple[str, ...] = ()
     needs_location: bool = False
     rule: str = "taxonomy"
+    withheld_from: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """Return the route as the JSON object the CLI prints."""
@@ -55,4 +60,5 @@ class Route:
             "reasons": list(self.reasons),
             "needs_location": self.needs_location,
             "rule": self.rule,
+            "withheld_from": list(self.withheld_from),
         }

@@ -94,3 +94,35 @@ def test_bare_digit_is_a_rating(parser: Parser, text: str, rating: int) -> None:
 @pytest.mark.parametrize("text", ["6", "0", "12"])
 def test_digits_outside_one_to_five_are_no_rating(parser: Parser, text: str) -> None:
     assert parser.parse(text).rating is None
+
+
+CHECK_WITHOUT_NUMBER = [
+    "cek",
+    "cek tiket saya",
+    "cek status laporan saya",
+    "CEK status laporan saya yang kemarin sudah sampai mana",
+    "Cek laporan2 saya dong min",
+    "status pengaduan saya bagaimana ya pak",
+]
+
+
+@pytest.mark.parametrize("text", CHECK_WITHOUT_NUMBER)
+def test_check_without_a_number_asks_for_the_senders_tickets(parser: Parser, text: str) -> None:
+    result = parser.parse(text)
+    assert (result.intent, result.ticket_ref) == ("status", None)
+
+
+def test_check_followed_by_a_complaint_is_not_a_command(parser: Parser) -> None:
+    assert parser.parse("cek laporan saya jalan rusak di depan pasar belum diperbaiki"
+                        ).intent == "complaint"
+
+
+def test_filler_words_only_for_intents_that_take_a_ticket(tmp_path) -> None:
+    from parsers.commands import Grammar
+    from parsers.rulefile import RuleFileError
+
+    path = tmp_path / "commands.toml"
+    path.write_text('[intents.help]\nwords = ["info"]\nticket = "none"\nfiller = ["saya"]\n',
+                    encoding="utf-8")
+    with pytest.raises(RuleFileError, match=r"intents\.help\.filler"):
+        Grammar.load(path)
