@@ -111,7 +111,7 @@ class Parser:
         tokens = self.normaliser.tokens(prefix.rest)
         normalised = " ".join(tokens)
         keyword = self.grammar.keywords.get(prefix.keyword) if prefix.keyword else None
-        screen = self.screener.screen(prefix.rest, tokens, normalised)
+        screen = self.screener.screen(prefix.rest, tokens, normalised, self.rules)
         if screen.kind is not None:
             return ParseResult(intent="unknown", spam=screen.kind == "spam",
                                needs_review=screen.kind == "noise" and bool(tokens),

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from parsers.category import CategoryRules
 from parsers.rulefile import RuleFileError, check_keys, load_toml, number, shipped, str_list
 
 
@@ -77,8 +78,12 @@ class Screener:
                     found[words] = weight
         return sum(found.values()) + sum(w for p, w in self.spam if p.search(raw_lower))
 
-    def screen(self, raw: str, tokens: list[str], normalised: str) -> Screen:
-        """Classify a message as courtesy, spam or noise, or None when it may be a complaint."""
+    def screen(self, raw: str, tokens: list[str], normalised: str,
+               rules: CategoryRules | None = None) -> Screen:
+        """Classify a message as courtesy, spam or noise, or None when it may be a complaint.
+
+        A short message on which a category rule fires ("jalan rusak") may be a complaint.
+        """
         if not tokens:
             return Screen("noise", "screen:empty")
         low = raw.lower()
@@ -90,5 +95,7 @@ class Screener:
         if not content:
             return Screen("courtesy", "screen:courtesy")
         if len(words) < 3 or sum(len(t) > 1 for t in content) < 2:
+            if rules is not None and len(content) >= 2 and rules.hits(tokens, normalised):
+                return Screen(None)
             return Screen("noise", "screen:too-short")
         return Screen(None)
