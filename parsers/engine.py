@@ -126,13 +126,15 @@ class Parser:
         where = self.locations.resolve(tokens, scope)
         region_code = where.code or (keyword.region if keyword and keyword.region else None)
         review = category.confidence < category.review_threshold or _unroutable(where, scope)
+        review = review or bool(screen.doubt)  # reads as personal/promotional
         extras = {"agency": keyword.agency} if keyword and keyword.agency else {}
         return ParseResult(
             intent="complaint", category=category.code,
             region=self.gazetteer.region(region_code) if region_code else None,
             region_candidates=tuple(self.gazetteer.region(c) for c in where.candidates),
             description=prefix.rest, confidence=category.confidence, needs_review=review,
-            reasons=prefix.reasons + category.reasons + where.reasons, extras=extras, **base)
+            reasons=prefix.reasons + category.reasons + where.reasons
+            + ((screen.doubt,) if screen.doubt else ()), extras=extras, **base)
 
     def _mostly_unknown(self, tokens: list[str]) -> bool:
         vocabulary = self.normaliser.vocabulary
