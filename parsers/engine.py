@@ -134,7 +134,9 @@ class Parser:
             region_candidates=tuple(self.gazetteer.region(c) for c in where.candidates),
             description=prefix.rest, confidence=category.confidence, needs_review=review,
             reasons=prefix.reasons + category.reasons + where.reasons
-            + ((screen.doubt,) if screen.doubt else ()), extras=extras, **base)
+            + ((screen.doubt,) if screen.doubt else ()), extras=extras,
+            probable_region=self.gazetteer.region(where.probable) if where.probable else None,
+            region_options=tuple(self.gazetteer.option(c) for c in where.options), **base)
 
     def _mostly_unknown(self, tokens: list[str]) -> bool:
         vocabulary = self.normaliser.vocabulary

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from parsers.gazetteer import Gazetteer, ancestors, is_kota, is_within, level_of, parent_code
@@ -13,6 +13,7 @@ STRENGTH = {"prefixed": 2.0, "alias": 2.0, "literal": 1.2, "residence": 1.5, "ba
             "street": 0.5}
 INSIDE_BONUS = 1.0
 MAX_CANDIDATES = 10
+MAX_OPTIONS = 4  # numbered choices in one SMS
 NEIGHBOURHOOD = frozenset(("rt", "rw"))  # "sememi rt 04", "rw 01 sememi": a residence
 
 
@@ -28,6 +29,7 @@ class Mention:
     cue: bool = False
     name: str = ""  # the name without its prefix: repeated names count once
     common: bool = False  # the name is also an everyday word
+    address: bool = False  # street name before a direction or gang/blok/no ("kebraon gang 5")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,14 @@ class Resolution:
     candidates: tuple[str, ...] = ()
     ambiguous: bool = False
     reasons: tuple[str, ...] = ()
+    probable: str | None = None  # a kelurahan only an address or landmark names (weaker)
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """Regions to offer the citizen: the ambiguous candidates when at most MAX_OPTIONS."""
+        if not self.ambiguous or len(self.candidates) > MAX_OPTIONS:
+            return ()
+        return self.candidates
 
 
 def _allowed(code: str, kind: str) -> bool:
@@ -61,6 +71,7 @@ class LocationFinder:
     prefixes: dict[str, str]
     streets: frozenset[str]
     street_suffixes: frozenset[str]
+    address_words: frozenset[str]
     cues: frozenset[str]
     common: frozenset[str]
     cue_only: frozenset[str]
@@ -81,7 +92,8 @@ class LocationFinder:
                 raise RuleFileError(source, f"aliases.{key}", f"unknown region code {code!r}")
         words = doc.get("words", {})
         check_keys(source, "words", words,
-                   ("prefixes", "streets", "cues", "common", "cue_only", "street_suffixes"))
+                   ("prefixes", "streets", "cues", "common", "cue_only", "street_suffixes",
+                    "address_words"))
         prefixes = dict(words.get("prefixes", {}))
         for key, kind in prefixes.items():
             if kind not in PREFIX_KINDS:
@@ -99,6 +111,8 @@ class LocationFinder:
             streets=frozenset(str_list(source, "words.streets", words.get("streets", []))),
             street_suffixes=frozenset(
                 str_list(source, "words.street_suffixes", words.get("street_suffixes", []))),
+            address_words=frozenset(
+                str_list(source, "words.address_words", words.get("address_words", []))),
             cues=frozenset(str_list(source, "words.cues", words.get("cues", []))),
             common=common - cue_only, cue_only=(cue_only | auto) - common,
             _max_alias=max((k.count(" ") + 1 for k in aliases), default=1),
@@ -205,7 +219,7 @@ class LocationFinder:
             codes = tuple(c for c in literal if level_of(c) >= 3)
             if codes:
                 found.append(Mention(i, literal_end, "street", literal_key, codes,
-                                     name=literal_key))
+                                     name=literal_key, address=following in self.address_words))
             return literal_end
         # A residence ("sememi rt 04") weighs more but does not make an everyday word a name
         # ("sama rt", "rt nya").
@@ -243,9 +257,8 @@ class LocationFinder:
             return Resolution(None)
         scores = _scores(mentions, default_region)
         reasons = tuple(dict.fromkeys(f"gazetteer:{m.kind}:{m.text}" for m in mentions))
-        if not scores:
-            return _unresolved(mentions, reasons)
-        return _best(scores, reasons, default_region)
+        found = _best(scores, reasons, default_region) if scores else _unresolved(mentions, reasons)
+        return _with_probable(found, mentions, default_region)
 
 
 def _evidence(mentions: list[Mention]) -> list[tuple[float, set[str], bool]]:
@@ -307,6 +320,29 @@ def _best(scores: dict[str, float], reasons: tuple[str, ...],
         chosen = default_region
     return Resolution(chosen, tuple(sorted(tied))[:MAX_CANDIDATES], True,
                       reasons + ("gazetteer:ambiguous",))
+
+
+def _with_probable(found: Resolution, mentions: list[Mention],
+                   default_region: str | None) -> Resolution:
+    """Add the one kelurahan that addresses name inside the known region ("kebraon gang 5").
+
+    Only when no kelurahan is named firmly and the city (or a kecamatan) is known, and only from
+    a street name written as a kampung address (before a direction, gang, blok, no) or inside a
+    kecamatan the message names: on the dev data such a name is the labelled kelurahan about
+    four times in five (any street name: three in five), so it is probable, never the region.
+    """
+    scope = found.code or default_region
+    if scope is None or level_of(scope) < 2 or level_of(scope) >= 4:
+        return found
+    in_kecamatan = found.code is not None and level_of(found.code) == 3
+    codes = {c for m in mentions if m.kind == "street" and (m.address or in_kecamatan)
+             for c in m.codes if level_of(c) == 4 and is_within(c, scope)}
+    if len(codes) != 1:
+        return found
+    probable = codes.pop()
+    names = [m.name for m in mentions if m.kind == "street" and probable in m.codes]
+    return replace(found, probable=probable,
+                   reasons=found.reasons + (f"gazetteer:probable:{names[0]}",))
 
 
 def _common_ancestor(codes: list[str]) -> str | None:
