@@ -4,8 +4,9 @@
                                               [--default-region 35.78] [--non-complaints]
 
 Prints the `parser eval` location lines for `region`, then for `region` or, when it has no
-kelurahan, `probable_region`, and how often the probable kelurahan lies inside the labelled
-place. --non-complaints also prints the share of the personal/promotional SMS fixtures in
+kelurahan, `probable_region`, how often the probable kelurahan lies inside the labelled place,
+and the share of complaints routed without review (needs_review False) with its accuracy.
+--non-complaints also prints the share of the personal/promotional SMS fixtures in
 tests/unit/parsers/data that become confident complaints.
 """
 
@@ -35,10 +36,14 @@ def locations(path: Path, default_region: str | None) -> None:
     """Print the location figures of region alone and of region-or-probable."""
     parser = parsers.Parser.load()
     certain, with_probable = LocationScores(), LocationScores()
-    given = inside = 0
+    given = inside = routed = right = total = 0
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             result = parser.parse(row["text"], default_region=default_region)
+            total += 1
+            if result.intent == "complaint" and not result.needs_review:
+                routed += 1
+                right += result.category == row["category"]
             code = result.region.code if result.region else None
             probable = result.probable_region.code if result.probable_region else None
             label = (row["kelurahan"] or None, row["kecamatan"] or None)
@@ -52,6 +57,8 @@ def locations(path: Path, default_region: str | None) -> None:
     print(_line("region or probable", with_probable))
     print(f"probable kelurahan given {given}, inside the labelled place {inside} "
           f"({inside / given if given else 0:.1%})")
+    print(f"routed without review {routed}/{total} = {routed / total:.1%}, "
+          f"accuracy {right / routed if routed else 0:.4f}")
 
 
 def non_complaints(default_region: str | None) -> None:
