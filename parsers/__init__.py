@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 
 from parsers.engine import Parser
-from parsers.result import INTENTS, LEVELS, ParseResult, Region
+from parsers.result import INTENTS, LEVELS, ParseResult, Region, RegionOption
 
-__all__ = ["INTENTS", "LEVELS", "ParseResult", "Parser", "Region", "default_parser", "parse"]
+__all__ = ["INTENTS", "LEVELS", "ParseResult", "Parser", "Region", "RegionOption", "default_parser",
+           "parse"]
 
 _lock = threading.Lock()
 _default: Parser | None = None

@@ -105,7 +105,7 @@ class Parser:
         tokens = self.normaliser.tokens(prefix.rest)
         normalised = " ".join(tokens)
         keyword = self.grammar.keywords.get(prefix.keyword) if prefix.keyword else None
-        screen = self.screener.screen(prefix.rest, tokens, normalised)
+        screen = self.screener.screen(prefix.rest, tokens, normalised, self.rules)
         if screen.kind is not None:
             polite = screen.kind == "courtesy" or not tokens
             return ParseResult(intent="unknown", spam=screen.kind == "spam",
@@ -124,6 +124,7 @@ class Parser:
         region_code = where.code or (keyword.region if keyword and keyword.region else None)
         unsure = category.confidence < category.review_threshold
         review = unsure or _unroutable(where, scope)
+        review = review or bool(screen.doubt)  # reads as personal/promotional
         # Says why a human must look: the category is below the threshold that meets the target.
         doubt = (f"review:confidence<{category.review_threshold:.3f}",) if unsure else ()
         extras = {"agency": keyword.agency} if keyword and keyword.agency else {}
@@ -134,8 +135,11 @@ class Parser:
             region=self.gazetteer.region(region_code) if region_code else None,
             region_candidates=tuple(self.gazetteer.region(c) for c in where.candidates),
             description=prefix.rest, confidence=category.confidence, needs_review=review,
-            reasons=prefix.reasons + category.reasons + doubt + where.reasons + conduct_reasons,
-            about_officials=conduct is not None, extras=extras, **base)
+            reasons=prefix.reasons + category.reasons + doubt + where.reasons
+            + ((screen.doubt,) if screen.doubt else ()) + conduct_reasons,
+            about_officials=conduct is not None, extras=extras,
+            probable_region=self.gazetteer.region(where.probable) if where.probable else None,
+            region_options=tuple(self.gazetteer.option(c) for c in where.options), **base)
 
     def _mostly_unknown(self, tokens: list[str]) -> bool:
         vocabulary = self.normaliser.vocabulary

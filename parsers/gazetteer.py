@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from parsers.result import LEVELS, Region
+from parsers.result import LEVELS, Region, RegionOption
 from parsers.rulefile import data_path
 
 INDEX_FILE = "gazetteer.idx"
@@ -145,6 +145,10 @@ class Gazetteer:
     def region(self, code: str) -> Region:
         """Return the Region for a code (KeyError if unknown)."""
         return Region(code=code, name=self.names[code], level=LEVELS[level_of(code) - 1])
+
+    def option(self, code: str) -> RegionOption:
+        """Return the region of a code with its enclosing regions (for a numbered choice)."""
+        return RegionOption(self.region(code), tuple(self.region(c) for c in ancestors(code)[1:]))
 
     def lookup(self, key: str) -> tuple[str, ...]:
         """Return the codes of every region written as `key` (may be empty)."""

@@ -1,43 +1,16 @@
-"""Find the regions an SMS names and resolve them jointly through the hierarchy."""
+"""Find the regions an SMS names (mentions); parsers.resolution resolves them jointly."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from parsers.gazetteer import Gazetteer, ancestors, is_kota, is_within, level_of, parent_code
+from parsers.gazetteer import Gazetteer, is_kota, is_within, level_of
+from parsers.resolution import Mention, Resolution, resolve_mentions
 from parsers.rulefile import RuleFileError, check_keys, load_toml, shipped, str_list
 
 PREFIX_KINDS = ("provinsi", "kabupaten", "kota", "kecamatan", "desa")
-STRENGTH = {"prefixed": 2.0, "alias": 2.0, "literal": 1.2, "residence": 1.5, "bare": 1.0,
-            "street": 0.5}
-INSIDE_BONUS = 1.0
-MAX_CANDIDATES = 10
 NEIGHBOURHOOD = frozenset(("rt", "rw"))  # "sememi rt 04", "rw 01 sememi": a residence
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """One place name found in the tokens, with the regions it may mean."""
-
-    start: int
-    end: int
-    kind: str  # prefixed | alias | literal | bare | street
-    text: str
-    codes: tuple[str, ...]
-    cue: bool = False
-    name: str = ""  # the name without its prefix: repeated names count once
-    common: bool = False  # the name is also an everyday word
-
-
-@dataclass(frozen=True, slots=True)
-class Resolution:
-    """The outcome of location resolution: a region code (or None) and why."""
-
-    code: str | None
-    candidates: tuple[str, ...] = ()
-    ambiguous: bool = False
-    reasons: tuple[str, ...] = ()
 
 
 def _allowed(code: str, kind: str) -> bool:
@@ -61,6 +34,7 @@ class LocationFinder:
     prefixes: dict[str, str]
     streets: frozenset[str]
     street_suffixes: frozenset[str]
+    address_words: frozenset[str]
     cues: frozenset[str]
     common: frozenset[str]
     cue_only: frozenset[str]
@@ -81,7 +55,8 @@ class LocationFinder:
                 raise RuleFileError(source, f"aliases.{key}", f"unknown region code {code!r}")
         words = doc.get("words", {})
         check_keys(source, "words", words,
-                   ("prefixes", "streets", "cues", "common", "cue_only", "street_suffixes"))
+                   ("prefixes", "streets", "cues", "common", "cue_only", "street_suffixes",
+                    "address_words"))
         prefixes = dict(words.get("prefixes", {}))
         for key, kind in prefixes.items():
             if kind not in PREFIX_KINDS:
@@ -99,6 +74,8 @@ class LocationFinder:
             streets=frozenset(str_list(source, "words.streets", words.get("streets", []))),
             street_suffixes=frozenset(
                 str_list(source, "words.street_suffixes", words.get("street_suffixes", []))),
+            address_words=frozenset(
+                str_list(source, "words.address_words", words.get("address_words", []))),
             cues=frozenset(str_list(source, "words.cues", words.get("cues", []))),
             common=common - cue_only, cue_only=(cue_only | auto) - common,
             _max_alias=max((k.count(" ") + 1 for k in aliases), default=1),
@@ -148,56 +125,85 @@ class LocationFinder:
 
     def _at(self, tokens: list[str], i: int, found: list[Mention], street_until: int,
             scope: str | None) -> int:
-        tok = tokens[i]
-        kind = self.prefixes.get(tok)
-        literal_end, literal_key, literal = self._longest(tokens, i)
-        if kind is not None:
-            end, key, every = self._longest(tokens, i + 1)
-            codes = tuple(c for c in every if _allowed(c, kind))
-            if scope and not any(is_within(c, scope) for c in codes):
-                # "kelurahan semampir" for kecamatan Semampir: people mix up the two levels.
-                local = tuple(c for c in every if is_within(c, scope) and level_of(c) >= 3)
-                codes = local if local and kind in ("kecamatan", "desa") else codes
-            # "kelurahan pacar kembang" for the official "Pacarkembang", "simo mulyo baru"
-            # for "Simomulyo Baru"
-            for width in (3, 2):
-                if i + width >= len(tokens) or end > i + width:
-                    continue
-                joined = " ".join([tokens[i + 1] + tokens[i + 2], *tokens[i + 3:i + width + 1]])
-                longer = tuple(c for c in self.gazetteer.lookup(joined) if _allowed(c, kind))
-                if longer:
-                    end, key, codes = i + width + 1, joined, longer
-                    break
-            if codes:
-                # "kota medan" is both Kota Medan and a desa literally named so: keep both readings.
-                if literal_end >= end:
-                    found.append(Mention(i, literal_end, "literal", literal_key, literal,
-                                         name=literal_key))
-                found.append(Mention(i, end, "prefixed", f"{tok} {key}", codes, name=key,
-                                     common=key in self.common or key in self.cue_only))
+        """Read the mention starting at token i (if any) into `found`; return where to go on."""
+        if tokens[i] in self.prefixes:
+            end = self._prefixed(tokens, i, found, scope)
+            if end is not None:
                 return end
+        return self._bare(tokens, i, found, street_until)
+
+    def _prefixed(self, tokens: list[str], i: int, found: list[Mention],
+                  scope: str | None) -> int | None:
+        """A name after "kecamatan", "kota", ...: only regions of that level (None: no name)."""
+        tok = tokens[i]
+        kind = self.prefixes[tok]
+        end, key, every = self._longest(tokens, i + 1)
+        codes = tuple(c for c in every if _allowed(c, kind))
+        if scope and not any(is_within(c, scope) for c in codes):
+            # "kelurahan semampir" for kecamatan Semampir: people mix up the two levels.
+            local = tuple(c for c in every if is_within(c, scope) and level_of(c) >= 3)
+            codes = local if local and kind in ("kecamatan", "desa") else codes
+        end, key, codes = self._joined(tokens, i, kind, end, key, codes)
+        if not codes:
+            return None
+        # "kota medan" is both Kota Medan and a desa literally named so: keep both readings.
+        literal_end, literal_key, literal = self._longest(tokens, i)
+        if literal and literal_end >= end:
+            found.append(Mention(i, literal_end, "literal", literal_key, literal,
+                                 name=literal_key))
+        found.append(Mention(i, end, "prefixed", f"{tok} {key}", codes, name=key,
+                             common=key in self.common or key in self.cue_only))
+        return end
+
+    def _joined(self, tokens: list[str], i: int, kind: str, end: int, key: str,
+                codes: tuple[str, ...]) -> tuple[int, str, tuple[str, ...]]:
+        """Prefer a longer name with its first two words joined (Pacarkembang, Simomulyo Baru).
+
+        People write "kelurahan pacar kembang" and "simo mulyo baru".
+        """
+        for width in (3, 2):
+            if i + width >= len(tokens) or end > i + width:
+                continue
+            joined = " ".join([tokens[i + 1] + tokens[i + 2], *tokens[i + 3:i + width + 1]])
+            longer = tuple(c for c in self.gazetteer.lookup(joined) if _allowed(c, kind))
+            if longer:
+                return i + width + 1, joined, longer
+        return end, key, codes
+
+    def _bare(self, tokens: list[str], i: int, found: list[Mention], street_until: int) -> int:
+        """A name without prefix: bare, residence (next to RT/RW) or street; everyday words skip."""
+        literal_end, literal_key, literal = self._longest(tokens, i)
         if not literal:
             return i + 1
         following = tokens[literal_end] if literal_end < len(tokens) else ""
-        residence = following in NEIGHBOURHOOD or (
-            i > 1 and tokens[i - 2] in NEIGHBOURHOOD and tokens[i - 1].isdigit())
-        # A residence ("sememi rt 04") weighs more but does not make an everyday word a name
-        # ("sama rt", "rt nya").
-        cue = i > 0 and tokens[i - 1] in self.cues
-        if not cue and literal_key in self.cue_only:  # the city check only where it matters
-            cue = following != tokens[literal_end - 1] and self._city_follows(literal, following)
-        if (literal_key in self.common or (literal_key in self.cue_only and not cue)
-                or literal_key in self.prefixes or literal_key in self.cues):
+        if not self._reads_as_name(tokens, i, literal_end, literal, following):
             return i + 1
         if i <= street_until or following in self.street_suffixes or following.isdigit():
             codes = tuple(c for c in literal if level_of(c) >= 3)
             if codes:
                 found.append(Mention(i, literal_end, "street", literal_key, codes,
-                                     name=literal_key))
+                                     name=literal_key, address=following in self.address_words))
             return literal_end
+        # A residence ("sememi rt 04") weighs more but does not make an everyday word a name
+        # ("sama rt", "rt nya").
+        residence = following in NEIGHBOURHOOD or (
+            i > 1 and tokens[i - 2] in NEIGHBOURHOOD and tokens[i - 1].isdigit())
+        # A cue-only name got here after a cue word or before its city: it is cued either way.
+        cue = (i > 0 and tokens[i - 1] in self.cues) or literal_key in self.cue_only
         found.append(Mention(i, literal_end, "residence" if residence else "bare", literal_key,
                              literal, cue, literal_key))
         return literal_end
+
+    def _reads_as_name(self, tokens: list[str], i: int, end: int, codes: tuple[str, ...],
+                       following: str) -> bool:
+        """False for everyday words: always (common), or without a cue or city (cue_only)."""
+        key = " ".join(tokens[i:end])
+        if key in self.common or key in self.prefixes or key in self.cues:
+            return False
+        if key not in self.cue_only or (i > 0 and tokens[i - 1] in self.cues):
+            return True
+        # The city check ("ampel surabaya") only where it matters.
+        return following != tokens[end - 1] and self._city_follows(codes, following)
 
     def _city_follows(self, codes: tuple[str, ...], following: str) -> bool:
         """True for "ampel surabaya": the next word names a kabupaten/kota holding the place."""
@@ -209,59 +215,4 @@ class LocationFinder:
 
     def resolve(self, tokens: list[str], default_region: str | None = None) -> Resolution:
         """Pick the most specific region consistent with every mention (or candidates)."""
-        mentions = self.mentions(tokens, default_region)
-        if not mentions:
-            return Resolution(None)
-        # A name written three times is still one piece of evidence; "kelurahan X" and
-        # "kecamatan X" are two (they name two levels of one chain).
-        names: dict[str, tuple[float, set[str], bool]] = {}
-        for m in mentions:
-            key = (f"{m.text.split()[0]}:{m.name}" if m.kind == "prefixed" and not m.common
-                   else m.name)
-            strength, codes, firm = names.get(key, (0.0, set(), False))
-            names[key] = (max(strength, STRENGTH[m.kind]), codes | set(m.codes),
-                             firm or (m.kind in ("prefixed", "alias") and not m.common))
-        scores: dict[str, float] = {}
-        # Streets and landmarks only support a region named otherwise, never make one.
-        named = {c for m in mentions if m.kind != "street" for c in m.codes}
-        for code in named:
-            total, count, firm = 0.0, 0, level_of(code) <= 2
-            chain = ancestors(code)
-            for strength, codes, named_firmly in names.values():
-                if any(c in codes for c in chain):
-                    total += strength
-                    count += 1
-                    firm = firm or named_firmly
-            inside = default_region is not None and is_within(code, default_region)
-            if not firm and count < 2 and not inside:
-                continue  # a lone desa/kecamatan name far from the channel's region
-            scores[code] = total + (INSIDE_BONUS if inside else 0.0)
-        reasons = tuple(dict.fromkeys(f"gazetteer:{m.kind}:{m.text}" for m in mentions))
-        if not scores:
-            listed = tuple(sorted({c for m in mentions if m.kind in ("prefixed", "literal") or m.cue
-                                   for c in m.codes}))
-            if not listed:
-                return Resolution(None)
-            return Resolution(None, listed[:MAX_CANDIDATES], True,
-                              reasons + ("gazetteer:unresolved",))
-        best = max(scores.values())
-        tied = [c for c, s in scores.items() if s >= best - 1e-9]
-        # Same name for a kecamatan and its kelurahan: the enclosing region is never wrong.
-        tied = [c for c in tied if not any(o != c and is_within(c, o) for o in tied)]
-        if len(tied) == 1:
-            return Resolution(tied[0], (), False, reasons)
-        common = _common_ancestor(tied)
-        floor = level_of(default_region) if default_region else 0
-        chosen = common if common and level_of(common) > floor else None
-        if chosen is None and default_region and all(is_within(c, default_region) for c in tied):
-            chosen = default_region
-        return Resolution(chosen, tuple(sorted(tied))[:MAX_CANDIDATES], True,
-                          reasons + ("gazetteer:ambiguous",))
-
-
-def _common_ancestor(codes: list[str]) -> str | None:
-    shared: str | None = codes[0]
-    for code in codes[1:]:
-        while shared is not None and not is_within(code, shared):
-            shared = parent_code(shared)
-    return shared
+        return resolve_mentions(self.mentions(tokens, default_region), default_region)

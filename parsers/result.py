@@ -21,9 +21,46 @@ class Region:
         return {"code": self.code, "name": self.name, "level": self.level}
 
 
+def _titled(region: Region) -> str:
+    """The name as people write it: Kel. (kelurahan codes x.x.x.1xxx), Desa, Kec., or as is."""
+    if region.level == "desa":
+        kind = "Kel." if region.code.rsplit(".", 1)[1].startswith("1") else "Desa"
+        return f"{kind} {region.name}"
+    if region.level == "kecamatan":
+        return f"Kec. {region.name}"
+    return region.name
+
+
+@dataclass(frozen=True, slots=True)
+class RegionOption:
+    """A region the citizen may be asked to choose, with its enclosing regions for the label."""
+
+    region: Region
+    parents: tuple[Region, ...]  # kecamatan, kabupaten/kota, provinsi: most specific first
+
+    def label(self) -> str:
+        """Return "Kel. Kebraon, Kec. Karang Pilang, Kota Surabaya" (no province: SMS are short)."""
+        parts = [_titled(self.region)]
+        for parent in self.parents:
+            if parent.level in ("kecamatan", "kabkota"):
+                parts.append(_titled(parent))
+        return ", ".join(parts)
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the option as the JSON object the CLI prints."""
+        return {**self.region.as_dict(), "label": self.label(),
+                "parents": [p.as_dict() for p in self.parents]}
+
+
 @dataclass(frozen=True, slots=True)
 class ParseResult:
-    """What one SMS means: intent, category, location, privacy wishes and why."""
+    """What one SMS means: intent, category, location, privacy wishes and why.
+
+    `region` rests on names written as places; `probable_region` is a kelurahan that only an
+    address names ("di kebraon gang 5"), weaker evidence to show as probable or to confirm with
+    the citizen; `region_options` (at most 4) are the regions to offer as numbered choices when
+    the place is ambiguous, empty when it is not or when too many regions fit.
+    """
 
     intent: str
     category: str | None = None
@@ -46,6 +83,8 @@ class ParseResult:
     # (thanks or an acknowledgement: no answer needed), "empty" (drop it); None otherwise.
     courtesy: str | None = None
     extras: dict[str, str] = field(default_factory=dict)
+    probable_region: Region | None = None
+    region_options: tuple[RegionOption, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """Return the result as a JSON-ready dict (region as code/name/level or None)."""
@@ -66,4 +105,6 @@ class ParseResult:
             "rating": self.rating,
             "about_officials": self.about_officials,
             "courtesy": self.courtesy,
+            "probable_region": self.probable_region.as_dict() if self.probable_region else None,
+            "region_options": [o.as_dict() for o in self.region_options],
         }

@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from parsers.category import CategoryRules
 from parsers.rulefile import RuleFileError, check_keys, load_toml, number, shipped, str_list
+from parsers.stem import forms
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +17,7 @@ class Screen:
 
     kind: str | None  # courtesy | spam | noise | None
     reason: str = ""
+    doubt: str = ""  # a possible complaint that reads as personal or promotional: review it
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,9 @@ class Screener:
     complaint_about: tuple[str, ...]
     examples: tuple[str, ...]
     non_examples: tuple[str, ...]
+    grievance: frozenset[str] = frozenset()
+    grievance_max_words: int = 0
+    personal: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, rules: Path | None = None) -> Screener:
@@ -35,7 +41,9 @@ class Screener:
         path = rules or shipped("screening.toml")
         source = str(path)
         doc = load_toml(path)
-        check_keys(source, "(top)", doc, ("courtesy", "spam"))
+        check_keys(source, "(top)", doc, ("courtesy", "spam", "grievance"))
+        grievance = doc.get("grievance", {})
+        check_keys(source, "grievance", grievance, ("words", "max_words", "personal"))
         courtesy = doc.get("courtesy", {})
         check_keys(source, "courtesy", courtesy, ("words",))
         spam = doc.get("spam", {})
@@ -66,6 +74,11 @@ class Screener:
                                      spam.get("complaint_about", [])),
             examples=str_list(source, "spam.examples", spam.get("examples", [])),
             non_examples=str_list(source, "spam.non_examples", spam.get("non_examples", [])),
+            grievance=frozenset(str_list(source, "grievance.words", grievance.get("words", []))),
+            grievance_max_words=int(number(source, "grievance.max_words",
+                                           grievance.get("max_words", 0))),
+            personal=tuple(f" {p} " for p in str_list(source, "grievance.personal",
+                                                       grievance.get("personal", []))),
         )
 
     def spam_score(self, raw_lower: str, tokens: list[str]) -> float:
@@ -77,8 +90,12 @@ class Screener:
                     found[words] = weight
         return sum(found.values()) + sum(w for p, w in self.spam if p.search(raw_lower))
 
-    def screen(self, raw: str, tokens: list[str], normalised: str) -> Screen:
-        """Classify a message as courtesy, spam or noise, or None when it may be a complaint."""
+    def screen(self, raw: str, tokens: list[str], normalised: str,
+               rules: CategoryRules | None = None) -> Screen:
+        """Classify a message as courtesy, spam or noise, or None when it may be a complaint.
+
+        A short message on which a category rule fires ("jalan rusak") may be a complaint.
+        """
         if not tokens:
             return Screen("noise", "screen:empty")
         low = raw.lower()
@@ -90,5 +107,21 @@ class Screener:
         if not content:
             return Screen("courtesy", "screen:courtesy")
         if len(words) < 3 or sum(len(t) > 1 for t in content) < 2:
+            if rules is not None and len(content) >= 2 and rules.hits(tokens, normalised):
+                return Screen(None)
             return Screen("noise", "screen:too-short")
-        return Screen(None)
+        return Screen(None, doubt=self.doubt(tokens, normalised))
+
+    def doubt(self, tokens: list[str], normalised: str) -> str:
+        """A short message of family chat, or without a word of grievance, is doubtful.
+
+        "Jangan lupa minum obatnya ya pak" fires a health rule but complains of nothing.
+        """
+        if len(tokens) > self.grievance_max_words:
+            return ""
+        padded = f" {normalised} "
+        if any(p in padded for p in self.personal):
+            return "screen:personal"
+        if any(f in self.grievance for t in tokens for f in forms(t)):
+            return ""
+        return "screen:no-grievance"

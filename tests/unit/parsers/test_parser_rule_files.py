@@ -82,6 +82,12 @@ def test_screening_file_rejects_bad_spam_regex(tmp_path: Path) -> None:
         Screener.load(path)
 
 
+def test_screening_file_rejects_misspelt_grievance_key(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[grievance]\nword = ["rusak"]\n')
+    with pytest.raises(RuleFileError, match=r"grievance"):
+        Screener.load(path)
+
+
 def test_normalisation_file_rejects_unknown_section(tmp_path: Path) -> None:
     path = _write(tmp_path, '[abbreviation]\nyg = "yang"\n')
     with pytest.raises(RuleFileError, match="abbreviation"):

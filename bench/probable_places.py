@@ -1,0 +1,87 @@
+"""Location figures with and without the probable kelurahan that addresses give (issue 13).
+
+    .venv/bin/python bench/probable_places.py [--csv ../shared/data/surabaya_dev.csv]
+                                              [--default-region 35.78] [--non-complaints]
+
+Prints the `parser eval` location lines for `region`, then for `region` or, when it has no
+kelurahan, `probable_region`, how often the probable kelurahan lies inside the labelled place,
+and the share of complaints routed without review (needs_review False) with its accuracy.
+--non-complaints also prints the share of the personal/promotional SMS fixtures in
+tests/unit/parsers/data that become confident complaints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+import parsers
+from parsers.evaluation import LocationScores
+from parsers.gazetteer import is_within
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CSV = ROOT.parent / "shared" / "data" / "surabaya_dev.csv"
+FIXTURES = ROOT / "tests" / "unit" / "parsers" / "data"
+
+
+def _line(name: str, scores: LocationScores) -> str:
+    return (f"{name}: anywhere {scores.hits}/{scores.named} = {scores.hit_rate:.4f}; "
+            f"as a region {scores.region_hits}/{scores.region_named} = "
+            f"{scores.region_hit_rate:.4f}; outside {scores.outside}/{scores.total} = "
+            f"{scores.outside_rate:.4f}")
+
+
+def locations(path: Path, default_region: str | None) -> None:
+    """Print the location figures of region alone and of region-or-probable."""
+    parser = parsers.Parser.load()
+    certain, with_probable = LocationScores(), LocationScores()
+    given = inside = routed = right = total = 0
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            result = parser.parse(row["text"], default_region=default_region)
+            total += 1
+            if result.intent == "complaint" and not result.needs_review:
+                routed += 1
+                right += result.category == row["category"]
+            code = result.region.code if result.region else None
+            probable = result.probable_region.code if result.probable_region else None
+            label = (row["kelurahan"] or None, row["kecamatan"] or None)
+            certain.add(row["text"], code, *label, parser.gazetteer.names)
+            with_probable.add(row["text"], probable or code, *label, parser.gazetteer.names)
+            if probable:
+                given += 1
+                place = label[0] or label[1]
+                inside += bool(place) and (is_within(probable, place) or is_within(place, probable))
+    print(_line("region", certain))
+    print(_line("region or probable", with_probable))
+    print(f"probable kelurahan given {given}, inside the labelled place {inside} "
+          f"({inside / given if given else 0:.1%})")
+    print(f"routed without review {routed}/{total} = {routed / total:.1%}, "
+          f"accuracy {right / routed if routed else 0:.4f}")
+
+
+def non_complaints(default_region: str | None) -> None:
+    """Print how many fixture SMS become confident complaints."""
+    parser = parsers.default_parser()
+    for name in ("non_complaints.txt", "non_complaints_holdout.txt"):
+        lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
+        texts = [t.strip() for t in lines if t.strip() and not t.startswith("#")]
+        results = [parser.parse(t, default_region=default_region) for t in texts]
+        bad = sum(1 for r in results if r.intent == "complaint" and not r.needs_review)
+        print(f"{name}: {bad}/{len(texts)} = {bad / len(texts):.1%} confident complaints")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--csv", type=Path, default=DEFAULT_CSV)
+    ap.add_argument("--default-region")
+    ap.add_argument("--non-complaints", action="store_true")
+    args = ap.parse_args()
+    locations(args.csv, args.default_region)
+    if args.non_complaints:
+        non_complaints(args.default_region)
+
+
+if __name__ == "__main__":
+    main()
