@@ -114,7 +114,12 @@ class ChannelConfig:
 @dataclass(frozen=True)
 class ParserConfig:
     default_region: str = ""
-    model_path: str = ""
+    model_path: str = ""  # the model a deployment starts with (registered as a version)
+    # Complaints the model routes without a human must be at least this precise: the review
+    # threshold chosen at training (`parser train`, `parser retrain`).
+    auto_route_precision: float = 0.95
+    retrain_every_hours: float = 0  # 0: retrain only on `sms-gateway parser retrain`
+    model_check_seconds: float = 30  # how often each process asks for the active model version
 
 
 @dataclass(frozen=True)

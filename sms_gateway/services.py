@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from sms_gateway.config import Config, load_config
+from sms_gateway.complaints.live_parser import LiveParser, check_model_file
+from sms_gateway.config import Config, ConfigError, load_config
 from sms_gateway.dispatch import Dispatcher, InProcessDispatcher, RqDispatcher
 from sms_gateway.store.db import make_engine, make_sessionmaker
 from sms_gateway.store.pii import Vault, key_from_file
@@ -31,6 +32,8 @@ class Services:
     dispatcher: Dispatcher
     channels: dict[str, Provider]
     vault: Vault
+    # The parser with the active model version (complaints/live_parser.py).
+    parser: LiveParser
     extras: dict[str, Any] = field(default_factory=dict)
     # Queues the webhooks' fresh messages (RQ only; None: one job per message, directly):
     # before they answer (GroupEnqueuer) or in batches after (IntakeBatcher).
@@ -61,8 +64,16 @@ class Services:
 
 def build_services(config: Config | None = None, *, dispatcher: Dispatcher | None = None,
                    install: bool = True) -> Services:
-    """Build the services from config (default: file + environment); install them as current."""
+    """Build the services from config (default: file + environment); install them as current.
+
+    A configured model that cannot be used raises ModelError (a ValueError) naming it.
+    """
     config = config or load_config()
+    if not 0 < config.parser.auto_route_precision <= 1:
+        raise ConfigError("parser.auto_route_precision: expected a share between 0 and 1, got "
+                          f"{config.parser.auto_route_precision}")
+    # Checked first: a model that cannot be used stops start-up before anything is built.
+    model_blob = check_model_file(config.parser.model_path) if config.parser.model_path else None
     engine = make_engine(config.database_url, pool_size=config.database.pool_size,
                          echo=config.database.echo, pre_ping=config.database.pool_pre_ping)
     if dispatcher is None:
@@ -85,8 +96,12 @@ def build_services(config: Config | None = None, *, dispatcher: Dispatcher | Non
                                     config.queue.intake_batch_max)
         else:
             batcher = GroupEnqueuer(dispatcher, config.queue.intake_batch_max)
-    services = Services(config, engine, make_sessionmaker(engine), dispatcher,
-                        build_channels(config), Vault(key), batcher=batcher)
+    sessions = make_sessionmaker(engine)
+    live_parser = LiveParser(sessions, configured=model_blob,
+                             configured_path=config.parser.model_path,
+                             check_seconds=config.parser.model_check_seconds)
+    services = Services(config, engine, sessions, dispatcher, build_channels(config), Vault(key),
+                        parser=live_parser, batcher=batcher)
     if install:
         set_current(services)
     return services

@@ -7,14 +7,13 @@ from typing import TYPE_CHECKING
 import click
 
 from sms_gateway.cli.common import config
+from sms_gateway.cli.common import services as build_services
 
 if TYPE_CHECKING:
     from sms_gateway.services import Services
 
 
 def _services() -> Services:
-    from sms_gateway.services import build_services
-
     return build_services(config())
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import click
 
 from sms_gateway.config import Config, ConfigError, load_config
+
+if TYPE_CHECKING:
+    from sms_gateway.services import Services
 
 
 def config() -> Config:
@@ -13,3 +18,28 @@ def config() -> Config:
         return load_config()
     except ConfigError as exc:
         raise click.ClickException(f"configuration error: {exc}") from None
+
+
+def services(cfg: Config | None = None, **kwargs: Any) -> Services:
+    """Build the services; a model that cannot be used is one clear line, not a traceback."""
+    from sms_gateway.services import build_services
+
+    try:
+        return build_services(cfg or config(), **kwargs)
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from None
+    except ValueError as exc:  # parsers.modelfile.ModelError names the model
+        if type(exc).__name__ != "ModelError":
+            raise
+        raise click.ClickException(f"model error: {exc}") from None
+
+
+def check_model(cfg: Config) -> None:
+    """Stop here, with one line, when the configured model cannot be used."""
+    from sms_gateway.complaints.live_parser import check_model_file
+
+    if cfg.parser.model_path:
+        try:
+            check_model_file(cfg.parser.model_path)
+        except ValueError as exc:
+            raise click.ClickException(f"model error: {exc}") from None

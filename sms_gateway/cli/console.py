@@ -13,8 +13,8 @@ from sms_gateway.store.console import ROLES
 
 def _services():  # type: ignore[no-untyped-def]
     from sms_gateway.cli.common import config as _config
+    from sms_gateway.cli.common import services as build_services
     from sms_gateway.dispatch import InlineDispatcher
-    from sms_gateway.services import build_services
     from sms_gateway.store import migrate
 
     config = _config()

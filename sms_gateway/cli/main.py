@@ -10,7 +10,9 @@ from typing import Any
 
 import click
 
+from sms_gateway.cli.common import check_model
 from sms_gateway.cli.common import config as _config
+from sms_gateway.cli.common import services as _services
 
 
 @click.group()
@@ -26,13 +28,12 @@ def init() -> None:
     """Create or upgrade the database schema and load the reference data (agencies)."""
     import parsers
     from sms_gateway.agency.records import directory_for, sync_agencies
-    from sms_gateway.services import build_services
     from sms_gateway.store import migrate
 
     config = _config()
     migrate.upgrade(config)
     parsers.parse("cek 1234567")  # loads and validates the parser's rule files and gazetteer
-    services = build_services(config)
+    services = _services(config)
     try:
         with services.sessions.begin() as session:
             count = sync_agencies(session, directory_for(services))  # validates routing data
@@ -59,6 +60,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     from gunicorn.app.base import BaseApplication
 
     config = _config()
+    check_model(config)  # each web process loads it; a bad one stops the server here, once
     if config.embedded:
         from sms_gateway.store import migrate
 
@@ -93,14 +95,14 @@ def worker(burst: bool, fork: bool) -> None:
 
     from sms_gateway.cli.procs import forked_children_die_with_this_process
     from sms_gateway.dispatch import RqDispatcher
-    from sms_gateway.services import build_services
     from sms_gateway.sweeper import SweeperThread, periodic_tasks
 
     config = _config()
     if config.embedded:
         raise click.ClickException("no REDIS_URL: in the embedded mode jobs run inside "
                                    "`sms-gateway serve`; set REDIS_URL to run RQ workers")
-    services = build_services(config)
+    services = _services(config)
+    services.parser.current()  # the active model loaded before the first message, not during
     assert isinstance(services.dispatcher, RqDispatcher)
     redis = services.dispatcher.redis
     interval = config.queue.sweep_interval_seconds
@@ -131,7 +133,6 @@ def simulate(sender: str, wait: float, text: str) -> None:
     from sqlalchemy import select
 
     from sms_gateway.dispatch import InlineDispatcher
-    from sms_gateway.services import build_services
     from sms_gateway.store import migrate
     from sms_gateway.store.models import OutboundMessage
     from sms_gateway.telco.inbox import enqueue_inbound
@@ -142,7 +143,7 @@ def simulate(sender: str, wait: float, text: str) -> None:
     config = _config()
     if config.embedded:
         migrate.upgrade(config)
-    services = build_services(config, dispatcher=InlineDispatcher() if config.embedded else None)
+    services = _services(config, dispatcher=InlineDispatcher() if config.embedded else None)
     try:
         sms = IncomingSms(f"sim-{uuid.uuid4().hex}", sender, "1708", text,
                           {"From": sender, "Body": text})
@@ -176,10 +177,9 @@ def simulate(sender: str, wait: float, text: str) -> None:
 @click.option("--older-than", type=int, default=None, help="Seconds (default from config).")
 def sweep(older_than: int | None) -> None:
     """Re-enqueue messages left in a non-final state, once."""
-    from sms_gateway.services import build_services
     from sms_gateway.sweeper import sweep as run_sweep
 
-    services = build_services(_config())
+    services = _services(_config())
     try:
         click.echo(str(run_sweep(older_than_seconds=older_than)))
     finally:

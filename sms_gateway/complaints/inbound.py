@@ -13,7 +13,6 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-import parsers
 from sms_gateway.agency.deliveries import enqueue_deliveries
 from sms_gateway.complaints import abuse
 from sms_gateway.complaints.context import Context
@@ -76,6 +75,8 @@ def process_batch(services: Services, message_ids: list[int]) -> None:
 
 
 def _process(services: Services, message_id: int) -> Context | None:
+    # Before the claim's transaction: this may ask the database for the active model version.
+    live = services.parser.current()
     with services.sessions.begin() as session:
         # The claim: only the transaction that flips this row does the work.
         claimed = session.execute(
@@ -87,14 +88,15 @@ def _process(services: Services, message_id: int) -> Context | None:
         message = session.get(InboundMessage, message_id)
         assert message is not None
         citizen = citizen_for(session, services, message)
-        result = parsers.parse(message.text or "",
-                               default_region=services.config.parser.default_region or None)
+        result = live.parser.parse(message.text or "",
+                                   default_region=services.config.parser.default_region or None)
         ctx = Context(services, session, message, citizen, result)
         handler = HANDLERS.get(result.intent, handle_unknown)
         # Spam, floods and repeats stop here (abuse.py); everything else goes to its handler.
         outcome = abuse.screen(ctx) or handler(ctx)
         # Set last, so that the handlers' queries do not flush the row once more before this.
-        message.citizen_id, message.parse, message.outcome = citizen.id, result.as_dict(), outcome
+        parse = result.as_dict() | {"model_version": live.version}  # which model decided
+        message.citizen_id, message.parse, message.outcome = citizen.id, parse, outcome
         return ctx
 
 

@@ -84,9 +84,15 @@ class LabelledExample(Base):
 
     __tablename__ = "console_labelled_examples"
     id: Mapped[int] = mapped_column(primary_key=True)
-    inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"),
-                                                    unique=True)
+    # None for an imported example (`parser labels import`).
+    inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"),
+                                                           unique=True)
     text: Mapped[str] = mapped_column(Text)
+    # review: a review-queue decision; correction: a ticket's category corrected; import.
+    source: Mapped[str] = mapped_column(String(16), default="review")
+    actor: Mapped[str | None] = mapped_column(String(254))  # e-mail, or import:<file name>
+    # An imported row's identity (text, category, region): importing a file twice adds nothing.
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     decision: Mapped[str] = mapped_column(String(24))
     category: Mapped[str | None] = mapped_column(String(40))  # None: spam, not a complaint
     region_code: Mapped[str | None] = mapped_column(String(16))

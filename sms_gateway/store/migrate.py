@@ -18,6 +18,7 @@ MODEL_MODULES = [
     "sms_gateway.store.console",
     "sms_gateway.store.agency",
     "sms_gateway.store.abuse",
+    "sms_gateway.store.parser_models",
     "sms_gateway.store.channels",
 ]
 

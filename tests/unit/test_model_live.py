@@ -1,0 +1,150 @@
+"""The model live: the configured model checked at start-up, versions in the database, hot swap."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sms_gateway.config import Config
+from sms_gateway.services import Services, build_services
+from sms_gateway.store import migrate, parser_models
+from sms_gateway.store.models import InboundMessage
+from sms_gateway.telco.inbox import enqueue_inbound
+from sms_gateway.telco.intake import store_inbound
+from sms_gateway.telco.providers.base import IncomingSms
+from tests.conftest import make_config
+from tests.labels_corpus import corpus
+
+
+def _send(services: Services, text: str, mid: str) -> dict:
+    stored = store_inbound(services, "console", "console",
+                           IncomingSms(mid, "+6281234567890", "1708", text, {}))
+    enqueue_inbound(services, stored.message_id)
+    with services.sessions() as session:
+        message = session.get(InboundMessage, stored.message_id)
+        assert message is not None and message.parse is not None
+        return message.parse
+
+
+def _model_file(tmp_path: Path, seed: int = 0) -> Path:
+    pytest.importorskip("sklearn")
+    from parsers.model import save_model, train
+
+    rows = corpus(60, seed)
+    model = train([t for t, _ in rows], [c for _, c in rows])
+    path = tmp_path / f"model-{seed}.bin"
+    save_model(model, path)
+    return path
+
+
+def _services(tmp_path: Path, **parser: object) -> Services:
+    from sms_gateway.dispatch import InlineDispatcher
+
+    config = make_config(tmp_path, parser=parser)
+    migrate.upgrade(config)
+    return build_services(config, dispatcher=InlineDispatcher())
+
+
+def test_a_parse_without_a_model_records_no_model_version(services: Services) -> None:
+    parse = _send(services, "jalan berlubang besar di depan rumah mohon diperbaiki", "a")
+    assert ("model_version" in parse, parse["model_version"]) == (True, None)
+
+
+def test_the_configured_model_decides_and_is_registered_as_version_one(tmp_path: Path) -> None:
+    path = _model_file(tmp_path)
+    services = _services(tmp_path, model_path=str(path))
+    try:
+        parse = _send(services, "sampah menumpuk berhari hari di depan rumah", "a")
+        with services.sessions() as session:
+            rows = [(m.id, m.active, m.source, m.note) for m in parser_models.versions(session)]
+    finally:
+        services.close()
+    assert (parse["model_version"], "model:svm" in parse["reasons"], rows) == (
+        1, True, [(1, True, "model_path", str(path))])
+
+
+def test_a_restart_with_the_same_model_registers_no_second_version(tmp_path: Path) -> None:
+    path = _model_file(tmp_path)
+    for mid in ("a", "b"):
+        services = _services(tmp_path, model_path=str(path))
+        try:
+            _send(services, "got mampet meluap ke jalan", mid)
+        finally:
+            services.close()
+    services = _services(tmp_path)
+    try:
+        with services.sessions() as session:
+            assert len(parser_models.versions(session)) == 1
+    finally:
+        services.close()
+
+
+def test_activating_another_version_reaches_a_running_process(tmp_path: Path) -> None:
+    from parsers.model import dump_model_bytes, load_model
+
+    first, second = _model_file(tmp_path, 0), _model_file(tmp_path, 1)
+    services = _services(tmp_path, model_path=str(first), model_check_seconds=0)
+    try:
+        before = _send(services, "ktp elektronik belum jadi sudah lama", "a")["model_version"]
+        with services.sessions.begin() as session:
+            blob = dump_model_bytes(load_model(second))
+            row = parser_models.add(session, blob, {}, source="retrain", created_by="test")
+            parser_models.activate(session, row.id)
+            new_id = row.id
+        after = _send(services, "ktp elektronik belum jadi sudah lama", "b")["model_version"]
+    finally:
+        services.close()
+    assert (before, after) == (1, new_id)
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (None, "no such model file"),
+    (b"sms1708-category-model\n" + json.dumps({"format": 2, "figures": {}}).encode() + b"\nx",
+     "model format 2"),
+    (b"\x80\x04not a model at all", "not a parser category model"),
+])
+def test_a_model_that_cannot_be_used_stops_start_up_naming_it(
+        tmp_path: Path, content: bytes | None, says: str) -> None:
+    from parsers.model import ModelError
+
+    path = tmp_path / "configured.bin"
+    if content is not None:
+        path.write_bytes(content)
+    config = make_config(tmp_path, parser={"model_path": str(path)})
+    with pytest.raises(ModelError, match=f"{path}.*{says}"):
+        build_services(config)
+
+
+def test_the_cli_stops_with_one_line_naming_the_bad_model(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from sms_gateway.cli.main import main
+
+    toml = tmp_path / "gateway.toml"
+    toml.write_text(f'[server]\nvar_dir = "{tmp_path / "var"}"\n'
+                    f'[parser]\nmodel_path = "{tmp_path / "missing.bin"}"\n', encoding="utf-8")
+    monkeypatch.setenv("SMS_GATEWAY_CONFIG", str(toml))
+    result = CliRunner().invoke(main, ["simulate", "--from", "+6281234567890", "halo"])
+    assert (result.exit_code, result.output.strip().splitlines()) == (
+        1, [f"Error: model error: [parser] model_path {tmp_path / 'missing.bin'}: "
+            "no such model file"])
+
+
+def test_the_service_runs_without_scikit_learn_when_no_model_is_configured(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # import sklearn now fails
+    parse = _send(services, "jalan berlubang besar di depan rumah mohon diperbaiki", "a")
+    assert (parse["intent"], parse["model_version"]) == ("complaint", None)
+
+
+def test_auto_route_precision_outside_zero_to_one_is_a_config_error(config: Config) -> None:
+    from sms_gateway.config import ConfigError
+
+    bad = replace(config, parser=replace(config.parser, auto_route_precision=95.0))
+    with pytest.raises(ConfigError, match="auto_route_precision"):
+        build_services(bad)
