@@ -62,7 +62,7 @@ def handle_complaint(ctx: Context) -> str:
     follow_up = _follow_up(ctx)
     if follow_up is not None:
         return follow_up
-    if r.needs_review or r.category is None:
+    if r.category is None:
         return handle_unknown(ctx)
     region_code, region_name = _region_of(ctx)
     ticket = tickets.open_ticket(
@@ -71,8 +71,22 @@ def handle_complaint(ctx: Context) -> str:
         description=r.description,
         anonymous=r.anonymous, confidential=r.confidential)
     ctx.message.ticket_id = ticket.id
+    if r.needs_review:
+        return _await_verification(ctx, ticket)
     _route_and_answer(ctx, ticket)
     return "ticket_created"
+
+
+def _await_verification(ctx: Context, ticket: Ticket) -> str:
+    """Below the model's threshold: the number now, forwarded once an operator verifies it.
+
+    As in LAPOR!, whose first status is belum_terverifikasi: the ticket stays there, in the
+    review queue, until the console's review decision confirms category and place and routes it.
+    """
+    ctx.message.review_status = "pending"
+    ctx.message.review_reason = "low_confidence"
+    ctx.reply("ticket_unverified", ticket=ticket, number=ticket.number)
+    return "ticket_unverified"
 
 
 def _region_of(ctx: Context) -> tuple[str | None, str | None]:

@@ -13,6 +13,18 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Report received. Ticket #{number}, sent to {agency}. "
               "For status send CEK {number} to 1708.",
     },
+    "ticket_unverified": {
+        "id": "Laporan diterima. Nomor tiket #{number}. Petugas akan memverifikasi kategori "
+              "dan lokasinya. Cek status: kirim CEK {number} ke 1708.",
+        "en": "Report received. Ticket #{number}. An officer will verify its category and "
+              "place. For status send CEK {number} to 1708.",
+    },
+    "ticket_verified": {
+        "id": "Tiket #{number} sudah diverifikasi dan diteruskan ke {agency}. "
+              "Cek status: kirim CEK {number} ke 1708.",
+        "en": "Ticket #{number} was verified and sent to {agency}. "
+              "For status send CEK {number} to 1708.",
+    },
     "ask_location": {
         "id": "Laporan diterima, tiket #{number}. Mohon sebutkan lokasi: desa/kelurahan, "
               "kecamatan, kab/kota. Balas SMS ini.",
