@@ -17,6 +17,7 @@ from sms_gateway.dispatch import FORWARD_TICKET
 from sms_gateway.services import Services
 from sms_gateway.store import tickets
 from sms_gateway.store.console import ConsoleUser, LabelledExample
+from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import Citizen, InboundMessage, Ticket
 from sms_gateway.telco.gsm import encoding_of
 from sms_gateway.telco.sending import enqueue_send
@@ -76,6 +77,7 @@ class Outcome:
     ticket: Ticket | None = None
     outbound_ids: list[int] = field(default_factory=list)
     forward_ids: list[int] = field(default_factory=list)
+    corrected_category: bool = False  # an existing ticket's category was changed
 
 
 def apply(services: Services, session: Session, message: InboundMessage, user: ConsoleUser,
@@ -92,8 +94,11 @@ def apply(services: Services, session: Session, message: InboundMessage, user: C
     elif decision.action == "ask":
         _reply(services, session, message, citizen, outcome, "ask_info",
                body=decision.reply_text.strip())
+    else:
+        _close_unverified(session, message, user, decision.action)
     message.outcome = OUTCOMES[decision.action]
-    _label(session, message, user, decision)
+    _label(session, message, user, decision,
+           source="correction" if outcome.corrected_category else "review")
     return outcome
 
 
@@ -124,6 +129,8 @@ def _make_ticket(services: Services, session: Session, message: InboundMessage,
     assert decision.category is not None
     region = regions.get(decision.region_code) if decision.region_code else None
     ticket = session.get(Ticket, message.ticket_id) if message.ticket_id else None
+    if ticket is not None and ticket.category != decision.category:
+        outcome.corrected_category = True
     fields = {"category": decision.category, "region_code": region.code if region else None,
               "region_name": region.name if region else None,
               "anonymous": decision.anonymous, "confidential": decision.confidential}
@@ -142,6 +149,9 @@ def _make_ticket(services: Services, session: Session, message: InboundMessage,
                       inbound_message_id=message.id, category=decision.category,
                       region_code=ticket.region_code, parser_category=parse.get("category"))
     forwarded_before = ticket.status in (lifecycle.TERDISPOSISI, lifecycle.DIPROSES)
+    # A ticket the pipeline opened unverified (below the model's threshold): the citizen has
+    # its number already, this decision verifies and forwards it.
+    verifying = message.outcome == "ticket_unverified" and not forwarded_before
     previous_agency = ticket.agency_code
     agency = _route(services, session, ticket, user, decision, parse.get("keyword"))
     outcome.ticket = ticket
@@ -155,8 +165,17 @@ def _make_ticket(services: Services, session: Session, message: InboundMessage,
             outcome.forward_ids.append(ticket.id)
         return
     outcome.forward_ids.append(ticket.id)
-    _reply(services, session, message, citizen, outcome, "ticket_created", ticket,
+    _reply(services, session, message, citizen, outcome,
+           "ticket_verified" if verifying else "ticket_created", ticket,
            number=ticket.number, agency=agency.name)
+
+
+def _close_unverified(session: Session, message: InboundMessage, user: ConsoleUser,
+                      action: str) -> None:
+    """Spam or not a complaint after all: the unverified ticket it opened is closed."""
+    ticket = session.get(Ticket, message.ticket_id) if message.ticket_id else None
+    if ticket is not None and ticket.status == lifecycle.BELUM_TERVERIFIKASI:
+        tickets.set_status(session, ticket, lifecycle.ARSIP, actor=user.email, reason=action)
 
 
 def _route(services: Services, session: Session, ticket: Ticket, user: ConsoleUser,
@@ -210,7 +229,8 @@ def _attach(services: Services, session: Session, message: InboundMessage, citiz
 
 
 def _label(session: Session, message: InboundMessage, user: ConsoleUser,
-           decision: Decision) -> None:
+           decision: Decision, *, source: str) -> None:
+    """Every decision is a labelled example (the latest one per message), with who and when."""
     parse = message.parse or {}
     region = parse.get("region") or {}
     # Only a message that made a ticket is a self-contained example of its category; a
@@ -222,6 +242,7 @@ def _label(session: Session, message: InboundMessage, user: ConsoleUser,
         row = LabelledExample(inbound_message_id=message.id, text=message.text or "")
         session.add(row)
     row.decision, row.category, row.user_id = decision.action, category, user.id
+    row.source, row.actor, row.created_at = source, user.email, utcnow()
     row.region_code = decision.region_code if decision.action == "ticket" else None
     row.parser_category = parse.get("category")
     row.parser_region_code = region.get("code") if isinstance(region, dict) else None
