@@ -34,6 +34,7 @@ PERIODIC = (
     "sms_gateway.jobs.retention.purge_message_text",
     "sms_gateway.jobs.periodic.channel_upkeep",
     "sms_gateway.jobs.alerts.notify_alerts",
+    "sms_gateway.jobs.periodic.retrain_models",
 )
 
 

@@ -11,15 +11,40 @@ from typing import Any
 import click
 
 
-def _parser(model: Path | None) -> Any:
+def _parser(model: Path | None, *, active: bool = False) -> Any:
     from parsers import Parser, default_parser
 
     if model is None:
-        return default_parser()
+        return _active_parser() if active else default_parser()
     try:
         return Parser.load(model_path=model)
     except (OSError, ValueError) as exc:
         raise click.ClickException(f"cannot load model {model}: {exc}") from None
+
+
+def _active_parser() -> Any:
+    """The deployment's parser: the active model version, else the configured model file."""
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+
+    from sms_gateway.cli.common import check_model, config, services
+    from sms_gateway.complaints.live_parser import LiveParser, check_model_file
+    from sms_gateway.dispatch import InlineDispatcher
+
+    cfg = config()
+    check_model(cfg)
+    url = make_url(cfg.database_url)
+    # No database yet (a fresh checkout, before `init`): never create one just to parse.
+    if not url.drivername.startswith("sqlite") or Path(url.database or "").exists():
+        svc = services(cfg, dispatcher=InlineDispatcher(), install=False)
+        try:
+            if inspect(svc.engine).has_table("parser_models"):
+                return svc.parser.current().parser
+        finally:
+            svc.close()
+    path = cfg.parser.model_path
+    blob = check_model_file(path) if path else None
+    return LiveParser(None, configured=blob, configured_path=path).current().parser
 
 
 def _dump(result: Any) -> str:
@@ -30,12 +55,17 @@ def _dump(result: Any) -> str:
 @click.option("--default-region", metavar="CODE", help="Region code the channel implies.")
 @click.option("--model", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Trained category model (see `parser train`).")
+@click.option("--rules-only", is_flag=True, help="Decide with the rules alone, no model.")
 @click.option("--jsonl", is_flag=True, help="Read one text per stdin line, write one JSON each.")
 @click.argument("text", required=False)
-def parse_command(default_region: str | None, model: Path | None, jsonl: bool,
+def parse_command(default_region: str | None, model: Path | None, rules_only: bool, jsonl: bool,
                   text: str | None) -> None:
-    """Parse TEXT (or stdin lines with --jsonl) and print the result as JSON."""
-    parser = _parser(model)
+    """Parse TEXT (or stdin lines with --jsonl) and print the result as JSON.
+
+    Without --model or --rules-only: the deployment's active model version (or the configured
+    `[parser] model_path`), as the workers use it.
+    """
+    parser = _parser(model, active=not rules_only)
     if jsonl:
         out = sys.stdout
         for line in sys.stdin:
@@ -61,6 +91,12 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
     return rows
 
 
+def _target_precision() -> float:
+    from sms_gateway.cli.common import config
+
+    return config().parser.auto_route_precision
+
+
 @parser_group.command()
 @click.option("--csv", "csv_path", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -75,10 +111,13 @@ def train(csv_path: Path, out: Path) -> None:
     unknown = {r["category"] for r in rows} - set(parser.rules.categories)
     if unknown:
         raise click.ClickException(f"unknown categories in {csv_path}: {sorted(unknown)}")
-    model = train_model(parser, [r["text"] for r in rows], [r["category"] for r in rows])
+    model = train_model([r["text"] for r in rows], [r["category"] for r in rows],
+                        features=parser, target_precision=_target_precision())
     save_model(model, out)
-    click.echo(f"trained on {len(rows)} rows; review threshold {model.review_threshold}; "
-               f"wrote {out}")
+    f = model.figures
+    click.echo(f"trained on {len(rows)} rows; review threshold {model.review_threshold:.3f} "
+               f"for precision {f.target_precision:.2f}: held back, {f.coverage:.1%} of "
+               f"complaints routed without a human, {f.precision:.1%} right; wrote {out}")
 
 
 @parser_group.command("eval")
@@ -155,3 +194,161 @@ def _location(parser: Any, rows: list[dict[str, str]], results: list[Any], score
                f"hit {scores.region_hit_rate:.4f}")
     click.echo(f"location: region outside the labelled one {scores.outside}/{scores.total} "
                f"= {scores.outside_rate:.4f}")
+
+
+def _deployment() -> Any:
+    """The services of the configured deployment, for the label and model commands."""
+    from sms_gateway.cli.common import config, services
+    from sms_gateway.dispatch import InlineDispatcher
+    from sms_gateway.store import migrate
+
+    cfg = config()
+    if cfg.embedded:
+        migrate.upgrade(cfg)  # nothing installed, nothing to run first
+    return services(cfg, dispatcher=InlineDispatcher(), install=False)
+
+
+@parser_group.group("labels")
+def labels_group() -> None:
+    """Labelled examples (operators' decisions, imports): the parser's training data."""
+
+
+@labels_group.command("import")
+@click.option("--csv", "csv_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with columns text,category and optionally region (a region code).")
+def labels_import(csv_path: Path) -> None:
+    """Import a deployment's labelled history; importing the same file again adds nothing."""
+    from sms_gateway.console import labels, regions
+
+    svc = _deployment()
+    try:
+        categories = frozenset(svc.parser.current().parser.rules.categories)
+        with svc.sessions.begin() as session:
+            report = labels.import_csv(session, csv_path, categories=categories,
+                                       known_region=lambda c: regions.get(c) is not None,
+                                       actor=f"import:{csv_path.name}")
+    except labels.LabelImportError as exc:
+        raise click.ClickException(f"nothing imported:\n{exc}") from None
+    finally:
+        svc.close()
+    click.echo(f"{csv_path}: {report.read} rows read, {report.added} labels added, "
+               f"{report.known} already imported")
+
+
+@labels_group.command("export")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV to write: text,category,region,source,actor,at.")
+@click.option("--since", default=None, help="Only labels on or after this date (YYYY-MM-DD).")
+def labels_export(out: Path, since: str | None) -> None:
+    """Write every labelled example (the format `parser train` and `labels import` read)."""
+    from sms_gateway.console import labels
+
+    try:
+        day = labels.parse_day(since)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    svc = _deployment()
+    try:
+        with svc.sessions() as session:
+            count = labels.export_csv(session, out, since=day)
+    finally:
+        svc.close()
+    click.echo(f"{count} labelled examples written to {out}")
+
+
+def _scores_line(name: str, s: dict[str, Any]) -> str:
+    return (f"  {name:<9} accuracy {s['accuracy']:.4f}  macro-F1 {s['macro_f1']:.4f}  "
+            f"threshold {s['threshold']:.3f}: {s['coverage']:.1%} routed, {s['precision']:.1%} "
+            f"right; at the target {s['coverage_at_target']:.1%} routed")
+
+
+@parser_group.command("retrain")
+@click.option("--seed-csv", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Extra training rows (text,category), e.g. the data the first model had.")
+def retrain_command(seed_csv: Path | None) -> None:
+    """Train a candidate on all labels, compare it with the active model, promote if not worse."""
+    from sms_gateway.complaints.learning import RetrainError, retrain
+
+    seed: list[tuple[str, str]] = []
+    svc = _deployment()
+    try:
+        if seed_csv is not None:
+            rows = _read_csv(seed_csv)
+            unknown = ({r["category"] for r in rows}
+                       - set(svc.parser.current().parser.rules.categories))
+            if unknown:
+                raise click.ClickException(f"unknown categories in {seed_csv}: {sorted(unknown)}")
+            seed = [(r["text"], r["category"]) for r in rows]
+        click.echo(f"training (target precision "
+                   f"{svc.config.parser.auto_route_precision:.2f}); this takes a while ...",
+                   err=True)
+        report = retrain(svc, seed=seed, actor=_who())
+    except RetrainError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        svc.close()
+    c, f = report.label_counts, report.candidate_figures
+    click.echo(f"candidate: model version {report.version_id}, trained on {c['trained_on']} "
+               f"rows ({c['labels']} labels, {c['seed']} seed), {c['held_back']} recent labels "
+               f"held back; {report.seconds:.0f} s")
+    click.echo(f"  own out-of-fold figures: accuracy {f['accuracy']:.4f}, threshold "
+               f"{f['threshold']:.3f}, {f['coverage']:.1%} routed at {f['precision']:.1%}")
+    if report.comparison is not None:
+        click.echo(f"on the {report.comparison['candidate']['rows']} held-back labels "
+                   f"(target precision {report.comparison['target_precision']:.2f}):")
+        click.echo(_scores_line("candidate", report.comparison["candidate"]))
+        active = ("rules" if report.active_version is None
+                  else f"v{report.active_version}")
+        click.echo(_scores_line(f"active {active}", report.comparison["active"]))
+    click.echo(f"{'PROMOTED' if report.promoted else 'not promoted'}: {report.reason}")
+
+
+def _who() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in a container
+        return "cli"
+
+
+@parser_group.command("models")
+def models_command() -> None:
+    """List the model versions, the active one marked with *."""
+    from sms_gateway.store import parser_models
+
+    svc = _deployment()
+    try:
+        with svc.sessions() as session:
+            rows = [(m.id, m.active, m.source, m.created_at, m.created_by, m.figures, m.note)
+                    for m in parser_models.versions(session)]
+    finally:
+        svc.close()
+    if not rows:
+        click.echo("no model versions: the rules alone decide")
+        return
+    for vid, active, source, at, by, fig, note in rows:
+        click.echo(f"{'*' if active else ' '} {vid:>4}  {at:%Y-%m-%d %H:%M}  {source:<10} "
+                   f"{by:<20} rows {fig.get('rows', 0):>6}  accuracy {fig.get('accuracy', 0):.4f}"
+                   f"  threshold {fig.get('threshold', 0):.3f}  routed {fig.get('coverage', 0):.1%}"
+                   f" at {fig.get('precision', 0):.1%}" + (f"  ({note})" if note else ""))
+
+
+@parser_group.command("activate")
+@click.argument("version", type=int)
+def activate_command(version: int) -> None:
+    """Make model VERSION the active one (a rollback, too); running processes follow."""
+    from sms_gateway.store import parser_models
+
+    svc = _deployment()
+    try:
+        with svc.sessions.begin() as session:
+            try:
+                parser_models.activate(session, version)
+            except KeyError:
+                raise click.ClickException(f"no model version {version}") from None
+    finally:
+        svc.close()
+    click.echo(f"model version {version} is active; running processes switch within "
+               f"{svc.config.parser.model_check_seconds:.0f} s")

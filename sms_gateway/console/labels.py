@@ -1,9 +1,17 @@
-"""Operators' decisions as training data: the `text,category` CSV that `parser train` reads."""
+"""Labelled examples, the parser's training data: operators' decisions, imports, the CSV files.
+
+Each example has a text, a category (None: spam or not a complaint), an optional region, its
+source (`review`, `correction`, `import`), who (`actor`) and when (`created_at`).
+`parser labels import` loads a deployment's history; `parser labels export` and `parser train`
+read and write the same CSV columns (`text,category`, optionally `region`).
+"""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -13,7 +21,22 @@ from sqlalchemy.orm import Session
 from routing.deadlines import JAKARTA
 from sms_gateway.store.console import LabelledExample
 
-HEADER = ("text", "category")
+HEADER = ("text", "category", "region", "source", "actor", "at")
+MAX_ERRORS = 20  # an import names at most this many bad lines
+
+
+class LabelImportError(ValueError):
+    """A label file that cannot be imported; the message lists its bad lines."""
+
+
+@dataclass
+class ImportReport:
+    """What an import did: rows added, rows already there (re-import), rows read."""
+
+    added: int = 0
+    known: int = 0
+    read: int = 0
+    by_category: dict[str, int] = field(default_factory=dict)
 
 
 def parse_day(text: str | None) -> datetime | None:
@@ -27,18 +50,26 @@ def parse_day(text: str | None) -> datetime | None:
     return datetime.combine(day, time(0), JAKARTA)
 
 
-def examples(session: Session, *, since: datetime | None = None) -> Iterator[tuple[str, str]]:
-    """(text, category) of every decision that named a category, oldest first."""
-    query = (select(LabelledExample.text, LabelledExample.category)
-             .where(LabelledExample.category.is_not(None))
+def _flat(text: str) -> str:
+    # One example per line reads better for people and tools alike.
+    return " ".join(text.split())
+
+
+def rows(session: Session, *, since: datetime | None = None) -> Iterator[LabelledExample]:
+    """Every example that names a category, oldest first."""
+    query = (select(LabelledExample).where(LabelledExample.category.is_not(None))
              .order_by(LabelledExample.created_at, LabelledExample.id))
     if since is not None:
         query = query.where(LabelledExample.created_at >= since)
-    for text, category in session.execute(query):
-        # One example per line reads better for people and tools alike.
-        flat = " ".join(text.split())
-        if flat and category:
-            yield flat, category
+    for row in session.execute(query).scalars():
+        if _flat(row.text) and row.category:
+            yield row
+
+
+def examples(session: Session, *, since: datetime | None = None) -> Iterator[tuple[str, str]]:
+    """(text, category) of every example that named a category, oldest first."""
+    for row in rows(session, since=since):
+        yield _flat(row.text), row.category or ""
 
 
 def export_csv(session: Session, path: Path, *, since: datetime | None = None) -> int:
@@ -47,7 +78,77 @@ def export_csv(session: Session, path: Path, *, since: datetime | None = None) -
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(HEADER)
-        for row in examples(session, since=since):
-            writer.writerow(row)
+        for row in rows(session, since=since):
+            writer.writerow((_flat(row.text), row.category, row.region_code or "", row.source,
+                             row.actor or "", row.created_at.isoformat(timespec="seconds")))
             count += 1
     return count
+
+
+def import_key(text: str, category: str, region: str) -> str:
+    """An imported example's identity: the same text, category and region is one example."""
+    return hashlib.sha256(f"{_flat(text)}\0{category}\0{region}".encode()).hexdigest()
+
+
+def import_csv(session: Session, path: Path, *, categories: frozenset[str],
+               known_region: Callable[[str], bool], actor: str) -> ImportReport:
+    """Import `text,category[,region]` rows; all or nothing, and nothing twice.
+
+    Raises LabelImportError naming every bad line (up to MAX_ERRORS) and imports nothing then.
+    """
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            fields = [f.strip() for f in reader.fieldnames or []]
+            if "text" not in fields or "category" not in fields:
+                raise LabelImportError(f"{path}: line 1: needs columns text,category "
+                                       f"(optional region), found {','.join(fields) or 'none'}")
+            reader.fieldnames = fields
+            good, errors = _read_rows(reader, path, categories, known_region)
+    except UnicodeDecodeError as exc:
+        raise LabelImportError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except csv.Error as exc:
+        raise LabelImportError(f"{path}: not a CSV file ({exc})") from None
+    if any("unknown category" in e for e in errors):
+        errors.append(f"known categories: {', '.join(sorted(categories))}")
+    if errors:
+        more = f"\n... and {len(errors) - MAX_ERRORS} more" if len(errors) > MAX_ERRORS else ""
+        raise LabelImportError("\n".join(errors[:MAX_ERRORS]) + more)
+    report = ImportReport(read=len(good))
+    keys = {import_key(*row) for row in good}
+    known = set(session.execute(select(LabelledExample.import_key).where(
+        LabelledExample.import_key.in_(keys))).scalars()) if keys else set()
+    for text, category, region in good:
+        key = import_key(text, category, region)
+        if key in known:
+            report.known += 1
+            continue
+        known.add(key)
+        session.add(LabelledExample(text=_flat(text), category=category,
+                                    region_code=region or None, decision="import",
+                                    source="import", actor=actor, import_key=key))
+        report.added += 1
+        report.by_category[category] = report.by_category.get(category, 0) + 1
+    session.flush()
+    return report
+
+
+def _read_rows(reader: csv.DictReader[str], path: Path, categories: frozenset[str],
+               known_region: Callable[[str], bool],
+               ) -> tuple[list[tuple[str, str, str]], list[str]]:
+    good: list[tuple[str, str, str]] = []
+    errors: list[str] = []
+    for row in reader:
+        line = reader.line_num
+        text = _flat(row.get("text") or "")
+        category = (row.get("category") or "").strip()
+        region = (row.get("region") or "").strip()
+        if not text:
+            errors.append(f"{path}: line {line}: empty text")
+        elif category not in categories:
+            errors.append(f"{path}: line {line}: unknown category {category!r}")
+        elif region and not known_region(region):
+            errors.append(f"{path}: line {line}: unknown region code {region!r}")
+        else:
+            good.append((text, category, region))
+    return good, errors

@@ -13,10 +13,11 @@ from sms_gateway.store.console import ConsoleUser
 REVIEW, TICKETS, ALL_TICKETS = "review", "tickets", "tickets.all"
 DASHBOARD, USERS, AUDIT, REVEAL = "dashboard", "users", "audit", "phone.reveal"
 AGENCIES, SETTINGS = "agencies", "settings"
+MODELS = "parser.models"  # list the category model versions and activate one
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({REVIEW, TICKETS, ALL_TICKETS, DASHBOARD, USERS, AUDIT, REVEAL,
-                        AGENCIES, SETTINGS}),
+                        AGENCIES, SETTINGS, MODELS}),
     "operator": frozenset({REVIEW, TICKETS, ALL_TICKETS, DASHBOARD}),
     "agency": frozenset({TICKETS}),  # only tickets whose agency_code is the user's
     "viewer": frozenset({DASHBOARD}),

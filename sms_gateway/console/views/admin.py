@@ -1,4 +1,4 @@
-"""Administration: console users and the audit log."""
+"""Administration: console users, the audit log and the parser's model versions."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from sms_gateway.console import accounts, audit, roles, sessions, web
+from sms_gateway.store import parser_models
 from sms_gateway.store.console import ROLES, ConsoleUser
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -59,3 +60,29 @@ def audit_log() -> str:
     with web.services().sessions() as s:
         entries = audit.recent(s, action=request.args.get("action") or None)
     return render_template("console/audit.html", entries=entries)
+
+
+@bp.get("/models", endpoint="models")
+@roles.require(roles.MODELS)
+def models() -> str:
+    with web.services().sessions() as s:
+        rows = [{"id": m.id, "active": m.active, "source": m.source, "created_at": m.created_at,
+                 "created_by": m.created_by, "figures": m.figures, "note": m.note,
+                 "counts": m.label_counts or {}, "comparison": m.comparison}
+                for m in parser_models.versions(s)]
+    return render_template("console/models.html", models=rows,
+                           target=web.services().config.parser.auto_route_precision)
+
+
+@bp.post("/models/<int:version_id>/activate")
+@roles.require(roles.MODELS)
+def activate_model(version_id: int) -> Response:
+    with web.services().sessions.begin() as s:
+        try:
+            parser_models.activate(s, version_id)
+        except KeyError:
+            abort(404)
+        audit.record(s, g.console_user, "model.activate", target_type="parser_model",
+                     target_id=str(version_id), remote_addr=web.remote_addr())
+    flash(web.t("Model version activated"))
+    return redirect(url_for("console.admin.models"))
