@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                               "workers": args.workers}
     with RedisServer(tmp) as redis, scratch_database() as db:
         env = {"DATABASE_URL": db, "REDIS_URL": redis.url, "SMS_GATEWAY_PII_KEY": new_key(),
+               "SMS_GATEWAY_SECRET_KEY": new_key(),
                "SMS_GATEWAY_CONFIG": str(write_config(tmp / "gateway.toml", {
                    "server": {"public_url": PUBLIC_URL},
                    **tuned_sections(args, "bench"),

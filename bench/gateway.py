@@ -77,6 +77,7 @@ def local_gateway(tmp: Path, redis_url: str, phone_url: str, *, web_db_port: int
         with scratch_database() as db:
             path = write_config(tmp / f"{queue}.toml", sections(queue, phone_url, **extra))
             env = {"DATABASE_URL": db, "REDIS_URL": redis_url, "SMS_GATEWAY_PII_KEY": new_key(),
+                   "SMS_GATEWAY_SECRET_KEY": new_key(),
                    "SMS_GATEWAY_CONFIG": str(path)}
             migrate.upgrade(load_config(env=env))
             web_env = dict(env)

@@ -159,12 +159,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                "SMS_GATEWAY_CONFIG": str(write_config(tmp / "gateway.toml", {
                    "server": {"public_url": PUBLIC_URL},
                    **tuned_sections(args, "bench"),
+                   "sms": {"outbound": "twilio"},  # no console channel in production
                    "twilio": {"account_sid": "AC" + "0" * 31 + "1",
                               "auth_token": "test-auth-token-0123456789abcdef", "from": "1708"},
                }))}
         from sms_gateway.store.pii import new_key
 
         env["SMS_GATEWAY_PII_KEY"] = new_key()
+        env["SMS_GATEWAY_SECRET_KEY"] = new_key()
         subprocess.run([sys.executable, "-m", "bench.gateway_proc", "init"], env={
             **os.environ, **env, "PYTHONPATH": str(HERE.parent)}, check=True,
             capture_output=True)

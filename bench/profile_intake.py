@@ -42,9 +42,11 @@ def main(argv: list[str] | None = None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="profile-intake-"))
     with RedisServer(tmp) as redis, scratch_database() as db:
         env = {"DATABASE_URL": db, "REDIS_URL": redis.url, "SMS_GATEWAY_PII_KEY": new_key(),
+               "SMS_GATEWAY_SECRET_KEY": new_key(),
                "SMS_GATEWAY_CONFIG": str(write_config(tmp / "gateway.toml", {
                    "server": {"public_url": PUBLIC_URL}, "queue": {"name": "profile"},
-                   "twilio": {"account_sid": "AC" + "0" * 31 + "1",
+                   "sms": {"outbound": "twilio"},
+                   "twilio": {"account_sid": "AC" + "0" * 31 + "1", "from": "1708",
                               "auth_token": "test-auth-token-0123456789abcdef"}}))}
         config = load_config(env=env)
         migrate.upgrade(config)

@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="profile-worker-"))
     with RedisServer(tmp) as redis, scratch_database() as db, FakeSmsServer() as phone:
         env = {"DATABASE_URL": db, "REDIS_URL": redis.url, "SMS_GATEWAY_PII_KEY": new_key(),
+               "SMS_GATEWAY_SECRET_KEY": new_key(),
                "SMS_GATEWAY_CONFIG": str(write_config(tmp / "gateway.toml", {
                    "server": {"public_url": PUBLIC_URL}, "queue": {"name": "profile"},
                    "sms": {"outbound": "twilio"},

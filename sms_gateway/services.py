@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from sms_gateway.complaints.live_parser import LiveParser, check_model_file
-from sms_gateway.config import Config, ConfigError, load_config
+from sms_gateway.config import Config, ConfigError, check_startup, load_config
 from sms_gateway.dispatch import Dispatcher, InProcessDispatcher, RqDispatcher
 from sms_gateway.store.db import make_engine, make_sessionmaker
 from sms_gateway.store.pii import Vault, key_from_file
@@ -72,8 +72,11 @@ def build_services(config: Config | None = None, *, dispatcher: Dispatcher | Non
     if not 0 < config.parser.auto_route_precision <= 1:
         raise ConfigError("parser.auto_route_precision: expected a share between 0 and 1, got "
                           f"{config.parser.auto_route_precision}")
+    check_startup(config)  # production without its keys, a channel that cannot send, ...
     # Checked first: a model that cannot be used stops start-up before anything is built.
     model_blob = check_model_file(config.parser.model_path) if config.parser.model_path else None
+    vault = _vault(config)
+    channels = _channels(config)
     engine = make_engine(config.database_url, pool_size=config.database.pool_size,
                          echo=config.database.echo, pre_ping=config.database.pool_pre_ping)
     if dispatcher is None:
@@ -82,13 +85,6 @@ def build_services(config: Config | None = None, *, dispatcher: Dispatcher | Non
         else:
             dispatcher = RqDispatcher(config.queue.redis_url, config.queue.name,
                                       config.queue.job_timeout_seconds)
-    key = config.privacy.key
-    if not key:
-        if not config.embedded:
-            log.warning("SMS_GATEWAY_PII_KEY is not set: using a key file in %s; every "
-                        "process of a multi-host deployment must share one key",
-                        config.server.var_dir)
-        key = key_from_file(config.server.var_dir, "pii.key")
     batcher: IntakeBatcher | GroupEnqueuer | None = None
     if isinstance(dispatcher, RqDispatcher):
         if config.queue.intake_batch_ms > 0:
@@ -100,11 +96,27 @@ def build_services(config: Config | None = None, *, dispatcher: Dispatcher | Non
     live_parser = LiveParser(sessions, configured=model_blob,
                              configured_path=config.parser.model_path,
                              check_seconds=config.parser.model_check_seconds)
-    services = Services(config, engine, sessions, dispatcher, build_channels(config), Vault(key),
+    services = Services(config, engine, sessions, dispatcher, channels, vault,
                         parser=live_parser, batcher=batcher)
     if install:
         set_current(services)
     return services
+
+
+def _vault(config: Config) -> Vault:
+    # Without a key (embedded mode only: production refuses to start) one is kept in var/.
+    key = config.privacy.key or key_from_file(config.server.var_dir, "pii.key")
+    try:
+        return Vault(key, config.privacy.hash_key)
+    except ValueError as exc:
+        raise ConfigError(f"SMS_GATEWAY_PII_KEY / SMS_GATEWAY_PII_HASH_KEY: {exc}") from None
+
+
+def _channels(config: Config) -> dict[str, Provider]:
+    try:
+        return build_channels(config)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 _current: Services | None = None

@@ -6,18 +6,20 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sms_gateway.config import Config, ConfigError, load_config
+from sms_gateway.config import Config, ConfigError, check_startup, load_config
 
 if TYPE_CHECKING:
     from sms_gateway.services import Services
 
 
 def config() -> Config:
-    """The configuration (file + environment); a ClickException naming what is wrong."""
+    """The configuration (file + environment), checked for start-up; one line when wrong."""
     try:
-        return load_config()
+        loaded = load_config()
+        check_startup(loaded)
     except ConfigError as exc:
         raise click.ClickException(f"configuration error: {exc}") from None
+    return loaded
 
 
 def services(cfg: Config | None = None, **kwargs: Any) -> Services:
@@ -43,3 +45,41 @@ def check_model(cfg: Config) -> None:
             check_model_file(cfg.parser.model_path)
         except ValueError as exc:
             raise click.ClickException(f"model error: {exc}") from None
+
+
+def database_error_line(exc: BaseException) -> str:
+    """One line for a database that cannot be reached (no traceback, no password)."""
+    orig = getattr(exc, "orig", None) or exc
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return f"cannot reach the database: {first}"
+
+
+def check_database(config: Config) -> None:
+    """Connect once, so an unreachable DATABASE_URL stops start-up with one line."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from sms_gateway.store.db import make_engine
+
+    engine = make_engine(config.database_url, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        raise click.ClickException(database_error_line(exc)) from None
+    finally:
+        engine.dispose()
+
+
+class Group(click.Group):
+    """A command group whose commands fail with one line on configuration or database errors."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from sqlalchemy.exc import OperationalError
+
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(f"configuration error: {exc}") from None
+        except OperationalError as exc:
+            raise click.ClickException(database_error_line(exc)) from None

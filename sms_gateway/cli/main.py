@@ -10,12 +10,12 @@ from typing import Any
 
 import click
 
-from sms_gateway.cli.common import check_model
+from sms_gateway.cli.common import Group, check_database, check_model
 from sms_gateway.cli.common import config as _config
 from sms_gateway.cli.common import services as _services
 
 
-@click.group()
+@click.group(cls=Group)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
 def main(verbose: bool) -> None:
     """SMS gateway for the 1708 complaint number (SP4N-LAPOR!)."""
@@ -31,6 +31,7 @@ def init() -> None:
     from sms_gateway.store import migrate
 
     config = _config()
+    check_database(config)
     migrate.upgrade(config)
     parsers.parse("cek 1234567")  # loads and validates the parser's rule files and gazetteer
     services = _services(config)
@@ -59,12 +60,17 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     from gunicorn.app.base import BaseApplication
 
+    from sms_gateway.services import build_services
+
     config = _config()
     check_model(config)  # each web process loads it; a bad one stops the server here, once
+    check_database(config)
     if config.embedded:
         from sms_gateway.store import migrate
 
         migrate.upgrade(config)  # nothing installed, nothing to run first
+    # Whatever the web processes would fail on, found here: one line, not a worker traceback.
+    build_services(config, install=False).close()
     count = workers or (1 if config.embedded else 2 * (os.cpu_count() or 1) + 1)
     bind = f"{host or config.server.host}:{port or config.server.port}"
 
@@ -101,6 +107,7 @@ def worker(burst: bool, fork: bool) -> None:
     if config.embedded:
         raise click.ClickException("no REDIS_URL: in the embedded mode jobs run inside "
                                    "`sms-gateway serve`; set REDIS_URL to run RQ workers")
+    check_database(config)
     services = _services(config)
     services.parser.current()  # the active model loaded before the first message, not during
     assert isinstance(services.dispatcher, RqDispatcher)
@@ -191,6 +198,7 @@ def _register() -> None:
     from sms_gateway.cli.agency import agency_group
     from sms_gateway.cli.console import export_labels_command, user_group
     from sms_gateway.cli.parser import parse_command, parser_group
+    from sms_gateway.cli.pii import pii_group
     from sms_gateway.cli.routing import route_command
 
     main.add_command(parse_command, "parse")
@@ -199,6 +207,7 @@ def _register() -> None:
     main.add_command(route_command, "route")
     main.add_command(user_group, "user")
     main.add_command(agency_group, "agency")
+    main.add_command(pii_group, "pii")
 
 
 _register()

@@ -26,7 +26,7 @@ def embedded_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, s
     """A working directory with no configuration at all, as after a fresh clone."""
     monkeypatch.chdir(tmp_path)
     for var in ("DATABASE_URL", "REDIS_URL", "SMS_GATEWAY_CONFIG", "SMS_GATEWAY_OUTBOUND",
-                "SMS_GATEWAY_PII_KEY"):
+                "SMS_GATEWAY_PII_KEY", "SMS_GATEWAY_SECRET_KEY", "SMS_GATEWAY_PII_HASH_KEY"):
         monkeypatch.delenv(var, raising=False)
     return {k: v for k, v in os.environ.items()}
 
@@ -117,18 +117,23 @@ def test_serve_answers_health_and_processes_sms_in_process(embedded_env: dict[st
 def test_worker_process_runs_the_jobs_the_web_enqueued(prod_config: object, tmp_path: Path,
                                                        pg_url: str, redis_url: str) -> None:
     from sms_gateway.config import Config
+    from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, fake_twilio
 
     assert isinstance(prod_config, Config)
-    env = dict(os.environ, DATABASE_URL=pg_url, REDIS_URL=redis_url,
-               SMS_GATEWAY_PII_KEY=new_key(), SMS_GATEWAY_CONFIG=str(tmp_path / "c.toml"))
-    (tmp_path / "c.toml").write_text(f'[queue]\nname = "{prod_config.queue.name}"\n')
-    subprocess.run([str(BIN / "sms-gateway"), "init"], cwd=tmp_path, env=env, check=True,
-                   capture_output=True)
-    simulate = subprocess.Popen([str(BIN / "sms-gateway"), "simulate", "--wait", "60",
-                                 "--from", "+6281234567890", "jalan rusak di kota bandung"],
-                                cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
-    time.sleep(1)
-    subprocess.run([str(BIN / "sms-gateway"), "worker", "--burst"], cwd=tmp_path, env=env,
-                   check=True, capture_output=True, timeout=60)
-    out, _ = simulate.communicate(timeout=90)
+    with fake_twilio() as twilio:  # no console channel in production: replies go out for real
+        env = dict(os.environ, DATABASE_URL=pg_url, REDIS_URL=redis_url,
+                   SMS_GATEWAY_PII_KEY=new_key(), SMS_GATEWAY_SECRET_KEY=new_key(),
+                   SMS_GATEWAY_OUTBOUND="twilio", TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+                   TWILIO_AUTH_TOKEN=AUTH_TOKEN, TWILIO_FROM="1708",
+                   TWILIO_API_BASE_URL=twilio.url, SMS_GATEWAY_CONFIG=str(tmp_path / "c.toml"))
+        (tmp_path / "c.toml").write_text(f'[queue]\nname = "{prod_config.queue.name}"\n')
+        subprocess.run([str(BIN / "sms-gateway"), "init"], cwd=tmp_path, env=env, check=True,
+                       capture_output=True)
+        simulate = subprocess.Popen([str(BIN / "sms-gateway"), "simulate", "--wait", "60",
+                                     "--from", "+6281234567890", "jalan rusak di kota bandung"],
+                                    cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
+        time.sleep(1)
+        subprocess.run([str(BIN / "sms-gateway"), "worker", "--burst"], cwd=tmp_path, env=env,
+                       check=True, capture_output=True, timeout=60)
+        out, _ = simulate.communicate(timeout=90)
     assert re.search(r"reply \[sent, .*#\d{7}", out), out

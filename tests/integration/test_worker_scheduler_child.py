@@ -62,7 +62,10 @@ def test_the_scheduler_process_ends_with_a_killed_worker(prod_config: Config, tm
 
     queue = prod_config.queue.name
     env = dict(os.environ, DATABASE_URL=pg_url, REDIS_URL=redis_url,
-               SMS_GATEWAY_PII_KEY=new_key(), SMS_GATEWAY_CONFIG=str(tmp_path / "c.toml"))
+               SMS_GATEWAY_PII_KEY=new_key(), SMS_GATEWAY_SECRET_KEY=new_key(),
+               SMS_GATEWAY_OUTBOUND="twilio", TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+               TWILIO_AUTH_TOKEN="unused", TWILIO_FROM="1708",
+               SMS_GATEWAY_CONFIG=str(tmp_path / "c.toml"))
     (tmp_path / "c.toml").write_text(f'[queue]\nname = "{queue}"\n')
     subprocess.run([str(BIN / "sms-gateway"), "init"], cwd=tmp_path, env=env, check=True,
                    capture_output=True)

@@ -65,15 +65,23 @@ REGISTRY: dict[str, Factory] = {
 
 
 def channel_configs(config: Config) -> dict[str, ChannelConfig]:
-    """Every channel's settings: the built-in console and twilio, then `[channels.*]`."""
+    """Every channel's settings: the built-in console and twilio, then `[channels.*]`.
+
+    The console channel takes SMS from anyone who can reach it (for `simulate` and local
+    tests): it exists only in the embedded mode, never where DATABASE_URL or REDIS_URL is set.
+    """
     t = config.twilio
     configs = {
-        "console": ChannelConfig(provider="console"),
         "twilio": ChannelConfig(provider="twilio", url=t.api_base_url, username=t.account_sid,
                                 password=t.auth_token, from_=t.from_,
                                 timeout_seconds=t.timeout_seconds),
     }
+    if not config.production:
+        configs["console"] = ChannelConfig(provider="console")
     for name, c in config.channels.items():
+        if c.provider == "console" and config.production:
+            raise ValueError(f"channels.{name}: the console provider exists only in the "
+                             "embedded mode (no DATABASE_URL/REDIS_URL)")
         if c.provider not in REGISTRY:
             raise ValueError(f"channels.{name}.provider: unknown provider {c.provider!r} "
                              f"(known: {', '.join(sorted(REGISTRY))})")

@@ -13,8 +13,9 @@ from sms_gateway.store.pii import new_key
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    values = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-              "SMS_GATEWAY_PII_KEY": new_key(), "SMS_GATEWAY_CONFIG": ""}
+    (tmp_path / "c.toml").write_text(f'[server]\nvar_dir = "{tmp_path / "var"}"\n')
+    values = {"DATABASE_URL": "", "REDIS_URL": "", "SMS_GATEWAY_PII_KEY": new_key(),
+              "SMS_GATEWAY_CONFIG": str(tmp_path / "c.toml")}
     assert CliRunner().invoke(main, ["init"], env=values).exit_code == 0
     return values
 
