@@ -14,6 +14,11 @@ from sms_gateway.cli.common import Group, check_database, check_model
 from sms_gateway.cli.common import config as _config
 from sms_gateway.cli.common import services as _services
 
+# Gunicorn's access log without query strings (%(U)s is the path only; %(r)s and %(q)s
+# would carry Kannel's get-url `secret=` and SMS text, and console searches), without the
+# Referer (a console URL with a search) and without the basic-auth user.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
+
 
 @click.group(cls=Group)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
@@ -80,6 +85,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
             self.cfg.set("workers", count)
             self.cfg.set("threads", 4)
             self.cfg.set("accesslog", "-")
+            self.cfg.set("access_log_format", ACCESS_LOG_FORMAT)
 
         def load(self) -> Any:
             from sms_gateway.app import create_app

@@ -9,10 +9,12 @@ import pytest
 import requests
 
 from sms_gateway.config import ChannelConfig
+from sms_gateway.store.models import OutboundMessage
 from sms_gateway.telco.providers import build_channels
 from sms_gateway.telco.providers.base import WebRequest
 from tests.providers.conftest import SECRETS
 from tests.providers.harness import (
+    PUBLIC_URL,
     IncomingCase,
     OutgoingCase,
     Reply,
@@ -139,13 +141,40 @@ def test_http_outgoing(services: Any, fake_http: Any, case: OutgoingCase) -> Non
         case.status, case.error_kind, case.provider_id, dict(case.request_has))
 
 
+def _jasmin_report(client: Any, services: Any, fake_http: Any, message_id: str,
+                   message_status: str = "DELIVRD") -> tuple[Any, OutboundMessage]:
+    """Send through Jasmin, then post its report to the dlr-url the gateway handed it."""
+    row = run_outgoing(services, fake_http, VARIANTS[0], OutgoingCase(
+        "send", (Reply(200, f'Success "{message_id}"'),)))
+    dlr_url = request_values(fake_http.requests[-1])["dlr-url"]
+    # Jasmin's HTTP DLR (dlr-level 3, dlr-method POST): these fields, nothing else added.
+    resp = client.post(dlr_url[len(PUBLIC_URL):], data={
+        "id": message_id, "message_status": message_status, "level": "3",
+        "connector": "smpp01", "subdate": "2401011200", "donedate": "2401011201",
+        "sub": "1", "dlvrd": "1", "err": "000", "text": ""})
+    with services.sessions() as session:
+        stored = session.get(OutboundMessage, row.id)
+        assert stored is not None
+        return resp, stored
+
+
+def test_jasmin_report_on_the_dlr_url_it_was_given_is_accepted(
+        client: Any, services: Any, fake_http: Any) -> None:
+    resp, row = _jasmin_report(client, services, fake_http, "j-2")
+    assert (resp.status_code, row.status) == (200, "delivered")
+
+
 def test_jasmin_status_report_is_acknowledged_with_its_exact_body(
         client: Any, services: Any, fake_http: Any) -> None:
-    run_status(client, services, VARIANTS[0],
-               StatusCase("ack", {"id": "j-2", "message_status": "DELIVRD"}, sent_id="j-2"))
-    resp = client.post("/sms/jasmin/status?secret=" + SECRETS["jasmin_secret"],
-                       data={"id": "j-2", "message_status": "DELIVRD"})
+    resp, _ = _jasmin_report(client, services, fake_http, "j-3")
     assert resp.get_data(as_text=True) == "ACK/Jasmin"
+
+
+def test_jasmin_dlr_url_holds_no_secret(client: Any, services: Any, fake_http: Any) -> None:
+    run_outgoing(services, fake_http, VARIANTS[0], OutgoingCase(
+        "send", (Reply(200, 'Success "j-4"'),)))
+    dlr_url = request_values(fake_http.requests[-1])["dlr-url"]
+    assert [name for name, secret in SECRETS.items() if secret in dlr_url] == []
 
 
 def test_new_aggregator_is_configuration_only(services: Any, fake_http: Any) -> None:

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 import requests
 
+from sms_gateway.store.models import OutboundMessage
 from tests.providers.conftest import SECRETS
 from tests.providers.harness import (
+    PUBLIC_URL,
     IncomingCase,
     OutgoingCase,
     Reply,
@@ -173,5 +175,35 @@ def test_kannel_dlr_url_carries_reference_and_escapes(services: Any, fake_http: 
     run_outgoing(services, fake_http, VARIANTS[0],
                  OutgoingCase("dlr", (Reply(202, "0: Accepted"),)))
     dlr = fake_http.requests[-1].headers["X-Kannel-DLR-Url"]
-    assert dlr.startswith("https://gw.example.id/sms/kannel/status?ref=out-1&secret=") \
+    assert dlr.startswith("https://gw.example.id/sms/kannel/status?ref=out-1&sig=") \
         and dlr.endswith("&type=%d&answer=%A")
+
+
+def test_kannel_dlr_url_holds_no_secret(services: Any, fake_http: Any) -> None:
+    run_outgoing(services, fake_http, VARIANTS[0],
+                 OutgoingCase("dlr", (Reply(202, "0: Accepted"),)))
+    dlr = fake_http.requests[-1].headers["X-Kannel-DLR-Url"]
+    assert [name for name, secret in SECRETS.items() if secret in dlr] == []
+
+
+def test_kannel_report_on_the_dlr_url_it_was_given_is_accepted(
+        client: Any, services: Any, fake_http: Any) -> None:
+    row = run_outgoing(services, fake_http, VARIANTS[0],
+                       OutgoingCase("dlr", (Reply(202, "0: Accepted"),)))
+    dlr = fake_http.requests[-1].headers["X-Kannel-DLR-Url"]
+    # What Kannel calls: the URL with its escapes filled in (1: delivered to the phone).
+    path = dlr.replace("%d", "1").replace("%A", "ACK%2F")[len(PUBLIC_URL):]
+    status = client.get(path).status_code
+    with services.sessions() as session:
+        stored = session.get(OutboundMessage, row.id)
+        assert stored is not None
+        assert (status, stored.status) == (204, "delivered")
+
+
+def test_kannel_report_token_of_another_message_is_refused(
+        client: Any, services: Any, fake_http: Any) -> None:
+    run_outgoing(services, fake_http, VARIANTS[0],
+                 OutgoingCase("dlr", (Reply(202, "0: Accepted"),)))
+    dlr = fake_http.requests[-1].headers["X-Kannel-DLR-Url"]
+    path = dlr.replace("ref=out-1", "ref=out-2").replace("%d", "1").replace("%A", "x")
+    assert client.get(path[len(PUBLIC_URL):]).status_code == 403

@@ -111,6 +111,31 @@ class Provider(Protocol):
 #     (Jasmin retries until it reads "ACK/Jasmin"); without it the answer is 204.
 
 
+def report_token(secret: str, channel: str, reference: str) -> str:
+    """The token a delivery-report URL carries instead of the channel's secret.
+
+    Bound to one message of one channel and good for its reports only: the URL may show up
+    in the provider's and proxies' logs, the shared secret must not.
+    """
+    import hashlib
+    import hmac
+
+    message = f"dlr\x00{channel}\x00{reference}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:40]
+
+
+def report_token_valid(request: WebRequest, secret: str, channel: str) -> bool:
+    """True for a delivery report whose URL carries the right token for its `ref` field."""
+    import hmac
+    from urllib.parse import urlsplit
+
+    ref, token = request.form.get("ref", ""), request.form.get("sig", "")
+    if not (ref and token and urlsplit(request.url).path.endswith("/status")):
+        return False
+    return hmac.compare_digest(token.encode("utf-8", "surrogateescape"),
+                               report_token(secret, channel, ref).encode())
+
+
 def address_allowed(address: str, allowed: tuple[str, ...]) -> bool:
     """True when `address` is inside one of the allowed addresses or CIDR networks."""
     import ipaddress

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -25,6 +26,8 @@ from sms_gateway.telco.providers.base import (
     WebRequest,
     WebResponse,
     address_allowed,
+    report_token,
+    report_token_valid,
     storable,
 )
 from sms_gateway.telco.providers.errors import (
@@ -145,7 +148,7 @@ class HttpAggregatorProvider:
             raise InvalidRequest(f"unknown {status_name} {raw_status!r}")
         error = raw_status if status in ("undelivered", "failed") else None
         return StatusReport(message_id, status, error,
-                            {k: v for k, v in request.form.items() if k != "secret"})
+                            {k: v for k, v in request.form.items() if k not in ("secret", "sig")})
 
     def status_response(self) -> WebResponse:
         """Aggregators like Jasmin retry a report until they read their exact ACK."""
@@ -163,9 +166,20 @@ class HttpAggregatorProvider:
         if coding:
             params[n["coding"]] = coding
         if sms.status_callback_url and "dlr_url" in self.send_fields:
-            params[n["dlr_url"]] = sms.status_callback_url
+            params[n["dlr_url"]] = self._dlr_url(sms.status_callback_url, sms.reference)
         params.update(self.send_extra)
         return params
+
+    def _dlr_url(self, base: str, reference: str) -> str:
+        """The report URL: with a token for this message when the channel has a secret.
+
+        Jasmin posts its reports to exactly this URL and adds no secret of its own.
+        """
+        if not self.secret:
+            return base
+        query = urlencode({"ref": reference, "sig": report_token(self.secret, self.name,
+                                                                  reference)})
+        return f"{base}{'&' if '?' in base else '?'}{query}"
 
     def send(self, sms: OutgoingSms) -> SendResult:
         if not self.url:
@@ -200,6 +214,8 @@ class HttpAggregatorProvider:
         if self.allow_ips and not address_allowed(request.remote_addr, self.allow_ips):
             return False
         if not self.secret:
+            return True
+        if report_token_valid(request, self.secret, self.name):
             return True
         given = request.form.get("secret", "")
         return hmac.compare_digest(given.encode("utf-8", "surrogateescape"),

@@ -28,6 +28,8 @@ from sms_gateway.telco.providers.base import (
     WebRequest,
     WebResponse,
     address_allowed,
+    report_token,
+    report_token_valid,
     storable,
 )
 from sms_gateway.telco.providers.errors import (
@@ -42,9 +44,11 @@ from sms_gateway.telco.providers.errors import (
 #   from (sender id), secret, allow_ips, dlr_mask (default 31), smsc (route to one smsc-id),
 #   status_url (DLR base URL when server.public_url does not fit), timeout_seconds.
 
-# Request forms. The get-url we document (docs/providers.md):
+# Request forms. The post-url we document (docs/providers.md), the secret as basic auth:
+#   https://kannel:S@host/sms/<channel>?id=%I&coding=%c&charset=%C&udh=%u&time=%T
+# sends the text as the body and the rest as X-Kannel-* headers. The older get-url
 #   .../sms/<channel>?secret=S&id=%I&from=%p&to=%P&text=%b&coding=%c&charset=%C&udh=%u&time=%T
-# post-url sends the text as the body and the rest as X-Kannel-* headers.
+# still works, but puts the secret and the SMS in proxies' access logs.
 INCOMING_REQUIRED = ("id", "from", "text")
 POST_HEADERS = {"id": "X-Kannel-ID", "from": "X-Kannel-From", "to": "X-Kannel-To",
                 "time": "X-Kannel-Time", "coding": "X-Kannel-Coding", "udh": "X-Kannel-UDH"}
@@ -163,7 +167,7 @@ class KannelProvider:
             raise InvalidRequest(f"unknown delivery report type {kind!r}")
         answer = request.form.get("answer") or None
         error = answer if status in ("undelivered", "failed") else None
-        raw = {k: v for k, v in request.form.items() if k != "secret"}
+        raw = {k: v for k, v in request.form.items() if k not in ("secret", "sig")}
         return StatusReport(ref, status, error, raw)
 
     # -- send ----------------------------------------------------------------
@@ -172,8 +176,8 @@ class KannelProvider:
         if not base or not self.dlr_mask:
             return None
         query = {"ref": sms.reference}
-        if self.secret:
-            query["secret"] = self.secret
+        if self.secret:  # a token for this message only: the secret stays out of URLs
+            query["sig"] = report_token(self.secret, self.name, sms.reference)
         # %d and %A are Kannel's escapes for the report type and the SMSC's answer.
         sep = "&" if "?" in base else "?"
         return f"{base}{sep}{urlencode(query)}&type=%d&answer=%A"
@@ -222,7 +226,11 @@ class KannelProvider:
             return False
         if not self.secret:
             return True
-        given = request.form.get("secret", "") or _basic_password(request.headers)
+        if report_token_valid(request, self.secret, self.name):
+            return True
+        # The secret as basic auth (user:secret@ in Kannel's post-url: not in any query string,
+        # so in no access log), or as a `secret` field (older get-url deployments).
+        given = _basic_password(request.headers) or request.form.get("secret", "")
         return hmac.compare_digest(given.encode("utf-8", "surrogateescape"),
                                    self.secret.encode("utf-8"))
 
