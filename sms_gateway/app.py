@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from sms_gateway.config import Config
 from sms_gateway.dispatch import InProcessDispatcher
@@ -22,6 +23,12 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     services = services or build_services(config)
     config = services.config
     app = Flask(__name__)
+    if config.server.trusted_proxies:
+        # The client's address (throttling, audit) and scheme as the proxies saw them. Only
+        # X-Forwarded-For and -Proto: nginx overwrites or appends these, a client's own
+        # X-Forwarded-Host or -Prefix would pass through unchanged.
+        n = config.server.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     app.config["MAX_CONTENT_LENGTH"] = config.server.max_body_bytes
     app.config["SECRET_KEY"] = config.server.secret_key or key_from_file(
         config.server.var_dir, "session.key")

@@ -141,8 +141,11 @@ class ConsoleConfig:
     session_idle_minutes: int = 30  # a console session ends after this long without a request
     session_max_hours: int = 12  # and after this long in any case
     cookie_secure: str = "auto"  # auto (Secure when public_url is https), always, never
-    login_max_failures: int = 5  # failed logins per e-mail address within the window ...
-    login_max_failures_per_ip: int = 30  # ... or per client address, before logins are refused
+    # Failed logins of one account (from anywhere) before each further try waits 2 s, 4 s,
+    # 8 s, ... up to the window; and accounts one client address may fail on before its own
+    # tries wait the same way. A backoff per account, never one lock for everyone.
+    login_max_failures: int = 5
+    login_max_failures_per_ip: int = 10
     login_window_minutes: int = 15
     lock_minutes: int = 5  # how long a review-queue message stays locked to one operator
     page_size: int = 50

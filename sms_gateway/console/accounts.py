@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -84,38 +84,71 @@ def _key(kind: str, value: str) -> str:
 
 
 def throttle_keys(email: str, remote_addr: str | None) -> dict[str, str]:
-    """The hashed keys one login attempt counts against: the address and the client."""
-    return {"email": _key("email", normalise_email(email)),
-            "ip": _key("ip", remote_addr or "-")}
+    """The hashed keys of one login attempt: the account, the client, and the two together."""
+    email, addr = normalise_email(email), remote_addr or "-"
+    return {"email": _key("email", email), "ip": _key("ip", addr),
+            "pair": _key("pair", f"{addr}\x00{email}")}
 
 
-def _recent_failures(session: Session, key_hash: str, window: timedelta, *,
-                     reset_by_success: bool) -> int:
-    since = utcnow() - window
-    # A success resets the count of its own address only: logging in to one's own account
-    # must not reset the failures of a client trying many addresses.
+# The first wait once the free tries are used up; it doubles with each further failure, up to
+# the window. Backoff, never a lock: a wrong password for one account never stops another.
+BASE_DELAY_SECONDS = 2
+
+
+def _failures(session: Session, key_hash: str, since: datetime) -> tuple[int, datetime | None]:
+    """Failures of a key since `since` (or its last success after that), and the latest one."""
     last_ok = session.execute(select(func.max(LoginAttempt.at)).where(
         LoginAttempt.key_hash == key_hash, LoginAttempt.ok.is_(True),
-        LoginAttempt.at >= since)).scalar() if reset_by_success else None
-    return session.execute(select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.at >= since)).scalar()
+    count, last = session.execute(select(func.count(), func.max(LoginAttempt.at)).where(
         LoginAttempt.key_hash == key_hash, LoginAttempt.ok.is_(False),
-        LoginAttempt.at >= (last_ok or since))).scalar_one()
+        LoginAttempt.at >= (last_ok or since))).one()
+    return int(count), last
+
+
+def _waiting(count: int, last: datetime | None, free: int, window: timedelta,
+             now: datetime) -> bool:
+    if count < free or last is None:
+        return False
+    delay = min(timedelta(seconds=BASE_DELAY_SECONDS * 2 ** min(count - free, 30)), window)
+    return now < last + delay
 
 
 def is_throttled(session: Session, config: ConsoleConfig, email: str,
                  remote_addr: str | None) -> bool:
-    """True when too many logins failed recently for this address or from this client."""
+    """True while this account, or this client trying many accounts, must wait.
+
+    Per account: after `login_max_failures` failures (from anywhere) the next try waits 2 s,
+    then 4, 8, ... up to the window. Per client address: the same backoff once it has failed on
+    `login_max_failures_per_ip` different accounts (password spraying). Failures against one
+    account from one address therefore never hold back anyone else's login.
+    """
     keys = throttle_keys(email, remote_addr)
     window = timedelta(minutes=config.login_window_minutes)
-    by_email = _recent_failures(session, keys["email"], window, reset_by_success=True)
-    by_client = _recent_failures(session, keys["ip"], window, reset_by_success=False)
-    return (by_email >= config.login_max_failures
-            or by_client >= config.login_max_failures_per_ip)
-
-
-def record_attempt(session: Session, email: str, remote_addr: str | None, ok: bool) -> None:
-    """Count one login attempt against the address and the client."""
     now = utcnow()
-    for key_hash in throttle_keys(email, remote_addr).values():
-        session.add(LoginAttempt(key_hash=key_hash, at=now, ok=ok))
+    since = now - window
+    by_account = _failures(session, keys["email"], since)
+    # Client rows are written once per account it failed on (see record_attempt); a success
+    # from the client does not clear them.
+    accounts_failed, last_spray = session.execute(
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            LoginAttempt.key_hash == keys["ip"], LoginAttempt.at >= since)).one()
+    return (_waiting(*by_account, config.login_max_failures, window, now)
+            or _waiting(int(accounts_failed), last_spray, config.login_max_failures_per_ip,
+                        window, now))
+
+
+def record_attempt(session: Session, email: str, remote_addr: str | None, ok: bool, *,
+                   window_minutes: int = 15) -> None:
+    """Count one checked login attempt against the account, and the client's accounts."""
+    keys = throttle_keys(email, remote_addr)
+    now = utcnow()
+    window_start = now - timedelta(minutes=window_minutes)
+    first_failure_here = not ok and session.execute(select(LoginAttempt.id).where(
+        LoginAttempt.key_hash == keys["pair"], LoginAttempt.ok.is_(False),
+        LoginAttempt.at >= window_start).limit(1)).first() is None
+    session.add(LoginAttempt(key_hash=keys["email"], at=now, ok=ok))
+    session.add(LoginAttempt(key_hash=keys["pair"], at=now, ok=ok))
+    if first_failure_here:  # one client row per account failed on: distinct accounts counted
+        session.add(LoginAttempt(key_hash=keys["ip"], at=now, ok=False))
     session.flush()

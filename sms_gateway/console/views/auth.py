@@ -33,7 +33,7 @@ def login() -> Response | tuple[str, int] | str:
     addr = web.remote_addr()
     with web.services().sessions.begin() as s:
         if accounts.is_throttled(s, config, email, addr):
-            accounts.record_attempt(s, email, addr, ok=False)
+            # Audited, not counted: only checked passwords lengthen the wait.
             audit.record(s, None, "login.throttled", remote_addr=addr,
                          email=accounts.normalise_email(email)[:254])
             throttled = True
@@ -41,7 +41,8 @@ def login() -> Response | tuple[str, int] | str:
             throttled = False
             user = accounts.find_user(s, email)
             ok = accounts.check_password(user, password)
-            accounts.record_attempt(s, email, addr, ok=ok)
+            accounts.record_attempt(s, email, addr, ok=ok,
+                                    window_minutes=config.login_window_minutes)
             if ok and user is not None:
                 user.last_login_at = utcnow()
                 token = sessions.start(s, user, config)
