@@ -385,6 +385,12 @@ def startup_problem(config: Config) -> str | None:
     Checked by the composition root before anything is built, so that `serve`, `worker` and
     every command refuse to start instead of failing at the first SMS.
     """
+    url = config.database.url
+    if url.startswith("sqlite") and ":memory:" not in url:
+        parent = Path(url.split("///", 1)[-1]).parent
+        if not parent.is_dir():
+            return (f"database.url: the directory {parent} does not exist; create it first "
+                    "(the gateway creates only its own var directory)")
     if config.production:
         missing = [var for var, value in (("SMS_GATEWAY_PII_KEY", config.privacy.key),
                                           ("SMS_GATEWAY_SECRET_KEY", config.server.secret_key))
@@ -402,12 +408,6 @@ def startup_problem(config: Config) -> str | None:
                                           ("TWILIO_FROM", twilio.from_)) if not value]
         if missing:
             return f"sms.outbound uses twilio but {', '.join(missing)} is not set"
-    url = config.database.url
-    if url.startswith("sqlite") and ":memory:" not in url:
-        parent = Path(url.split("///", 1)[-1]).parent
-        if not parent.is_dir():
-            return (f"database.url: the directory {parent} does not exist; create it first "
-                    "(the gateway creates only its own var directory)")
     return None
 
 
