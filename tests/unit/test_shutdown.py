@@ -95,11 +95,12 @@ def test_closing_the_services_stops_the_embedded_sweeper_and_uninstalls_them(
     migrate.upgrade(config)
     svc = build_services(config)
     create_app(services=svc, start_background=True)
-    sweeper = svc.extras["sweeper"]
+    sweeper = svc.sweeper
+    assert isinstance(sweeper, SweeperThread)
     assert (sweeper.is_alive(), current() is svc) == (True, True)
     svc.close()
-    assert (sweeper.is_alive(), services_module._current, "sweeper" in svc.extras) == (
-        False, None, False)
+    assert (sweeper.is_alive(), services_module._current, svc.sweeper) == (
+        False, None, None)
 
 
 def test_without_installed_services_tests_get_an_error_not_a_new_database() -> None:
