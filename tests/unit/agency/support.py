@@ -128,17 +128,18 @@ def webhook_receiver(*statuses: int) -> Iterator[Receiver]:
 class MailSink:
     messages: list[Any] = field(default_factory=list)
     port: int = 0
+    reply: str = "250 OK"  # what the server answers the message with
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.messages.append(envelope)
-        return "250 OK"
+        return self.reply
 
 
 @contextmanager
-def smtp_server() -> Iterator[MailSink]:
+def smtp_server(reply: str = "250 OK") -> Iterator[MailSink]:
     from aiosmtpd.controller import Controller
 
-    sink = MailSink(port=free_port())
+    sink = MailSink(port=free_port(), reply=reply)
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
     controller.start()
     try:
