@@ -8,6 +8,7 @@ missing the tests are skipped with the reason - except under CI=true, where they
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import uuid
@@ -24,7 +25,6 @@ from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.services import Services, build_services
 from sms_gateway.store.pii import new_key
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
 
@@ -66,6 +66,16 @@ def _reachable(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+def _need_program(program: str, package: str) -> None:
+    """Skip (fail under CI=true) when a server binary a test starts itself is not installed."""
+    if shutil.which(program):
+        return
+    message = f"{program} not installed (Debian package {package}); the test starts its own"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI requires {program}: {message}")
+    pytest.skip(message)
 
 
 def _need(service: str, host: str, port: int) -> None:
