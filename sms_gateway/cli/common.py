@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sms_gateway.config import Config, ConfigError, load_config
+from sms_gateway.telco.providers import channel_options
 
 if TYPE_CHECKING:
     from sms_gateway.services import Services
@@ -15,7 +16,9 @@ if TYPE_CHECKING:
 def config() -> Config:
     """The configuration (file + environment); a ClickException naming what is wrong."""
     try:
-        return load_config()
+        loaded = load_config()
+        channel_options(loaded)  # each channel's provider options: unknown keys, wrong types
+        return loaded
     except ConfigError as exc:
         raise click.ClickException(f"configuration error: {exc}") from None
 

@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 
 from sms_gateway.agency.records import directory_for, ensure_agency
 from sms_gateway.agency.tokens import hash_token
-from sms_gateway.config import ChannelConfig, Config
+from sms_gateway.config import Config
 from sms_gateway.console.settings import mask_url
 from sms_gateway.store.agency import AgencyAlert, AgencyRecord, AgencyToken
 from sms_gateway.store.console import AuditEntry
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.pii import new_key
 from tests.conftest import make_config
+from tests.support.channels import channel_config
 from tests.unit.agency.support import overrides_file
 
 PUPR_SURABAYA = "dinas_pupr:35.78"
@@ -42,7 +43,7 @@ def config(tmp_path: Path) -> Config:
         "url": f"https://lapor:{HOOK_PASSWORD}@pu.surabaya.example.id/hook"}])
     base = make_config(tmp_path, twilio={"account_sid": "AC123", "auth_token": TWILIO_TOKEN},
                        privacy={"key": PII_KEY}, agency={"routing_overrides": str(overrides)})
-    kannel = ChannelConfig(provider="kannel", username="gw", password=CHANNEL_PASSWORD,
+    kannel = channel_config("kannel", username="gw", password=CHANNEL_PASSWORD,
                            secret=CHANNEL_SECRET,
                            url=f"http://gw:{URL_PASSWORD}@127.0.0.1:13013/cgi-bin/sendsms")
     return replace(base, channels={"bulk": kannel})
