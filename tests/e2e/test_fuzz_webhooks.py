@@ -27,8 +27,8 @@ from sms_gateway.services import Services, build_services
 from sms_gateway.store import migrate
 from sms_gateway.store.channels import InboundPart, PendingStatus
 from sms_gateway.store.models import InboundMessage, OutboundMessage
-from tests.conftest import make_config
 from tests.support.channels import channel_config
+from tests.support.config import make_config
 
 MAX_BODY = 8192
 FUZZ = settings(max_examples=120, deadline=None, derandomize=True,

@@ -21,9 +21,15 @@ from sqlalchemy import select
 
 from sms_gateway.services import Services, build_services
 from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
-from tests.conftest import make_config
-from tests.kannel_peer import KannelPeer, free_port, kannel_tmpdir, missing_binaries, wait_for
 from tests.support.channels import channel_config
+from tests.support.config import make_config
+from tests.support.kannel_peer import (
+    KannelPeer,
+    kannel_tmpdir,
+    missing_binaries,
+    wait_for,
+)
+from tests.support.net import free_port
 
 pytestmark = [pytest.mark.kannel, pytest.mark.integration]
 

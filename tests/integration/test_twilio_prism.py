@@ -9,8 +9,8 @@ import pytest
 from sms_gateway.telco.providers.base import OutgoingSms
 from sms_gateway.telco.providers.errors import SendError
 from sms_gateway.telco.providers.twilio import TwilioOptions, TwilioProvider
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
-from tests.prism import prism_twilio
+from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN
+from tests.support.prism import prism_twilio
 
 pytestmark = pytest.mark.integration
 

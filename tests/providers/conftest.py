@@ -12,9 +12,9 @@ import pytest
 from sms_gateway.config import ChannelConfig, Config
 from sms_gateway.services import Services
 from sms_gateway.telco.providers import build_channels
-from tests.conftest import make_config
 from tests.providers.harness import PUBLIC_URL, FakeAdapter, stored_logs
 from tests.support.channels import channel_config
+from tests.support.config import make_config
 
 TWILIO_SID = "AC" + "0123456789abcdef" * 2
 SECRETS = {

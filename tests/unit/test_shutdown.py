@@ -16,7 +16,7 @@ from sms_gateway import services as services_module
 from sms_gateway.dispatch import InProcessDispatcher, RetryPolicy
 from sms_gateway.services import build_services, current
 from sms_gateway.sweeper import SweeperThread
-from tests.conftest import make_config
+from tests.support.config import make_config
 
 STARTED = threading.Event()
 RELEASE = threading.Event()

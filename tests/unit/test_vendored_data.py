@@ -7,7 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from tests.prism import SPEC
+from tests.support.prism import SPEC
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,7 +10,8 @@ import pytest
 
 from sms_gateway.agency.transport import send_email
 from sms_gateway.telco.providers.errors import SendError, SendErrorKind, classify_smtp
-from tests.unit.agency.support import free_port, smtp_server
+from tests.support.agency import smtp_server
+from tests.support.net import free_port
 
 
 @dataclass(frozen=True)

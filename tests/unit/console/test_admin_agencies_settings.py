@@ -17,9 +17,9 @@ from sms_gateway.store.agency import AgencyAlert, AgencyRecord, AgencyToken
 from sms_gateway.store.console import AuditEntry
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.pii import new_key
-from tests.conftest import make_config
+from tests.support.agency import overrides_file
 from tests.support.channels import channel_config
-from tests.unit.agency.support import overrides_file
+from tests.support.config import make_config
 
 PUPR_SURABAYA = "dinas_pupr:35.78"
 PUPR_ACEH_SELATAN = "dinas_pupr:11.01"

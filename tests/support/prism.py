@@ -17,15 +17,11 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.net import free_port
+
+REPO = Path(__file__).resolve().parents[2]
 PRISM = REPO / ".peers" / "node_modules" / ".bin" / "prism"
 SPEC = REPO / "tests" / "data" / "twilio" / "twilio_api_v2010.json"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -37,7 +33,7 @@ def prism_twilio() -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "warn",
                              str(SPEC)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
