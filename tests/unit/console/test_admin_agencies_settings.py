@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from sms_gateway.agency.records import directory_for, ensure_agency
 from sms_gateway.agency.tokens import hash_token
-from sms_gateway.config import Config
+from sms_gateway.config import Config, load_config
 from sms_gateway.console.settings import mask_url
 from sms_gateway.store.agency import AgencyAlert, AgencyRecord, AgencyToken
 from sms_gateway.store.console import AuditEntry
@@ -265,6 +265,16 @@ def test_settings_page_shows_every_config_section(login, config):
     names = ["server", "database", "queue", "sms", "twilio", "parser", "privacy", "agency",
              "console", "abuse", "retention", "channels.bulk"]
     assert [n for n in names if f"[{n}]" not in page] == []
+
+
+def test_settings_page_lists_a_channels_provider_options_one_per_row():
+    from sms_gateway.console.settings import sections
+
+    base = load_config(env={})
+    config = replace(base, channels={"bulk": channel_config("kannel", username="gw")})
+    rows = {r.key: r for s in sections(config) if s.name == "channels.bulk" for r in s.rows}
+    assert ("options" in rows, rows["username"].value, rows["dlr_mask"].value,
+            rows["password"].env) == (False, "gw", "31", "SMS_GATEWAY_CHANNEL_BULK_PASSWORD")
 
 
 def test_settings_page_says_it_is_read_only(login):
