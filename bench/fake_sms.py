@@ -25,11 +25,11 @@ from urllib.parse import parse_qs
 
 import requests
 
-from sms_gateway.config import ChannelConfig
 from sms_gateway.telco.providers.base import (
     IncomingSms,
     InvalidRequest,
     OutgoingSms,
+    Provider,
     SendResult,
     StatusReport,
     WebRequest,
@@ -179,8 +179,16 @@ class FakeSmsServer:
 
 
 # -- the gateway side of the idempotent dialect --------------------------------------------
+@dataclass(frozen=True)
+class FakeSmsOptions:
+    """Config keys of a `[channels.<name>]` table with provider = "fakesms"."""
+
+    url: str = ""
+    timeout_seconds: float = 5.0
+
+
 @dataclass
-class FakeSmsProvider:
+class FakeSmsProvider(Provider):
     """Sends through `POST <url>/send`; the far end deduplicates on our reference."""
 
     name: str
@@ -216,12 +224,12 @@ class FakeSmsProvider:
 
 def register() -> None:
     """Add the `fakesms` provider kind to this process's registry (tests and benchmarks)."""
-    from sms_gateway.telco.providers import REGISTRY
+    from sms_gateway.telco.providers import REGISTRY, ProviderKind
 
-    def factory(name: str, c: ChannelConfig, adapter: object) -> FakeSmsProvider:
-        return FakeSmsProvider(name, c.url, c.timeout_seconds)
+    def factory(name: str, o: FakeSmsOptions, adapter: object) -> FakeSmsProvider:
+        return FakeSmsProvider(name, o.url, o.timeout_seconds)
 
-    REGISTRY["fakesms"] = factory  # type: ignore[assignment]
+    REGISTRY["fakesms"] = ProviderKind(FakeSmsOptions, factory)
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from parsers.rulefile import (
     RuleFileError,
@@ -103,26 +104,7 @@ class Grammar:
         source = str(path)
         doc = load_toml(path)
         check_keys(source, "(top)", doc, ("intents", "prefix", "privacy_phrases"))
-        commands: dict[str, tuple[str, str, int]] = {}
-        filler: dict[str, frozenset[str]] = {}
-        for intent, table in doc.get("intents", {}).items():
-            key = f"intents.{intent}"
-            check_keys(source, key, table,
-                       ("words", "ticket", "max_words", "filler", "examples"), ("words", "ticket"))
-            if intent not in ("status", "cancel", "help", "stop", "start"):
-                raise RuleFileError(source, key, "not a command intent")
-            if table["ticket"] not in TICKET_MODES:
-                raise RuleFileError(source, f"{key}.ticket", f"must be one of {TICKET_MODES}")
-            limit = int(number(source, f"{key}.max_words", table.get("max_words", 1000)))
-            str_list(source, f"{key}.examples", table.get("examples", []))
-            if "filler" in table:
-                if table["ticket"] != "required":
-                    raise RuleFileError(source, f"{key}.filler",
-                                        'only for intents with ticket = "required"')
-                filler[intent] = frozenset(
-                    w.lower() for w in str_list(source, f"{key}.filler", table["filler"]))
-            for word in str_list(source, f"{key}.words", table["words"]):
-                commands[_squash(word)] = (intent, table["ticket"], limit)
+        commands, filler = _load_intents(source, doc.get("intents", {}))
         prefix = doc.get("prefix", {})
         check_keys(source, "prefix", prefix,
                    ("report", "anonymous", "confidential", "privacy_window"))
@@ -256,3 +238,29 @@ def _load_keywords(path: Path, regions: frozenset[str] | None,
         str_list(source, f"{key}.examples", table.get("examples", []))
         found[name.upper()] = Keyword(name.upper(), region, category, table.get("agency"))
     return found
+
+
+def _load_intents(source: str, intents: dict[str, Any]) -> tuple[
+        dict[str, tuple[str, str, int]], dict[str, frozenset[str]]]:
+    """commands.toml's [intents.*]: command word -> (intent, ticket mode, max words), filler."""
+    commands: dict[str, tuple[str, str, int]] = {}
+    filler: dict[str, frozenset[str]] = {}
+    for intent, table in intents.items():
+        key = f"intents.{intent}"
+        check_keys(source, key, table,
+                   ("words", "ticket", "max_words", "filler", "examples"), ("words", "ticket"))
+        if intent not in ("status", "cancel", "help", "stop", "start"):
+            raise RuleFileError(source, key, "not a command intent")
+        if table["ticket"] not in TICKET_MODES:
+            raise RuleFileError(source, f"{key}.ticket", f"must be one of {TICKET_MODES}")
+        limit = int(number(source, f"{key}.max_words", table.get("max_words", 1000)))
+        str_list(source, f"{key}.examples", table.get("examples", []))
+        if "filler" in table:
+            if table["ticket"] != "required":
+                raise RuleFileError(source, f"{key}.filler",
+                                    'only for intents with ticket = "required"')
+            filler[intent] = frozenset(
+                w.lower() for w in str_list(source, f"{key}.filler", table["filler"]))
+        for word in str_list(source, f"{key}.words", table["words"]):
+            commands[_squash(word)] = (intent, table["ticket"], limit)
+    return commands, filler

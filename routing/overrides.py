@@ -182,89 +182,118 @@ def parse_overrides(data: dict[str, Any], name: str, *, categories: Mapping[str,
                     regions: Any) -> Overrides:
     """Validate an already parsed override document; name is used in error messages."""
     top = _Reader(name, "(top level)", data, _TOP_KEYS, set())
-    references: list[tuple[str, str]] = []
     for key in data:
         if not isinstance(data[key], list):
             top.fail(key, "must be an array of tables ([[...]])")
+    doc = _Document(name, categories, regions)
+    agencies = doc.agencies(data.get("agency", []))
+    rules = doc.category_rules(data.get("category_override", []))
+    keywords = doc.keywords(data.get("keyword", []))
+    channels = doc.channels(data.get("channel", []))
+    return Overrides(agencies=agencies, category_rules=rules, keywords=keywords,
+                     channels=channels, references=tuple(doc.references))
 
-    def examples(rule: _Reader, category: str | None,
+
+@dataclass
+class _Document:
+    """One override file being read: its name, what its values are checked against, and the
+    agency codes it mentions (checked against the directory once every file is read)."""
+
+    name: str
+    categories: Mapping[str, object]
+    regions: Any
+    references: list[tuple[str, str]] = field(default_factory=list)
+
+    def reader(self, where: str, table: Any, keys: set[str], required: set[str]) -> _Reader:
+        return _Reader(self.name, where, table, keys, required)
+
+    def examples(self, rule: _Reader, category: str | None,
                  keyword: str | None) -> tuple[Example, ...]:
         raw = rule.table.get("examples", [])
         if not isinstance(raw, list):
             rule.fail("examples", "must be an array of inline tables")
         out = []
         for i, item in enumerate(raw):
-            ex = _Reader(name, f"{rule.where}.examples[{i}]", item, _EXAMPLE_KEYS, set())
+            ex = self.reader(f"{rule.where}.examples[{i}]", item, _EXAMPLE_KEYS, set())
             needs_location = ex.table.get("needs_location", False)
             if not isinstance(needs_location, bool):
                 ex.fail("needs_location", "must be true or false")
             expected = ex.text("agency")
             if expected is not None:
-                references.append((expected, f"{name}: {ex.where}.agency"))
+                self.references.append((expected, f"{self.name}: {ex.where}.agency"))
             if (expected is None) != needs_location:
                 ex.fail("agency", "give agency, or needs_location = true")
-            cat = ex.category("category", categories) or category
+            cat = ex.category("category", self.categories) or category
             if cat is None:
                 ex.fail("category", "missing required key")
-            out.append(Example(category=str(cat), where=f"{name}: {ex.where}",
-                               region=ex.region("region", regions),
+            out.append(Example(category=str(cat), where=f"{self.name}: {ex.where}",
+                               region=ex.region("region", self.regions),
                                keyword=ex.text("keyword") or keyword, agency=expected))
         return tuple(out)
 
-    agencies: dict[str, AgencyEntry] = {}
-    for i, item in enumerate(data.get("agency", [])):
-        r = _Reader(name, f"agency[{i}]", item, {"code", "name", "parent", "note"},
-                    {"code", "name"})
-        code = r.text("code") or ""
-        agency_type, _, scope = code.partition(":")
-        if not _SLUG.match(agency_type) or not (scope == "nasional" or scope in regions):
-            r.fail("code", f"bad agency code {code!r} (expected <type>:<region code|nasional>)")
-        if code in agencies:
-            r.fail("code", f"duplicate agency {code!r}")
-        agencies[code] = AgencyEntry(code, r.text("name") or "", r.text("parent"),
-                                     f"{name}: {r.where}")
+    def agencies(self, items: list[Any]) -> dict[str, AgencyEntry]:
+        agencies: dict[str, AgencyEntry] = {}
+        for i, item in enumerate(items):
+            r = self.reader(f"agency[{i}]", item, {"code", "name", "parent", "note"},
+                            {"code", "name"})
+            code = r.text("code") or ""
+            agency_type, _, scope = code.partition(":")
+            if not _SLUG.match(agency_type) or not (scope == "nasional" or scope in self.regions):
+                r.fail("code",
+                       f"bad agency code {code!r} (expected <type>:<region code|nasional>)")
+            if code in agencies:
+                r.fail("code", f"duplicate agency {code!r}")
+            agencies[code] = AgencyEntry(code, r.text("name") or "", r.text("parent"),
+                                         f"{self.name}: {r.where}")
+        return agencies
 
-    rules: list[CategoryRule] = []
-    for i, item in enumerate(data.get("category_override", [])):
-        r = _Reader(name, f"category_override[{i}]", item,
-                    {"id", "category", "region", "agency", "agency_type", "note", "examples"},
-                    {"id", "category", "region"})
-        rule_id = r.text("id", _RULE_ID) or ""
-        if any(rule.id == rule_id for rule in rules):
-            r.fail("id", f"duplicate rule id {rule_id!r}")
-        category, region = r.category("category", categories), r.region("region", regions)
-        rules.append(CategoryRule(rule_id, str(category), str(region), r.target(references),
-                                  examples(r, category, None), f"{name}: {r.where}"))
+    def category_rules(self, items: list[Any]) -> tuple[CategoryRule, ...]:
+        rules: list[CategoryRule] = []
+        for i, item in enumerate(items):
+            r = self.reader(f"category_override[{i}]", item,
+                            {"id", "category", "region", "agency", "agency_type", "note",
+                             "examples"}, {"id", "category", "region"})
+            rule_id = r.text("id", _RULE_ID) or ""
+            if any(rule.id == rule_id for rule in rules):
+                r.fail("id", f"duplicate rule id {rule_id!r}")
+            category = r.category("category", self.categories)
+            region = r.region("region", self.regions)
+            rules.append(CategoryRule(rule_id, str(category), str(region),
+                                      r.target(self.references),
+                                      self.examples(r, category, None), f"{self.name}: {r.where}"))
+        return tuple(rules)
 
-    keywords: dict[str, KeywordRule] = {}
-    for i, item in enumerate(data.get("keyword", [])):
-        r = _Reader(name, f"keyword[{i}]", item,
-                    {"keyword", "agency", "agency_type", "note", "examples"}, {"keyword"})
-        word = (r.text("keyword", _KEYWORD) or "").casefold()
-        if word in keywords:
-            r.fail("keyword", f"duplicate keyword {word!r}")
-        keywords[word] = KeywordRule(word, r.target(references), examples(r, None, word),
-                                     f"{name}: {r.where}")
+    def keywords(self, items: list[Any]) -> dict[str, KeywordRule]:
+        keywords: dict[str, KeywordRule] = {}
+        for i, item in enumerate(items):
+            r = self.reader(f"keyword[{i}]", item,
+                            {"keyword", "agency", "agency_type", "note", "examples"}, {"keyword"})
+            word = (r.text("keyword", _KEYWORD) or "").casefold()
+            if word in keywords:
+                r.fail("keyword", f"duplicate keyword {word!r}")
+            keywords[word] = KeywordRule(word, r.target(self.references),
+                                         self.examples(r, None, word), f"{self.name}: {r.where}")
+        return keywords
 
-    channels: dict[str, list[Channel]] = {}
-    for i, item in enumerate(data.get("channel", [])):
-        r = _Reader(name, f"channel[{i}]", item,
-                    {"agency", "kind", "url", "secret", "address", "note"}, {"agency", "kind"})
-        kind = r.text("kind")
-        if kind not in CHANNEL_KINDS:
-            r.fail("kind", f"bad value {kind!r} (expected one of {', '.join(CHANNEL_KINDS)})")
-        needed = {"webhook": {"url", "secret"}, "email": {"address"}, "pull": set()}[str(kind)]
-        for key in sorted(({"url", "secret", "address"} - needed) & item.keys()):
-            r.fail(key, f"not used by a {kind} channel")
-        for key in sorted(needed - item.keys()):
-            r.fail(key, f"required for a {kind} channel")
-        channel = Channel(kind=str(kind), url=r.text("url", _URL),
-                          secret_ref=r.text("secret", _SECRET_REF),
-                          address=r.text("address", _EMAIL))
-        agency = str(r.text("agency"))
-        references.append((agency, f"{name}: {r.where}.agency"))
-        channels.setdefault(agency, []).append(channel)
-
-    return Overrides(agencies=agencies, category_rules=tuple(rules), keywords=keywords,
-                     channels={code: tuple(chs) for code, chs in channels.items()},
-                     references=tuple(references))
+    def channels(self, items: list[Any]) -> dict[str, tuple[Channel, ...]]:
+        channels: dict[str, list[Channel]] = {}
+        for i, item in enumerate(items):
+            r = self.reader(f"channel[{i}]", item,
+                            {"agency", "kind", "url", "secret", "address", "note"},
+                            {"agency", "kind"})
+            kind = r.text("kind")
+            if kind not in CHANNEL_KINDS:
+                r.fail("kind",
+                       f"bad value {kind!r} (expected one of {', '.join(CHANNEL_KINDS)})")
+            needed = {"webhook": {"url", "secret"}, "email": {"address"}, "pull": set()}[str(kind)]
+            for key in sorted(({"url", "secret", "address"} - needed) & item.keys()):
+                r.fail(key, f"not used by a {kind} channel")
+            for key in sorted(needed - item.keys()):
+                r.fail(key, f"required for a {kind} channel")
+            channel = Channel(kind=str(kind), url=r.text("url", _URL),
+                              secret_ref=r.text("secret", _SECRET_REF),
+                              address=r.text("address", _EMAIL))
+            agency = str(r.text("agency"))
+            self.references.append((agency, f"{self.name}: {r.where}.agency"))
+            channels.setdefault(agency, []).append(channel)
+        return {code: tuple(chs) for code, chs in channels.items()}

@@ -77,9 +77,9 @@ def start_embedded_workers(services: Services) -> None:
 
     assert isinstance(services.dispatcher, InProcessDispatcher)
     services.dispatcher.start()
-    if "sweeper" not in services.extras:
+    if services.sweeper is None:
         sweeper = SweeperThread(services.config.queue.sweep_interval_seconds, periodic_tasks())
         sweeper.start()
-        services.extras["sweeper"] = sweeper
+        services.sweeper = sweeper
         # Anything a previous run left behind is picked up at once, not after the interval.
         sweeper.run_once()

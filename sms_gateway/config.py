@@ -84,34 +84,25 @@ class TwilioConfig:
 
 @dataclass(frozen=True)
 class ChannelConfig:
-    """One `[channels.<name>]` table: a provider account (see docs/providers.md)."""
+    """One `[channels.<name>]` table: a provider account (see docs/providers.md).
+
+    The keys every channel has are fields here; the rest of the table is the provider's own
+    options, typed and checked (unknown key: an error naming channel and key) by its adapter's
+    options dataclass in telco/providers/<provider>.py when the channels are built.
+    """
 
     provider: str = ""  # kannel, http, twilio, console
-    url: str = ""  # where to send (Kannel sendsms URL, aggregator URL, Twilio API base)
-    username: str = ""  # Kannel sendsms user, aggregator user, Twilio account SID
-    password: str = ""  # env SMS_GATEWAY_CHANNEL_<NAME>_PASSWORD
-    from_: str = ""  # TOML key "from": sender id or short code
-    secret: str = ""  # shared secret inbound requests must carry; env ..._SECRET
-    allow_ips: tuple[str, ...] = ()  # addresses/CIDRs allowed to call our webhooks
     rate_limit: float = 0.0  # messages per second, 0: unlimited
     burst: int = 0  # bucket size; 0: one second's worth
-    timeout_seconds: float = 10.0
-    status_url: str = ""  # delivery report base URL when server.public_url does not fit
-    dlr_mask: int = 31  # kannel: 1 delivered, 2 failed, 4 queued, 8 accepted, 16 rejected
-    smsc: str = ""  # kannel: route through this smsc-id
-    preset: str = ""  # http: "jasmin" fills in the rest
-    method: str = ""  # http: GET or POST
-    send_fields: dict[str, str] = field(default_factory=dict)
-    send_extra: dict[str, str] = field(default_factory=dict)
-    success_pattern: str = ""
-    throttled_pattern: str = ""
-    unicode: str = ""
-    gsm_coding: str = ""
-    incoming_fields: dict[str, str] = field(default_factory=dict)
-    incoming_reply: str = ""
-    status_fields: dict[str, str] = field(default_factory=dict)
-    status_mapping: dict[str, str] = field(default_factory=dict)
-    status_reply: str = ""
+    options: dict[str, Any] = field(default_factory=dict)  # the provider's keys, as written
+
+    @classmethod
+    def from_table(cls, table: Mapping[str, Any], where: str = "channel") -> ChannelConfig:
+        """Split one channel table into the common keys and the provider's options."""
+        common = {f.name for f in dataclasses.fields(cls)} - {"options"}
+        data: dict[str, Any] = {k: v for k, v in table.items() if k in common}
+        data["options"] = {k: v for k, v in table.items() if k not in common}
+        return _build(cls, data, where)  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -289,9 +280,16 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     raise ConfigError(f"{where}: unsupported type {tp!r}")  # pragma: no cover
 
 
+def build_section(cls: Any, data: Any, where: str) -> Any:
+    """Build one dataclass from a TOML table: types checked, unknown keys an error."""
+    return _build(cls, data, where)
+
+
 def _build(cls: Any, data: Any, where: str) -> Any:
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where}: expected a table, got {type(data).__name__}")
+    if cls is ChannelConfig and "options" not in data:
+        return ChannelConfig.from_table(data, where)
     hints = typing.get_type_hints(cls)
     fields = {_toml_key(f): f for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - set(fields))

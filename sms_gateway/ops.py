@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from sms_gateway.services import Services
 from sms_gateway.store.agency import AgencyAlert, AgencyDelivery, AgencyRecord, SlaBreach
@@ -44,27 +45,33 @@ def _lines(name: str, kind: str, help_text: str, samples: list[tuple[str, float]
 def metrics() -> Response:
     """Counts from the database (the source of truth) and the queue, for Prometheus."""
     services = _services()
-    lines: list[str] = []
     with services.sessions() as session:
-        inbound = session.execute(select(InboundMessage.state, func.count())
-                                  .group_by(InboundMessage.state)).all()
-        outbound = session.execute(select(OutboundMessage.status, func.count())
-                                   .group_by(OutboundMessage.status)).all()
-        tickets = session.execute(select(Ticket.status, func.count())
-                                  .group_by(Ticket.status)).all()
-        review = session.execute(select(func.count()).where(
-            InboundMessage.review_status == "pending")).scalar_one()
-        deliveries = session.execute(select(AgencyDelivery.state, func.count())
-                                     .group_by(AgencyDelivery.state)).all()
-        alerted = session.execute(select(func.count()).where(
-            AgencyRecord.alerted_at.is_not(None))).scalar_one()
-        unsent_alerts = session.execute(select(func.count()).where(
-            AgencyAlert.notified_at.is_(None), AgencyAlert.notify_error.is_not(None))
-        ).scalar_one()
-        breaches = session.execute(select(func.count()).select_from(SlaBreach)).scalar_one()
-    lines += _lines("sms_gateway_inbound_messages_total", "counter",
-                    "Inbound SMS stored, by processing state.",
-                    [(f'{{state="{s}"}}', n) for s, n in inbound])
+        lines = _database_lines(session)
+    lines += _queue_lines(services)
+    return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
+
+
+def _database_lines(session: Session) -> list[str]:
+    """Messages, tickets, the review queue, agency deliveries and alerts, SLA breaches."""
+    inbound = session.execute(select(InboundMessage.state, func.count())
+                              .group_by(InboundMessage.state)).all()
+    outbound = session.execute(select(OutboundMessage.status, func.count())
+                               .group_by(OutboundMessage.status)).all()
+    tickets = session.execute(select(Ticket.status, func.count())
+                              .group_by(Ticket.status)).all()
+    review = session.execute(select(func.count()).where(
+        InboundMessage.review_status == "pending")).scalar_one()
+    deliveries = session.execute(select(AgencyDelivery.state, func.count())
+                                 .group_by(AgencyDelivery.state)).all()
+    alerted = session.execute(select(func.count()).where(
+        AgencyRecord.alerted_at.is_not(None))).scalar_one()
+    unsent_alerts = session.execute(select(func.count()).where(
+        AgencyAlert.notified_at.is_(None), AgencyAlert.notify_error.is_not(None))
+    ).scalar_one()
+    breaches = session.execute(select(func.count()).select_from(SlaBreach)).scalar_one()
+    lines = _lines("sms_gateway_inbound_messages_total", "counter",
+                   "Inbound SMS stored, by processing state.",
+                   [(f'{{state="{s}"}}', n) for s, n in inbound])
     lines += _lines("sms_gateway_outbound_messages_total", "counter",
                     "Outbound SMS, by delivery status.",
                     [(f'{{status="{s}"}}', n) for s, n in outbound])
@@ -83,13 +90,18 @@ def metrics() -> Response:
                     [("", unsent_alerts)])
     lines += _lines("sms_gateway_sla_breaches_total", "counter",
                     "Missed SP4N-LAPOR! deadlines, recorded and escalated.", [("", breaches)])
+    return lines
+
+
+def _queue_lines(services: Services) -> list[str]:
+    """The job queue's health and depth, and this web process's intake batch."""
     try:
         depth, failed = services.dispatcher.depth(), services.dispatcher.failed_count()
         up = 1
     except Exception:  # noqa: BLE001 - queue unreachable: report it as a metric
         depth, failed, up = 0, 0, 0
-    lines += _lines("sms_gateway_queue_up", "gauge", "1 when the job queue answers.",
-                    [("", up)])
+    lines = _lines("sms_gateway_queue_up", "gauge", "1 when the job queue answers.",
+                   [("", up)])
     lines += _lines("sms_gateway_queue_depth", "gauge", "Jobs waiting in the queue.",
                     [("", depth)])
     lines += _lines("sms_gateway_job_failures", "gauge",
@@ -98,4 +110,4 @@ def metrics() -> Response:
         lines += _lines("sms_gateway_intake_batch_pending", "gauge",
                         "Messages stored by this web process, waiting for their batch job.",
                         [("", services.batcher.pending())])
-    return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
+    return lines

@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+import routing
 from sms_gateway.complaints.live_parser import LiveParser, check_model_file
 from sms_gateway.config import Config, ConfigError, check_startup, load_config
 from sms_gateway.dispatch import Dispatcher, InProcessDispatcher, RqDispatcher
 from sms_gateway.store.db import make_engine, make_sessionmaker
 from sms_gateway.store.pii import Vault, key_from_file
+from sms_gateway.telco.channels import Buckets, LocalBuckets, RedisBuckets
 from sms_gateway.telco.intake_batch import GroupEnqueuer, IntakeBatcher
 from sms_gateway.telco.providers import build_channels
 from sms_gateway.telco.providers.base import Provider
 
 log = logging.getLogger(__name__)
+
+
+class Background(Protocol):
+    """A thread of this process that `Services.close` stops (the sweeper)."""
+
+    def stop(self) -> None: ...
 
 
 @dataclass
@@ -34,10 +43,17 @@ class Services:
     vault: Vault
     # The parser with the active model version (complaints/live_parser.py).
     parser: LiveParser
-    extras: dict[str, Any] = field(default_factory=dict)
+    # The routing directory of this deployment: shipped records + agency.routing_overrides.
+    directory: routing.Directory
+    # Channel throttles and failover cooldowns: in Redis with RQ workers, in memory otherwise.
+    buckets: Buckets
     # Queues the webhooks' fresh messages (RQ only; None: one job per message, directly):
     # before they answer (GroupEnqueuer) or in batches after (IntakeBatcher).
     batcher: IntakeBatcher | GroupEnqueuer | None = None
+    # The periodic round of this process (embedded mode or `sms-gateway worker`), once started.
+    sweeper: Background | None = None
+    # When this process last checked SLA deadlines (agency/sla.py runs it at most so often).
+    sla_checked_at: datetime | None = None
 
     @property
     def outbound(self) -> Provider:
@@ -50,7 +66,7 @@ class Services:
         Threads first: a job or sweep still running would otherwise call `current()` after
         these services are gone and build fresh ones from the configuration.
         """
-        sweeper = self.extras.pop("sweeper", None)
+        sweeper, self.sweeper = self.sweeper, None
         if sweeper is not None:
             sweeper.stop()
         if self.batcher is not None:
@@ -96,8 +112,13 @@ def build_services(config: Config | None = None, *, dispatcher: Dispatcher | Non
     live_parser = LiveParser(sessions, configured=model_blob,
                              configured_path=config.parser.model_path,
                              check_seconds=config.parser.model_check_seconds)
+    extra = config.agency.routing_overrides
+    directory = routing.load_directory(extra) if extra else routing.default_directory()
+    buckets: Buckets = (RedisBuckets(dispatcher.redis, f"{config.queue.name}:channels")
+                        if isinstance(dispatcher, RqDispatcher) else LocalBuckets())
     services = Services(config, engine, sessions, dispatcher, channels, vault,
-                        parser=live_parser, batcher=batcher)
+                        parser=live_parser, directory=directory, buckets=buckets,
+                        batcher=batcher)
     if install:
         set_current(services)
     return services

@@ -8,26 +8,20 @@ missing the tests are skipped with the reason - except under CI=true, where they
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import uuid
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sms_gateway import services as services_module
-from sms_gateway.config import Config, load_config
+from sms_gateway.config import Config
 from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.services import Services, build_services
-from sms_gateway.store.pii import new_key
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
-REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
-
+from tests.support.config import make_config
+from tests.support.needs import PG_DEFAULT, REDIS_DEFAULT, need
 
 # The gateway's own background threads (job runners, sweeper, intake batcher).
 GATEWAY_THREADS = ("jobs-", "sweeper", "intake-batcher")
@@ -48,40 +42,6 @@ def _no_leftover_gateway_threads() -> Iterator[None]:
     left = [t.name for t in threading.enumerate()
             if t not in before and t.is_alive() and t.name.startswith(GATEWAY_THREADS)]
     assert left == [], "the test left gateway threads running"
-
-
-def make_config(tmp_path: Path, **sections: dict[str, Any]) -> Config:
-    """A config for tests: SQLite under tmp_path, fresh privacy and session keys, given values."""
-    env = {"SMS_GATEWAY_PII_KEY": new_key(), "SMS_GATEWAY_SECRET_KEY": new_key()}
-    config = load_config(env=env)
-    config = replace(config, server=replace(config.server, var_dir=str(tmp_path / "var")))
-    for name, values in sections.items():
-        config = replace(config, **{name: replace(getattr(config, name), **values)})
-    if config.production and config.sms.outbound == "console" and "sms" not in sections:
-        # No console channel in production: replies go to a Twilio nobody listens on (tests
-        # that look at replies point twilio.api_base_url at tests/fake_twilio.py).
-        config = replace(config, sms=replace(config.sms, outbound="twilio"), twilio=replace(
-            config.twilio, account_sid="AC" + "0" * 32, auth_token="test-token", from_="1708",
-            api_base_url="http://127.0.0.1:9"))
-    return config
-
-
-def _reachable(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def _need(service: str, host: str, port: int) -> None:
-    if _reachable(host, port):
-        return
-    message = (f"{service} not reachable at {host}:{port}; start it or set the URL "
-               f"(see README 'Tests')")
-    if os.environ.get("CI"):
-        pytest.fail(f"CI requires {service}: {message}")
-    pytest.skip(message)
 
 
 @pytest.fixture
@@ -124,7 +84,7 @@ def pg_url() -> Iterator[str]:
     base = make_url(os.environ.get("DATABASE_URL") or PG_DEFAULT)
     if base.drivername in ("postgres", "postgresql"):
         base = base.set(drivername="postgresql+psycopg")
-    _need("PostgreSQL", base.host or "127.0.0.1", base.port or 5432)
+    need("PostgreSQL", base.host or "127.0.0.1", base.port or 5432)
     name = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -144,7 +104,7 @@ def redis_url() -> str:
 
     url = os.environ.get("REDIS_URL") or REDIS_DEFAULT
     parts = urlsplit(url)
-    _need("Redis", parts.hostname or "127.0.0.1", parts.port or 6379)
+    need("Redis", parts.hostname or "127.0.0.1", parts.port or 6379)
     return url
 
 
@@ -173,18 +133,3 @@ def prod_services(prod_config: Config) -> Iterator[Services]:
     svc = build_services(prod_config)
     yield svc
     svc.close()
-
-
-def run_worker(services: Services) -> None:
-    """Drain the RQ queue in this process, as `SimpleWorker(...).work(burst=True)` does."""
-    from rq import SimpleWorker
-    from rq.serializers import JSONSerializer
-
-    from sms_gateway.dispatch import RqDispatcher
-
-    assert isinstance(services.dispatcher, RqDispatcher)
-    if services.batcher is not None:  # what the web side has gathered goes in first
-        services.batcher.flush()
-    worker = SimpleWorker([services.dispatcher.queue], connection=services.dispatcher.redis,
-                          serializer=JSONSerializer)
-    worker.work(burst=True)

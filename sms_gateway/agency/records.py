@@ -16,17 +16,9 @@ from sms_gateway.store.db import utcnow
 if TYPE_CHECKING:
     from sms_gateway.services import Services
 
-DIRECTORY_KEY = "routing_directory"
-
-
 def directory_for(services: Services) -> routing.Directory:
     """Return the routing directory of this deployment (shipped + configured overrides)."""
-    directory = services.extras.get(DIRECTORY_KEY)
-    if directory is None:
-        extra = services.config.agency.routing_overrides or None
-        directory = routing.load_directory(extra) if extra else routing.default_directory()
-        services.extras[DIRECTORY_KEY] = directory
-    return directory  # type: ignore[no-any-return]
+    return services.directory
 
 
 def channels_of(agency: routing.Agency) -> list[dict[str, Any]]:

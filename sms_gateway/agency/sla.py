@@ -133,9 +133,9 @@ def _breach(services: Services, session: Session, ticket: Ticket, deadline: dead
 
 def run_periodic(services: Services) -> SlaReport | None:
     """The sweeper's entry point: check deadlines, at most once per CHECK_INTERVAL."""
-    last = services.extras.get("sla_last_check")
+    last = services.sla_checked_at
     now = utcnow()
     if last is not None and now - last < CHECK_INTERVAL:
         return None
-    services.extras["sla_last_check"] = now
+    services.sla_checked_at = now
     return check_deadlines(services, now=now)

@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from email.message import EmailMessage
 
-from sms_gateway.telco.providers.errors import SendError, SendErrorKind, classify_http
+from sms_gateway.telco.providers.errors import classify_http, classify_smtp
 
 SIGNATURE_HEADER = "X-Lapor-Signature"
 TIMESTAMP_HEADER = "X-Lapor-Timestamp"
@@ -72,20 +72,12 @@ def post_webhook(url: str, body: bytes, *, secret: str, event: str, delivery_id:
 
 def send_email(host: str, port: int, *, sender: str, to: str, subject: str, text: str,
                timeout: float) -> None:
-    """Send one plain-text e-mail; raise SendError (4xx and network retryable, 5xx final)."""
+    """Send one plain-text e-mail; raise SendError as errors.classify_smtp maps the failure."""
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, to, subject
     message.set_content(text)
     try:
         with smtplib.SMTP(host, port, timeout=timeout) as smtp:
             smtp.send_message(message)
-    except smtplib.SMTPRecipientsRefused as exc:
-        codes = [code for code, _ in exc.recipients.values()]
-        retry = all(400 <= c < 500 for c in codes)
-        raise SendError(SendErrorKind.SERVER if retry else SendErrorKind.REJECTED,
-                        f"recipient refused: {codes}") from None
-    except smtplib.SMTPResponseException as exc:
-        kind = SendErrorKind.SERVER if 400 <= exc.smtp_code < 500 else SendErrorKind.REJECTED
-        raise SendError(kind, f"SMTP {exc.smtp_code}", status=exc.smtp_code) from None
     except (smtplib.SMTPException, OSError) as exc:
-        raise SendError(SendErrorKind.NETWORK, f"{type(exc).__name__}: {exc}") from None
+        raise classify_smtp(exc) from None

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from sms_gateway.config import Config, ConfigError, check_startup, load_config
+from sms_gateway.telco.providers import channel_options
 
 if TYPE_CHECKING:
     from sms_gateway.services import Services
@@ -17,6 +18,7 @@ def config() -> Config:
     try:
         loaded = load_config()
         check_startup(loaded)
+        channel_options(loaded)  # each channel's provider options: unknown keys, wrong types
     except ConfigError as exc:
         raise click.ClickException(f"configuration error: {exc}") from None
     return loaded

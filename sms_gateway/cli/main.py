@@ -126,7 +126,7 @@ def worker(burst: bool, fork: bool) -> None:
 
     sweeper = SweeperThread(interval, periodic_tasks(), sweeper_lock)
     sweeper.start()
-    services.extras["sweeper"] = sweeper  # stopped by services.close()
+    services.sweeper = sweeper  # stopped by services.close()
     forked_children_die_with_this_process()  # RQ's scheduler process, work horses (--fork)
     worker_cls = Worker if fork else SimpleWorker
     rq_worker = worker_cls([services.dispatcher.queue], connection=redis,

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sms_gateway.config import CHANNEL_ENV_KEYS, ENV_OVERRIDES, Config
+from sms_gateway.config import CHANNEL_ENV_KEYS, ENV_OVERRIDES, ChannelConfig, Config, ConfigError
+from sms_gateway.telco.providers import REGISTRY
 
 MASK = "****"
 # A field, table key or query parameter with one of these in its name holds a secret.
@@ -132,9 +133,27 @@ def sections(config: Config) -> list[Section]:
         elif f.name == "channels":
             for name, channel in sorted(value.items()):
                 prefix = f"SMS_GATEWAY_CHANNEL_{name.upper().replace('-', '_')}_"
-                rows = [masker.row(g.name.rstrip("_"), g.name, getattr(channel, g.name),
-                                   prefix + g.name.upper() if g.name in CHANNEL_ENV_KEYS
-                                   else "")
-                        for g in dataclasses.fields(channel)]
+                rows = [masker.row(key, field_name, v,
+                                   prefix + key.upper() if key in CHANNEL_ENV_KEYS else "")
+                        for key, field_name, v in _channel_keys(name, channel)]
                 raw.append((f"channels.{name}", rows))
     return [Section(name, masker.scrub(rows)) for name, rows in raw]
+
+
+def _channel_keys(name: str, channel: ChannelConfig) -> list[tuple[str, str, Any]]:
+    """(table key, field name, value) of a channel: the common keys, then its provider's
+    options with their defaults (as written when the provider cannot parse them)."""
+    out = [(g.name, g.name, getattr(channel, g.name)) for g in dataclasses.fields(channel)
+           if g.name != "options"]
+    kind = REGISTRY.get(channel.provider)
+    try:
+        options = kind.parse(name, channel) if kind is not None else None
+    except ConfigError:
+        options = None
+    if options is None or kind is None:
+        return out + [(k, k, v) for k, v in channel.options.items()]
+    table_key = {option: key for key, option in kind.aliases.items()}
+    for g in dataclasses.fields(options):
+        key = table_key.get(g.name, g.name.rstrip("_"))
+        out.append((key, g.name, getattr(options, g.name)))
+    return out

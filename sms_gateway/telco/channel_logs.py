@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from sms_gateway.store.channels import ChannelLog
 from sms_gateway.store.db import utcnow
-from sms_gateway.telco.providers import channel_configs
 from sms_gateway.telco.providers.base import WebRequest
 from sms_gateway.telco.providers.transport import MAX_BODY_CHARS, Exchange, Redactor
 
@@ -23,9 +22,9 @@ SEND, RECEIVE, STATUS = "send", "receive", "status"
 
 
 def redactor(services: Services, channel: str) -> Redactor:
-    """The masking rules of one channel: its password and shared secret."""
-    c = channel_configs(services.config).get(channel)
-    return Redactor(tuple(s for s in (c.password, c.secret) if s) if c else ())
+    """The masking rules of one channel: its passwords and shared secrets."""
+    provider = services.channels.get(channel)
+    return Redactor(provider.secrets() if provider is not None else ())
 
 
 def add(session: Session, channel: str, kind: str, exchanges: Iterable[Exchange], *,

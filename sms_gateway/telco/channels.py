@@ -103,21 +103,6 @@ class RedisBuckets:
         return bool(self.redis.exists(f"{self.prefix}:cooling:{key}"))
 
 
-_buckets_lock = threading.Lock()
-
-
-def buckets(services: Services) -> Buckets:
-    """The process's buckets: Redis-backed with RQ workers, in memory otherwise."""
-    with _buckets_lock:
-        found = services.extras.get("channel_buckets")
-        if found is None:
-            redis = getattr(services.dispatcher, "redis", None)
-            found = (RedisBuckets(redis, f"{services.config.queue.name}:channels")
-                     if redis is not None else LocalBuckets())
-            services.extras["channel_buckets"] = found
-        return found  # type: ignore[no-any-return]
-
-
 def settings(services: Services, name: str) -> ChannelConfig:
     return channel_configs(services.config).get(name) or ChannelConfig(provider="console")
 
@@ -132,7 +117,7 @@ def wait_for_token(services: Services, name: str, *, reply: bool,
     need = 1.0 if reply else 1.0 + REPLY_RESERVE * burst
     waited = 0.0
     while True:
-        wait = buckets(services).take(name, c.rate_limit, burst, min(need, burst))
+        wait = services.buckets.take(name, c.rate_limit, burst, min(need, burst))
         if wait <= 0:
             return 0.0
         if waited + wait > MAX_THROTTLE_WAIT_SECONDS:
@@ -153,7 +138,7 @@ def send_chain(services: Services, preferred: str | None) -> list[Provider]:
             and preferred not in services.config.sms.failover:
         names = [preferred]  # a message pinned to a channel outside the failover set
     chain = [services.channels[n] for n in names if n in services.channels]
-    b = buckets(services)
+    b = services.buckets
     healthy = [c for c in chain if not b.cooling(c.name)]
     return healthy + [c for c in chain if c not in healthy]
 
@@ -161,4 +146,4 @@ def send_chain(services: Services, preferred: str | None) -> list[Provider]:
 def mark_failing(services: Services, name: str) -> None:
     """After a retryable failure, send through the next channel for a while."""
     if services.config.sms.failover:
-        buckets(services).cool(name, services.config.sms.failover_cooldown_seconds)
+        services.buckets.cool(name, services.config.sms.failover_cooldown_seconds)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 from urllib.parse import parse_qsl
 
@@ -61,24 +62,34 @@ def _web_request(services: Services) -> WebRequest:
                       request.remote_addr or "")
 
 
-def _channel(services: Services, name: str) -> Provider:
-    channel = services.channels.get(name)
+@dataclass(frozen=True)
+class Call:
+    """A provider's call that passed the preamble: known channel, decoded, signature checked."""
+
+    services: Services
+    channel: Provider
+    web: WebRequest
+    started: float  # time.monotonic() when the request came in, for the channel log
+
+
+def _preamble(channel_name: str) -> Call | Response:
+    """What both webhooks do first: find the channel (404), decode (400/415), verify (403)."""
+    started = time.monotonic()
+    services = _services()
+    channel = services.channels.get(channel_name)
     if channel is None:
         abort(404)
-    return channel
-
-
-def _decode(services: Services, channel: Provider) -> WebRequest | Response:
     try:
         web = _web_request(services)
     except UnicodeDecodeError:
         return _error(400, "invalid UTF-8 in the request")
     except InvalidRequest as exc:
         return _error(415, str(exc))
-    if not getattr(channel, "accepts_raw_bytes", False) and any(
-            has_raw_bytes(v) for v in web.form.values()):
+    if not channel.accepts_raw_bytes and any(has_raw_bytes(v) for v in web.form.values()):
         return _error(400, "invalid UTF-8 in the request")
-    return web
+    if not channel.verify(web):
+        return _error(403, "invalid or missing signature")
+    return Call(services, channel, web, started)
 
 
 def _logged(services: Services, channel: Provider, kind: str, web: WebRequest,
@@ -112,14 +123,10 @@ def _insert_log(conn: Connection, channel: str, ex: Exchange, message_id: int) -
 @bp.route("/sms/<channel_name>", methods=["GET", "POST"])
 def inbound(channel_name: str) -> Response:
     """Receive one SMS: 2xx only once it is stored."""
-    started = time.monotonic()
-    services = _services()
-    channel = _channel(services, channel_name)
-    web = _decode(services, channel)
-    if isinstance(web, Response):
-        return web
-    if not channel.verify(web):
-        return _error(403, "invalid or missing signature")
+    call = _preamble(channel_name)
+    if isinstance(call, Response):
+        return call
+    services, channel, web, started = call.services, call.channel, call.web, call.started
     answer = channel.incoming_response()
     response = Response(answer.body, status=answer.status, content_type=answer.content_type)
 
@@ -148,14 +155,10 @@ def inbound(channel_name: str) -> Response:
 @bp.route("/sms/<channel_name>/status", methods=["GET", "POST"])
 def status(channel_name: str) -> Response:
     """A delivery report: the stored status only moves forward; early ones are kept."""
-    started = time.monotonic()
-    services = _services()
-    channel = _channel(services, channel_name)
-    web = _decode(services, channel)
-    if isinstance(web, Response):
-        return web
-    if not channel.verify(web):
-        return _error(403, "invalid or missing signature")
+    call = _preamble(channel_name)
+    if isinstance(call, Response):
+        return call
+    services, channel, web, started = call.services, call.channel, call.web, call.started
     try:
         report = channel.parse_status(web)
         with services.sessions.begin() as session:
@@ -166,11 +169,7 @@ def status(channel_name: str) -> Response:
     except SQLAlchemyError:
         log.exception("could not store a status report from %s", channel.name)
         return _error(503, "temporarily unable to store the report; retry later")
-    answer_of = getattr(channel, "status_response", None)  # aggregators that want an ACK
-    if answer_of is not None:
-        answer = answer_of()
-        response = Response(answer.body, status=answer.status, content_type=answer.content_type)
-    else:
-        response = Response("", status=204)
+    answer = channel.status_response()  # 204, or the exact ACK an aggregator waits for
+    response = Response(answer.body, status=answer.status, content_type=answer.content_type)
     return _logged(services, channel, channel_logs.STATUS, web, response, started,
                    outbound_id=outbound_id)

@@ -15,8 +15,7 @@ from twilio.request_validator import RequestValidator
 from sms_gateway.agency.transport import verify
 from sms_gateway.config import Config
 from sms_gateway.services import Services
-from tests.conftest import make_config
-from tests.unit.agency.support import (
+from tests.support.agency import (
     PHONE,
     PUPR_SURABAYA,
     SECRET_ENV,
@@ -27,6 +26,7 @@ from tests.unit.agency.support import (
     token_for,
     webhook_receiver,
 )
+from tests.support.config import make_config
 
 AUTH_TOKEN = "e2e-twilio-auth-token"
 SECRET = "e2e-agency-secret-0123456789"

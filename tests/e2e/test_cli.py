@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from click.testing import CliRunner
 
 from sms_gateway.cli.main import main
 from sms_gateway.store.pii import new_key
+from tests.support.net import free_port
 
 BIN = Path(sys.executable).parent
 
@@ -73,12 +73,6 @@ def test_worker_refuses_to_start_without_redis(embedded_env: dict[str, str]) -> 
     assert (result.exit_code, "REDIS_URL" in result.output) == (1, True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _wait_for(url: str, seconds: float = 30) -> bytes:
     deadline = time.monotonic() + seconds
     while True:
@@ -93,7 +87,7 @@ def _wait_for(url: str, seconds: float = 30) -> bytes:
 
 def test_serve_answers_health_and_processes_sms_in_process(embedded_env: dict[str, str],
                                                           tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([str(BIN / "sms-gateway"), "serve", "--port", str(port)],
                             cwd=tmp_path, env=embedded_env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

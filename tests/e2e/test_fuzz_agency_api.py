@@ -21,8 +21,8 @@ from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.services import Services, build_services
 from sms_gateway.store import migrate
 from sms_gateway.store.models import Ticket, TicketEvent
-from tests.conftest import make_config
-from tests.unit.agency.support import PUPR_SURABAYA, SURABAYA_ROAD, auth, sms_in, token_for
+from tests.support.agency import PUPR_SURABAYA, SURABAYA_ROAD, auth, sms_in, token_for
+from tests.support.config import make_config
 
 schemathesis = pytest.importorskip("schemathesis")
 checks = pytest.importorskip("schemathesis.specs.openapi.checks")

@@ -22,13 +22,13 @@ from sqlalchemy import func, select
 
 from bench.stack import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, twilio_signature
 from sms_gateway.app import create_app
-from sms_gateway.config import ChannelConfig
 from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.services import Services, build_services
 from sms_gateway.store import migrate
 from sms_gateway.store.channels import InboundPart, PendingStatus
 from sms_gateway.store.models import InboundMessage, OutboundMessage
-from tests.conftest import make_config
+from tests.support.channels import channel_config
+from tests.support.config import make_config
 
 MAX_BODY = 8192
 FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
@@ -57,9 +57,9 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Services
                                  "from_": "1708"},
                          abuse={"enabled": False})
     config = replace(config, channels={
-        "kannel": ChannelConfig(provider="kannel", url="http://127.0.0.1:9/cgi-bin/sendsms",
+        "kannel": channel_config("kannel", url="http://127.0.0.1:9/cgi-bin/sendsms",
                                 secret=KANNEL_SECRET, allow_ips=("127.0.0.1",)),
-        "jasmin": ChannelConfig(provider="http", preset="jasmin", url="http://127.0.0.1:9/send",
+        "jasmin": channel_config("http", preset="jasmin", url="http://127.0.0.1:9/send",
                                 secret=JASMIN_SECRET),
     })
     migrate.upgrade(config)

@@ -8,16 +8,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from sms_gateway.app import create_app
 from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.services import Services, build_services
 from sms_gateway.store import migrate
 from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
-from tests.conftest import make_config
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
-from tests.twilio_signing import PUBLIC_URL, inbound_form, signed
+from tests.support.config import make_config
+from tests.support.db import count
+from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
+from tests.support.twilio_signing import PUBLIC_URL, inbound_form, signed
 
 TICKET = re.compile(r"#\d{7}\b")
 
@@ -45,11 +46,6 @@ def gateway(tmp_path: Path, twilio: FakeTwilio) -> Iterator[tuple[Services, Any]
 def post_sms(client: Any, form: dict[str, str], headers: dict[str, str] | None = None) -> Any:
     return client.post("/sms/twilio", data=form,
                        headers=signed(form) if headers is None else headers)
-
-
-def count(services: Services, model: Any) -> int:
-    with services.sessions() as session:
-        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
 def test_signed_webhook_answers_empty_twiml(gateway: tuple[Services, Any]) -> None:

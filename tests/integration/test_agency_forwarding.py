@@ -18,18 +18,19 @@ from sms_gateway.agency.transport import verify
 from sms_gateway.services import Services, build_services
 from sms_gateway.store import migrate, tickets
 from sms_gateway.store.agency import AgencyAlert, AgencyDelivery, AgencyRecord, ForwardAttempt
-from tests.conftest import make_config, run_worker
-from tests.unit.agency.support import (
+from tests.support.agency import (
     PHONE,
     PUPR_SURABAYA,
     SECRET_ENV,
     SURABAYA_ROAD,
-    free_port,
     overrides_file,
     sms_in,
     smtp_server,
     webhook_receiver,
 )
+from tests.support.config import make_config
+from tests.support.net import free_port
+from tests.support.rq import run_worker
 
 pytestmark = pytest.mark.integration
 SECRET = "test-secret-" + "x" * 20

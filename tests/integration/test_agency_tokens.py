@@ -13,7 +13,7 @@ from sms_gateway.app import create_app
 from sms_gateway.jobs.sla import check_deadlines
 from sms_gateway.services import Services
 from sms_gateway.store import tickets
-from tests.unit.agency.support import PUPR_SURABAYA, auth, token_for
+from tests.support.agency import PUPR_SURABAYA, auth, token_for
 
 pytestmark = pytest.mark.integration
 PROVINCE_ADMIN = "pengelola_lapor:35"

@@ -22,7 +22,8 @@ from bench.gateway import Gateway, local_gateway
 from bench.stack import PUBLIC_URL, queued_message_ids, twilio_signature
 from sms_gateway.app import create_app
 from sms_gateway.dispatch import RqDispatcher
-from tests.conftest import REDIS_DEFAULT, _need, run_worker
+from tests.support.needs import REDIS_DEFAULT, need
+from tests.support.rq import run_worker
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -40,8 +41,8 @@ class Run:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    _need("PostgreSQL", "127.0.0.1", 5432)
-    _need("Redis", "127.0.0.1", 6379)
+    need("PostgreSQL", "127.0.0.1", 5432)
+    need("Redis", "127.0.0.1", 6379)
     tmp = tmp_path_factory.mktemp("concurrent")
     with FakeSmsServer() as phone, \
             local_gateway(tmp, REDIS_DEFAULT, phone.url, sms={"outbound": "twilio"}) as gateway:

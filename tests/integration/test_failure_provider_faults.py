@@ -19,7 +19,7 @@ from bench.fake_sms import FakeSmsServer, Fault
 from bench.gateway import local_gateway
 from bench.stack import ProcessGroup, sender_number, twilio_form, worker_argv
 from sms_gateway.dispatch import RqDispatcher
-from tests.conftest import REDIS_DEFAULT, _need
+from tests.support.needs import REDIS_DEFAULT, need
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -36,8 +36,8 @@ class Run:
 
 
 def _run(tmp: Path, faults: list[Fault], done: Callable[[Audit], bool]) -> Run:
-    _need("PostgreSQL", "127.0.0.1", 5432)
-    _need("Redis", "127.0.0.1", 6379)
+    need("PostgreSQL", "127.0.0.1", 5432)
+    need("Redis", "127.0.0.1", 6379)
     with FakeSmsServer() as phone, local_gateway(
             tmp, REDIS_DEFAULT, phone.url,
             sms={"outbound": "twilio", "max_send_attempts": ATTEMPTS},

@@ -22,7 +22,7 @@ from bench.gateway import Gateway, local_gateway
 from bench.stack import ProcessGroup, worker_argv
 from sms_gateway.dispatch import RqDispatcher
 from sms_gateway.store.models import InboundMessage, OutboundMessage
-from tests.conftest import REDIS_DEFAULT, _need
+from tests.support.needs import REDIS_DEFAULT, need
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -41,8 +41,8 @@ class Run:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    _need("PostgreSQL", "127.0.0.1", 5432)
-    _need("Redis", "127.0.0.1", 6379)
+    need("PostgreSQL", "127.0.0.1", 5432)
+    need("Redis", "127.0.0.1", 6379)
     tmp = tmp_path_factory.mktemp("race")
     with FakeSmsServer() as phone, \
             local_gateway(tmp, REDIS_DEFAULT, phone.url, sms={"outbound": "twilio"}) as gateway:

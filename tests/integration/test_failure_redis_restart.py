@@ -19,7 +19,7 @@ from bench.batch import Audit, audit, make_batch, wait_until, with_duplicates
 from bench.fake_sms import FakeSms, FakeSmsServer, Fault
 from bench.gateway import Gateway, local_gateway
 from bench.stack import ProcessGroup, RedisServer, worker_argv
-from tests.conftest import _need
+from tests.support.needs import need, need_program
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -45,7 +45,8 @@ def pending(end: Audit) -> int:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    _need("PostgreSQL", "127.0.0.1", 5432)
+    need("PostgreSQL", "127.0.0.1", 5432)
+    need_program("redis-server", "redis-server")
     tmp = tmp_path_factory.mktemp("redis")
     with RedisServer(tmp) as redis, FakeSmsServer() as phone, \
             local_gateway(tmp, redis.url, phone.url) as gateway:

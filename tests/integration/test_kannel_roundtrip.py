@@ -19,11 +19,17 @@ from urllib.parse import unquote_to_bytes
 import pytest
 from sqlalchemy import select
 
-from sms_gateway.config import ChannelConfig
 from sms_gateway.services import Services, build_services
 from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
-from tests.conftest import make_config
-from tests.kannel_peer import KannelPeer, free_port, kannel_tmpdir, missing_binaries, wait_for
+from tests.support.channels import channel_config
+from tests.support.config import make_config
+from tests.support.kannel_peer import (
+    KannelPeer,
+    kannel_tmpdir,
+    missing_binaries,
+    wait_for,
+)
+from tests.support.net import free_port
 
 pytestmark = [pytest.mark.kannel, pytest.mark.integration]
 
@@ -62,10 +68,9 @@ def gateway(tmp_path: Path, request: pytest.FixtureRequest
     config = make_config(tmp_path, server={"public_url": base},
                          sms={"outbound": "kannel"},
                          queue={"in_process_threads": 2, "sweep_interval_seconds": 1})
-    config = replace(config, channels={"kannel": ChannelConfig(
-        provider="kannel", url=peer.sendsms_url, username=peer.username,
-        password=peer.password, from_="1708", secret=SECRET, allow_ips=("127.0.0.1",),
-        rate_limit=5.0)})
+    config = replace(config, channels={"kannel": channel_config(
+        "kannel", url=peer.sendsms_url, username=peer.username, password=peer.password,
+        from_="1708", secret=SECRET, allow_ips=("127.0.0.1",), rate_limit=5.0)})
     migrate.upgrade(config)
     services = build_services(config)
     try:

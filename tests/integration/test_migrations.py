@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sms_gateway.store import migrate
 from sms_gateway.store.db import Base, make_engine
 from sms_gateway.store.migrate import load_models
-from tests.conftest import make_config
+from tests.support.config import make_config
 
 
 def _diff(url: str) -> list[object]:

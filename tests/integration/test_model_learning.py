@@ -17,10 +17,10 @@ from sms_gateway.config import Config
 from sms_gateway.services import Services
 from sms_gateway.store import parser_models
 from sms_gateway.store.models import InboundMessage
-from tests.conftest import run_worker
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
 from tests.labels_corpus import corpus
-from tests.twilio_signing import PUBLIC_URL, inbound_form, signed
+from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
+from tests.support.rq import run_worker
+from tests.support.twilio_signing import PUBLIC_URL, inbound_form, signed
 
 pytestmark = pytest.mark.integration
 pytest.importorskip("sklearn")

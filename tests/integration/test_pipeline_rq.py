@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from redis import Redis
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from sms_gateway.app import create_app
 from sms_gateway.config import Config
@@ -19,9 +19,10 @@ from sms_gateway.services import Services
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
 from sms_gateway.sweeper import sweep
-from tests.conftest import run_worker
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
-from tests.twilio_signing import PUBLIC_URL, inbound_form, signed
+from tests.support.db import count
+from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
+from tests.support.rq import run_worker
+from tests.support.twilio_signing import PUBLIC_URL, inbound_form, signed
 
 pytestmark = pytest.mark.integration
 
@@ -51,11 +52,6 @@ def client(prod_services: Services) -> Any:
 
 def post_sms(client: Any, form: dict[str, str]) -> Any:
     return client.post("/sms/twilio", data=form, headers=signed(form))
-
-
-def count(services: Services, model: Any) -> int:
-    with services.sessions() as session:
-        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
 def test_webhook_only_stores_and_enqueues(prod_services: Services, client: Any) -> None:

@@ -12,8 +12,9 @@ import pytest
 from sms_gateway.config import ChannelConfig, Config
 from sms_gateway.services import Services
 from sms_gateway.telco.providers import build_channels
-from tests.conftest import make_config
 from tests.providers.harness import PUBLIC_URL, FakeAdapter, stored_logs
+from tests.support.channels import channel_config
+from tests.support.config import make_config
 
 TWILIO_SID = "AC" + "0123456789abcdef" * 2
 SECRETS = {
@@ -28,11 +29,11 @@ HOSTS = frozenset({"api.twilio.com", "kannel.test:13013", "jasmin.test:1401"})
 
 def kannel_channel(**overrides: object) -> ChannelConfig:
     values: dict[str, object] = {
-        "provider": "kannel", "url": "http://kannel.test:13013/cgi-bin/sendsms",
+        "url": "http://kannel.test:13013/cgi-bin/sendsms",
         "username": "gateway", "password": SECRETS["kannel_password"],
         "secret": SECRETS["kannel_secret"], "from_": "1708"}
     values.update(overrides)
-    return ChannelConfig(**values)  # type: ignore[arg-type]
+    return channel_config("kannel", **values)
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def config(tmp_path: Path) -> Config:
     channels = {
         "kannel": kannel_channel(),
         "kannel_ip": kannel_channel(secret="", allow_ips=("10.1.2.0/24",)),
-        "jasmin": ChannelConfig(provider="http", preset="jasmin",
+        "jasmin": channel_config("http", preset="jasmin",
                                 url="http://jasmin.test:1401/send", username="gw",
                                 password=SECRETS["jasmin_password"],
                                 secret=SECRETS["jasmin_secret"], from_="1708"),

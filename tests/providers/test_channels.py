@@ -18,6 +18,7 @@ from sms_gateway.telco import channel_logs, channels, status_reports
 from sms_gateway.telco.providers import build_channels
 from sms_gateway.telco.providers.base import StatusReport
 from sms_gateway.telco.providers.transport import Redactor
+from sms_gateway.telco.providers.twilio import TwilioOptions, TwilioProvider
 from tests.providers.conftest import SECRETS, kannel_channel
 from tests.providers.harness import FakeAdapter, OutgoingCase, Reply, Variant, run_outgoing
 
@@ -175,7 +176,7 @@ def test_channel_secrets_come_from_the_environment(tmp_path: Any) -> None:
     path = tmp_path / "c.toml"
     path.write_text('[channels.kannel]\nprovider = "kannel"\npassword = "file"\n')
     cfg = load_config(path, env={"SMS_GATEWAY_CHANNEL_KANNEL_PASSWORD": SECRETS["twilio"]})
-    assert cfg.channels["kannel"].password == SECRETS["twilio"]
+    assert cfg.channels["kannel"].options["password"] == SECRETS["twilio"]
 
 
 def test_unknown_channel_key_is_a_config_error(tmp_path: Any) -> None:
@@ -183,8 +184,41 @@ def test_unknown_channel_key_is_a_config_error(tmp_path: Any) -> None:
 
     path = tmp_path / "c.toml"
     path.write_text('[channels.kannel]\nprovider = "kannel"\npasword = "typo"\n')
-    with pytest.raises(ConfigError, match="channels.kannel.pasword"):
-        load_config(path, env={})
+    with pytest.raises(ConfigError, match="channels.kannel.pasword for provider kannel"):
+        build_channels(load_config(path, env={}))
+
+
+@pytest.mark.parametrize(("provider", "key"), [
+    ("http", "dlr_mask"), ("kannel", "preset"), ("console", "url"), ("twilio", "secret"),
+    ("twilio", "account_sid")])
+def test_a_key_of_another_provider_is_a_config_error(tmp_path: Any, provider: str,
+                                                      key: str) -> None:
+    from sms_gateway.config import ConfigError, load_config
+
+    path = tmp_path / "c.toml"
+    path.write_text(f'[channels.x]\nprovider = "{provider}"\n{key} = "1"\n')
+    with pytest.raises(ConfigError, match=f"channels.x.{key} for provider {provider}"):
+        build_channels(load_config(path, env={}))
+
+
+def test_a_wrong_type_of_a_provider_option_names_channel_and_key(tmp_path: Any) -> None:
+    from sms_gateway.config import ConfigError, load_config
+
+    path = tmp_path / "c.toml"
+    path.write_text('[channels.k]\nprovider = "kannel"\ndlr_mask = "all"\n')
+    with pytest.raises(ConfigError, match="channels.k.dlr_mask: expected an integer"):
+        build_channels(load_config(path, env={}))
+
+
+def test_a_twilio_channel_table_uses_the_generic_key_names(tmp_path: Any) -> None:
+    from sms_gateway.config import load_config
+
+    path = tmp_path / "c.toml"
+    path.write_text('[channels.tw2]\nprovider = "twilio"\nusername = "AC1"\n'
+                    'password = "tok"\nfrom = "+621708"\nurl = "http://twilio.test"\n')
+    channel = build_channels(load_config(path, env={}))["tw2"]
+    assert isinstance(channel, TwilioProvider)
+    assert channel.options == TwilioOptions("AC1", "tok", "+621708", "http://twilio.test")
 
 
 def test_logs_of_an_unknown_message_are_empty(services: Any) -> None:

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 import requests
 
-from sms_gateway.config import ChannelConfig
 from sms_gateway.store.models import OutboundMessage
 from sms_gateway.telco.providers import build_channels
 from sms_gateway.telco.providers.base import WebRequest
@@ -27,6 +26,7 @@ from tests.providers.harness import (
     run_outgoing,
     run_status,
 )
+from tests.support.channels import channel_config
 
 
 def _query_secret(url: str, form: dict[str, str], headers: dict[str, str]) -> str:
@@ -179,9 +179,9 @@ def test_jasmin_dlr_url_holds_no_secret(client: Any, services: Any, fake_http: A
 
 def test_new_aggregator_is_configuration_only(services: Any, fake_http: Any) -> None:
     """An aggregator with GET, other field names and its own success answer: no code."""
-    custom = ChannelConfig(
-        provider="http", url="http://jasmin.test:1401/api/push", method="GET",
-        username="u1", password=SECRETS["jasmin_password"],
+    custom = channel_config(
+        "http", url="http://jasmin.test:1401/api/push", method="GET", username="u1",
+        password=SECRETS["jasmin_password"],
         send_fields={"username": "user", "password": "pass", "to": "msisdn", "text": "msg"},
         success_pattern=r"^OK;(?P<id>\d+)$", incoming_fields={"id": "mid", "from": "msisdn"})
     cfg = replace(services.config, channels={**services.config.channels, "agg2": custom})
@@ -196,8 +196,8 @@ def test_new_aggregator_is_configuration_only(services: Any, fake_http: Any) -> 
 
 
 def test_custom_incoming_field_names_decode(services: Any) -> None:
-    channel = build_channels(replace(services.config, channels={"agg3": ChannelConfig(
-        provider="http", incoming_fields={"id": "mid", "from": "msisdn", "text": "sms"},
+    channel = build_channels(replace(services.config, channels={"agg3": channel_config(
+        "http", incoming_fields={"id": "mid", "from": "msisdn", "text": "sms"},
         allow_ips=("127.0.0.1",))}))["agg3"]
     sms = channel.parse_incoming(WebRequest("POST", "http://x/sms/agg3", {},
                                             {"mid": "9", "msisdn": "0812", "sms": "halo"}))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from sms_gateway.complaints import abuse, replies
 from sms_gateway.dispatch import InlineDispatcher
@@ -22,7 +22,8 @@ from sms_gateway.telco.gsm import encoding_of
 from sms_gateway.telco.inbox import enqueue_inbound
 from sms_gateway.telco.intake import store_inbound
 from sms_gateway.telco.providers.base import IncomingSms
-from tests.conftest import make_config
+from tests.support.config import make_config
+from tests.support.db import count
 
 SENDER = "+6281234567890"
 OTHER = "+6281299990000"
@@ -77,12 +78,6 @@ def send(services: Services, text: str, sender: str = SENDER,
 
 def complaint(i: int) -> str:
     return f"jalan rusak parah nomor {i} di kota bandung"
-
-
-def count(services: Services, model: Any, *where: Any) -> int:
-    with services.sessions() as session:
-        return int(session.execute(select(func.count()).select_from(model)
-                                   .where(*where)).scalar_one())
 
 
 def replies_to(services: Services, message_ids: list[int]) -> list[str]:

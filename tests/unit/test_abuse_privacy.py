@@ -23,9 +23,9 @@ from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.services import build_services
 from sms_gateway.store import migrate
 from sms_gateway.store.models import OutboundMessage, Ticket
-from tests.conftest import make_config
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, fake_twilio
-from tests.twilio_signing import PUBLIC_URL, inbound_form, signed
+from tests.support.config import make_config
+from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, fake_twilio
+from tests.support.twilio_signing import PUBLIC_URL, inbound_form, signed
 
 PHONES = ["+6281234567890", "+6285712345678", "+6281399887766"]
 REFUSED = "+6289611223344"  # the provider refuses the reply to it, naming the number

@@ -22,7 +22,7 @@ from sms_gateway.sweeper import periodic_tasks
 from sms_gateway.telco.inbox import enqueue_inbound
 from sms_gateway.telco.intake import store_inbound
 from sms_gateway.telco.providers.base import IncomingSms
-from tests.conftest import make_config
+from tests.support.config import make_config
 
 OLD = timedelta(days=200)
 TEXT = "jalan rusak parah di kota bandung"

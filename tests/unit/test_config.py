@@ -91,6 +91,31 @@ def test_example_config_file_is_valid() -> None:
     assert config.sms.outbound == "console"
 
 
+def test_example_channels_parse_into_their_providers_options() -> None:
+    from sms_gateway.telco.providers import channel_options
+
+    options = channel_options(load_config(REPO / "config.example.toml", env={}))
+    assert {name: type(o).__name__ for name, (_, o) in options.items()} == {
+        "console": "ConsoleOptions", "twilio": "TwilioOptions", "kannel": "KannelOptions",
+        "jasmin": "HttpOptions"}
+
+
+def test_example_config_documents_every_provider_option() -> None:
+    import dataclasses
+    import tomllib
+
+    from sms_gateway.telco.providers import REGISTRY
+
+    with open(REPO / "config.example.toml", "rb") as fh:
+        data = tomllib.load(fh)
+    tables = {t["provider"]: t for t in data["channels"].values()}
+    tables["twilio"] = data["twilio"]  # the built-in channel's own section
+    missing = [f"{kind}.{f.name.rstrip('_')}" for kind in ("kannel", "http", "twilio")
+               for f in dataclasses.fields(REGISTRY[kind].options)
+               if f.name.rstrip("_") not in tables[kind]]
+    assert missing == []
+
+
 def _keys(cls: type, prefix: str = "") -> set[str]:
     """Every key a config dataclass accepts; tables of tables (channels) as `name.*.key`."""
     import dataclasses
@@ -99,6 +124,8 @@ def _keys(cls: type, prefix: str = "") -> set[str]:
     out: set[str] = set()
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name == "options":  # a channel's provider options: checked per provider below
+            continue
         key, tp = prefix + f.name.rstrip("_"), hints[f.name]
         if dataclasses.is_dataclass(tp):
             out |= _keys(tp, key + ".")  # type: ignore[arg-type]

@@ -16,8 +16,8 @@ from sms_gateway.store.models import InboundMessage
 from sms_gateway.telco.inbox import enqueue_inbound
 from sms_gateway.telco.intake import store_inbound
 from sms_gateway.telco.providers.base import IncomingSms
-from tests.conftest import make_config
 from tests.labels_corpus import corpus
+from tests.support.config import make_config
 
 
 def _send(services: Services, text: str, mid: str) -> dict:

@@ -16,7 +16,7 @@ from sms_gateway import services as services_module
 from sms_gateway.dispatch import InProcessDispatcher, RetryPolicy
 from sms_gateway.services import build_services, current
 from sms_gateway.sweeper import SweeperThread
-from tests.conftest import make_config
+from tests.support.config import make_config
 
 STARTED = threading.Event()
 RELEASE = threading.Event()
@@ -95,11 +95,12 @@ def test_closing_the_services_stops_the_embedded_sweeper_and_uninstalls_them(
     migrate.upgrade(config)
     svc = build_services(config)
     create_app(services=svc, start_background=True)
-    sweeper = svc.extras["sweeper"]
+    sweeper = svc.sweeper
+    assert isinstance(sweeper, SweeperThread)
     assert (sweeper.is_alive(), current() is svc) == (True, True)
     svc.close()
-    assert (sweeper.is_alive(), services_module._current, "sweeper" in svc.extras) == (
-        False, None, False)
+    assert (sweeper.is_alive(), services_module._current, svc.sweeper) == (
+        False, None, None)
 
 
 def test_without_installed_services_tests_get_an_error_not_a_new_database() -> None:

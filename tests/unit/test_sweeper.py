@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.services import Services
@@ -13,6 +13,7 @@ from sms_gateway.store.models import OutboundMessage, Ticket
 from sms_gateway.sweeper import sweep
 from sms_gateway.telco.intake import store_inbound
 from sms_gateway.telco.providers.base import IncomingSms
+from tests.support.db import count
 
 
 class _Dropping(InlineDispatcher):
@@ -28,21 +29,16 @@ def _store(services: Services, n: int) -> None:
             f"m{i}", f"+62812345678{i:02d}", "1708", f"jalan rusak nomor {i} di kota bandung", {}))
 
 
-def _count(services: Services, model: object) -> int:
-    with services.sessions() as session:
-        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
-
-
 def test_sweeper_processes_messages_whose_jobs_were_lost(services: Services) -> None:
     _store(services, 3)
     sweep(older_than_seconds=0)
-    assert (_count(services, Ticket), _count(services, OutboundMessage)) == (3, 3)
+    assert (count(services, Ticket), count(services, OutboundMessage)) == (3, 3)
 
 
 def test_sweeper_leaves_fresh_messages_to_their_jobs(services: Services) -> None:
     _store(services, 2)
     report = sweep(older_than_seconds=3600)
-    assert (report.inbound_requeued, _count(services, Ticket)) == (0, 0)
+    assert (report.inbound_requeued, count(services, Ticket)) == (0, 0)
 
 
 def test_sweeper_sends_queued_replies_whose_jobs_were_lost(services: Services) -> None:

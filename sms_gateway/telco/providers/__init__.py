@@ -2,97 +2,104 @@
 
 A channel is one configured account with one provider, reached at /sms/<channel>. The
 built-in `console` and `twilio` channels come from their own sections; every
-`[channels.<name>]` table adds one more, built by the factory its `provider` names.
+`[channels.<name>]` table adds one more, its options parsed by the options dataclass and built
+by the factory of the kind its `provider` names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from requests.adapters import BaseAdapter
 
-from sms_gateway.config import ChannelConfig, Config
-from sms_gateway.telco.providers.base import Provider
-from sms_gateway.telco.providers.console import ConsoleProvider
-from sms_gateway.telco.providers.http import PRESETS, HttpAggregatorProvider
-from sms_gateway.telco.providers.kannel import KannelProvider
+from sms_gateway.config import ChannelConfig, Config, ConfigError
+from sms_gateway.telco.providers.base import Provider, parse_options
+from sms_gateway.telco.providers.console import ConsoleOptions, ConsoleProvider
+from sms_gateway.telco.providers.http import HttpAggregatorProvider, HttpOptions
+from sms_gateway.telco.providers.kannel import KannelOptions, KannelProvider
 from sms_gateway.telco.providers.transport import make_session
-from sms_gateway.telco.providers.twilio import TwilioProvider
-
-Factory = Callable[[str, ChannelConfig, BaseAdapter | None], Provider]
+from sms_gateway.telco.providers.twilio import CHANNEL_KEYS, TwilioOptions, TwilioProvider
 
 
-def _twilio(name: str, c: ChannelConfig, adapter: BaseAdapter | None) -> Provider:
-    provider = TwilioProvider(c.username, c.password, c.from_,
-                              c.url or "https://api.twilio.com", c.timeout_seconds)
-    provider.name = name
-    provider.http_session = make_session((c.password,), adapter)
-    return provider
+@dataclass(frozen=True)
+class ProviderKind:
+    """One provider kind: its options dataclass and the factory of a channel's adapter."""
+
+    options: type[Any]
+    build: Callable[[str, Any, BaseAdapter | None], Provider]
+    # A channel table's generic key -> the option it sets (twilio: username is account_sid).
+    aliases: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def parse(self, name: str, c: ChannelConfig) -> Any:
+        """The typed options of one channel table; unknown key: a ConfigError."""
+        return parse_options(self.options, name, c.provider, c.options, self.aliases)
 
 
-def _console(name: str, c: ChannelConfig, adapter: BaseAdapter | None) -> Provider:
+def _twilio(name: str, o: TwilioOptions, adapter: BaseAdapter | None) -> Provider:
+    return TwilioProvider(o, name=name, http_session=make_session((o.auth_token,), adapter))
+
+
+def _console(name: str, o: ConsoleOptions, adapter: BaseAdapter | None) -> Provider:
     return ConsoleProvider(name=name)
 
 
-def _kannel(name: str, c: ChannelConfig, adapter: BaseAdapter | None) -> Provider:
-    return KannelProvider(name, c.url, c.username, c.password, c.from_, c.secret, c.allow_ips,
-                          c.dlr_mask, c.smsc, c.status_url, c.timeout_seconds,
-                          make_session((c.password, c.secret), adapter))
+def _kannel(name: str, o: KannelOptions, adapter: BaseAdapter | None) -> Provider:
+    return KannelProvider.from_options(name, o, make_session((o.password, o.secret), adapter))
 
 
-def _http(name: str, c: ChannelConfig, adapter: BaseAdapter | None) -> Provider:
-    if c.preset and c.preset not in PRESETS:
-        raise ValueError(f"channels.{name}.preset: unknown preset {c.preset!r}")
-    base = PRESETS.get(c.preset, {})
-    keys = ("method", "send_fields", "send_extra", "success_pattern", "throttled_pattern",
-            "unicode", "gsm_coding", "incoming_fields", "incoming_reply", "status_fields",
-            "status_mapping", "status_reply")
-    # Configured values win over the preset's; empty ones fall back to it.
-    options = {k: getattr(c, k) or base[k] for k in keys if getattr(c, k) or k in base}
-    return HttpAggregatorProvider(
-        name, c.url, username=c.username, password=c.password, from_=c.from_, secret=c.secret,
-        allow_ips=c.allow_ips, timeout_seconds=c.timeout_seconds,
-        session=make_session((c.password, c.secret), adapter), **options)
+def _http(name: str, o: HttpOptions, adapter: BaseAdapter | None) -> Provider:
+    return HttpAggregatorProvider.from_options(name, o,
+                                               make_session((o.password, o.secret), adapter))
 
 
-# Provider kind -> factory. Explicit: nothing registers itself on import.
-REGISTRY: dict[str, Factory] = {
-    "console": _console,
-    "twilio": _twilio,
-    "kannel": _kannel,
-    "http": _http,
+# Provider kind -> options and factory. Explicit: nothing registers itself on import.
+REGISTRY: dict[str, ProviderKind] = {
+    "console": ProviderKind(ConsoleOptions, _console),
+    "twilio": ProviderKind(TwilioOptions, _twilio, CHANNEL_KEYS),
+    "kannel": ProviderKind(KannelOptions, _kannel),
+    "http": ProviderKind(HttpOptions, _http),
 }
 
 
 def channel_configs(config: Config) -> dict[str, ChannelConfig]:
-    """Every channel's settings: the built-in console and twilio, then `[channels.*]`.
+    """Every channel's common settings: the built-in twilio (and console, embedded mode only),
+    then `[channels.*]`."""
+    builtin = {"twilio": ChannelConfig(provider="twilio")}
+    if not config.production:
+        builtin["console"] = ChannelConfig(provider="console")
+    return {**builtin, **config.channels}
+
+
+def channel_options(config: Config) -> dict[str, tuple[ProviderKind, Any]]:
+    """Every channel's provider kind and typed options; a ConfigError names a wrong key.
 
     The console channel takes SMS from anyone who can reach it (for `simulate` and local
     tests): it exists only in the embedded mode, never where DATABASE_URL or REDIS_URL is set.
     """
-    t = config.twilio
-    configs = {
-        "twilio": ChannelConfig(provider="twilio", url=t.api_base_url, username=t.account_sid,
-                                password=t.auth_token, from_=t.from_,
-                                timeout_seconds=t.timeout_seconds),
+    found: dict[str, tuple[ProviderKind, Any]] = {
+        "twilio": (REGISTRY["twilio"], TwilioOptions(**dataclasses.asdict(config.twilio))),
     }
     if not config.production:
-        configs["console"] = ChannelConfig(provider="console")
+        found["console"] = (REGISTRY["console"], ConsoleOptions())
     for name, c in config.channels.items():
         if c.provider == "console" and config.production:
-            raise ValueError(f"channels.{name}: the console provider exists only in the "
-                             "embedded mode (no DATABASE_URL/REDIS_URL)")
-        if c.provider not in REGISTRY:
-            raise ValueError(f"channels.{name}.provider: unknown provider {c.provider!r} "
-                             f"(known: {', '.join(sorted(REGISTRY))})")
-        configs[name] = c
-    return configs
+            raise ConfigError(f"channels.{name}: the console provider exists only in the "
+                              "embedded mode (no DATABASE_URL/REDIS_URL)")
+        kind = REGISTRY.get(c.provider)
+        if kind is None:
+            raise ConfigError(f"channels.{name}.provider: unknown provider {c.provider!r} "
+                              f"(known: {', '.join(sorted(REGISTRY))})")
+        found[name] = (kind, kind.parse(name, c))
+    return found
 
 
 def build_channels(config: Config, adapter: BaseAdapter | None = None) -> dict[str, Provider]:
     """Build every configured channel, keyed by name; `adapter` replaces real HTTP (tests)."""
-    channels = {name: REGISTRY[c.provider](name, c, adapter)
-                for name, c in channel_configs(config).items()}
+    channels = {name: kind.build(name, options, adapter)
+                for name, (kind, options) in channel_options(config).items()}
     for name in (config.sms.outbound, *config.sms.failover):
         if name not in channels:
             raise ValueError(f"sms.outbound/failover names an unknown channel: {name!r}")

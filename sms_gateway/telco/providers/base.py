@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
+
+from sms_gateway.config import ConfigError, build_section
 
 
 class InvalidRequest(ValueError):
@@ -76,12 +79,27 @@ class WebResponse:
 
 
 class Provider(Protocol):
-    """One configured channel through one provider (Twilio, Kannel, ...)."""
+    """One configured channel through one provider (Twilio, Kannel, ...).
+
+    Adapters subclass it explicitly, so the optional members below keep their defaults
+    unless the adapter overrides them.
+    """
 
     name: str  # the channel name, used in URLs: /sms/<name>
     provider: str  # the provider kind: "twilio", "console", ...
     # True when a resend with the same reference cannot reach the phone twice.
-    idempotent_send: bool
+    idempotent_send: bool = False
+    # True when form values may carry undecodable bytes as surrogate escapes (Kannel's %b);
+    # otherwise the webhook refuses such a request with 400.
+    accepts_raw_bytes: bool = False
+
+    def secrets(self) -> tuple[str, ...]:
+        """The channel's passwords and shared secrets, masked in every channel log."""
+        return ()
+
+    def status_response(self) -> WebResponse:
+        """The answer to a stored delivery report (Jasmin retries until it reads its ACK)."""
+        return WebResponse("", 204)
 
     def verify(self, request: WebRequest) -> bool:
         """True when the request really comes from this channel's provider."""
@@ -104,11 +122,28 @@ class Provider(Protocol):
         ...
 
 
-# Optional on an adapter, read with getattr by web/webhooks.py:
-#   accepts_raw_bytes: bool - form values may carry undecodable bytes as surrogate escapes
-#     (Kannel's %b); without it such a request is refused with 400.
-#   status_response() -> WebResponse - the body a delivery report must be answered with
-#     (Jasmin retries until it reads "ACK/Jasmin"); without it the answer is 204.
+Options = TypeVar("Options")
+
+
+def parse_options(cls: type[Options], channel: str, provider: str, table: Mapping[str, Any],
+                  aliases: Mapping[str, str] | None = None) -> Options:
+    """A provider's options dataclass from its channel table; unknown key: a ConfigError."""
+    aliases = aliases or {}
+    names = {f.name.rstrip("_") for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    # An aliased option is written under its alias only (twilio: username, not account_sid).
+    accepted = {n for n in names if n not in aliases.values()} | set(aliases)
+    unknown = sorted(set(table) - accepted)
+    if unknown:
+        raise ConfigError(f"unknown configuration key channels.{channel}.{unknown[0]} for "
+                          f"provider {provider} (its keys: {', '.join(sorted(accepted))}; "
+                          f"every channel: provider, rate_limit, burst)")
+    data = {aliases.get(k, k): v for k, v in table.items()}
+    return build_section(cls, data, f"channels.{channel}")  # type: ignore[no-any-return]
+
+
+def option_values(options: Any) -> dict[str, Any]:
+    """An options dataclass as keyword arguments for its adapter's constructor."""
+    return {f.name: getattr(options, f.name) for f in dataclasses.fields(options)}
 
 
 def report_token(secret: str, channel: str, reference: str) -> str:

@@ -10,6 +10,7 @@ from sms_gateway.telco.providers.base import (
     IncomingSms,
     InvalidRequest,
     OutgoingSms,
+    Provider,
     SendResult,
     StatusReport,
     WebRequest,
@@ -18,12 +19,19 @@ from sms_gateway.telco.providers.base import (
 
 log = logging.getLogger(__name__)
 
-# Config keys: none. Request form (for `simulate` and local testing): From, Body, MessageId.
+
+
+@dataclass(frozen=True)
+class ConsoleOptions:
+    """Config keys: none (a `[channels.<name>]` table with provider = "console")."""
+
+
+# Request form (for `simulate` and local testing): From, Body, MessageId.
 STATUS_MAPPING: dict[str, str] = {"delivered": "delivered", "failed": "failed"}
 
 
 @dataclass
-class ConsoleProvider:
+class ConsoleProvider(Provider):
     """Keeps what it 'sends' in memory (for simulate and tests) and logs a masked line."""
 
     name: str = "console"

@@ -1,4 +1,7 @@
-"""The closed set of send errors, each retryable or not, and the one mapping onto them."""
+"""The closed set of send errors, each retryable or not, and the mappings onto them.
+
+One mapping per transport: HTTP (providers, agency webhooks) and SMTP (agency e-mail).
+"""
 
 from __future__ import annotations
 
@@ -63,3 +66,34 @@ def classify_exception(exc: BaseException) -> SendError:
         if isinstance(reason, NewConnectionError | NameResolutionError):
             return SendError(SendErrorKind.NETWORK, detail)
     return SendError(SendErrorKind.UNCERTAIN, detail)
+
+
+# SMTP replies that say our own account or setup is wrong, not the message or the server's
+# mood (RFC 4954: 530 authentication required, 534 mechanism too weak, 535 bad credentials,
+# 538 encryption required).
+SMTP_AUTH_CODES = frozenset({530, 534, 535, 538})
+
+
+def classify_smtp(exc: BaseException) -> SendError:
+    """Map an smtplib/socket failure: no connection or a 4xx reply retry, 5xx is final."""
+    import smtplib
+
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return SendError(SendErrorKind.CONFIG, f"SMTP authentication failed ({exc.smtp_code})",
+                         status=exc.smtp_code)
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        retry = all(400 <= c < 500 for c in codes)
+        return SendError(SendErrorKind.SERVER if retry else SendErrorKind.REJECTED,
+                         f"recipient refused: {codes}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        code = exc.smtp_code
+        if code in SMTP_AUTH_CODES:
+            kind = SendErrorKind.CONFIG
+        elif 400 <= code < 500:
+            kind = SendErrorKind.SERVER
+        else:
+            kind = SendErrorKind.REJECTED
+        return SendError(kind, f"SMTP {code}", status=code)
+    # Refused, unreachable, timed out, disconnected: the message was not taken, try again.
+    return SendError(SendErrorKind.NETWORK, f"{type(exc).__name__}: {exc}")

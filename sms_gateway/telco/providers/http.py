@@ -21,11 +21,13 @@ from sms_gateway.telco.providers.base import (
     IncomingSms,
     InvalidRequest,
     OutgoingSms,
+    Provider,
     SendResult,
     StatusReport,
     WebRequest,
     WebResponse,
     address_allowed,
+    option_values,
     report_token,
     report_token_valid,
     storable,
@@ -37,12 +39,37 @@ from sms_gateway.telco.providers.errors import (
     classify_http,
 )
 
-# Config keys ([channels.<name>] with provider = "http"): preset, url, method (GET/POST),
-#   username, password, from, secret, allow_ips, send_fields, send_extra, success_pattern,
-#   throttled_pattern, unicode (coding field value for UCS-2), gsm_coding, incoming_fields,
-#   incoming_reply, status_fields, status_mapping, status_reply, timeout_seconds.
-#   Field tables map our names onto the aggregator's: send_fields uses username, password, to,
-#   from, text, coding, dlr_url; incoming_fields id, from, to, text; status_fields id, status.
+
+@dataclass(frozen=True)
+class HttpOptions:
+    """Config keys of a `[channels.<name>]` table with provider = "http".
+
+    Empty values fall back to the preset's, then to HttpAggregatorProvider's defaults. Field
+    tables map our names onto the aggregator's: send_fields uses username, password, to, from,
+    text, coding, dlr_url; incoming_fields id, from, to, text; status_fields id, status.
+    """
+
+    preset: str = ""  # "jasmin" fills in the rest (PRESETS)
+    url: str = ""
+    method: str = ""  # GET or POST
+    username: str = ""
+    password: str = ""  # env SMS_GATEWAY_CHANNEL_<NAME>_PASSWORD
+    from_: str = ""  # TOML key "from"
+    secret: str = ""  # inbound requests must carry it; env ..._SECRET
+    allow_ips: tuple[str, ...] = ()
+    send_fields: dict[str, str] = field(default_factory=dict)
+    send_extra: dict[str, str] = field(default_factory=dict)
+    success_pattern: str = ""  # regex on the answer; group "id" = message id
+    throttled_pattern: str = ""  # on an error answer: throttled, retry later
+    unicode: str = ""  # coding field value for UCS-2 texts
+    gsm_coding: str = ""  # coding field value for GSM-7 texts
+    incoming_fields: dict[str, str] = field(default_factory=dict)
+    incoming_reply: str = ""
+    status_fields: dict[str, str] = field(default_factory=dict)
+    status_mapping: dict[str, str] = field(default_factory=dict)
+    status_reply: str = ""
+    timeout_seconds: float = 10.0
+
 
 # Request forms and answers of the aggregators we know (overridable key by key).
 PRESETS: dict[str, dict[str, Any]] = {
@@ -63,6 +90,11 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
 }
 
+# The options a preset may fill in.
+PRESET_KEYS = ("method", "send_fields", "send_extra", "success_pattern", "throttled_pattern",
+               "unicode", "gsm_coding", "incoming_fields", "incoming_reply", "status_fields",
+               "status_mapping", "status_reply")
+
 # Aggregator delivery states (SMPP's stat values, which most of them forward) -> ours.
 STATUS_MAPPING: dict[str, str] = {
     "ACCEPTD": "sent",
@@ -80,7 +112,9 @@ DEFAULT_FIELDS = {"username": "username", "password": "password", "to": "to", "f
 
 
 @dataclass
-class HttpAggregatorProvider:
+class HttpAggregatorProvider(Provider):
+    """Its fields are HttpOptions' with the preset applied (see from_options), and a session."""
+
     name: str
     url: str = ""
     method: str = "POST"
@@ -104,8 +138,28 @@ class HttpAggregatorProvider:
     session: requests.Session = field(default_factory=requests.Session, repr=False)
     provider: str = "http"
     idempotent_send: bool = False
-    # Undecodable bytes reach parse_incoming as surrogate escapes (see web/webhooks.py).
+    # Undecodable bytes reach parse_incoming as surrogate escapes (see telco/webhooks.py).
     accepts_raw_bytes: bool = True
+
+    @classmethod
+    def from_options(cls, name: str, options: HttpOptions,
+                     session: requests.Session) -> HttpAggregatorProvider:
+        """The adapter of one channel: configured values win over the preset's."""
+        if options.preset and options.preset not in PRESETS:
+            raise ValueError(f"channels.{name}.preset: unknown preset {options.preset!r}")
+        base = PRESETS.get(options.preset, {})
+        values = option_values(options)
+        del values["preset"]
+        for key in PRESET_KEYS:
+            if not values[key]:  # empty: the preset's value, else the adapter's own default
+                if key in base:
+                    values[key] = base[key]
+                else:
+                    del values[key]
+        return cls(name, **values, session=session)
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.password, self.secret) if s)
 
     def __post_init__(self) -> None:
         self.method = self.method.upper()

@@ -23,11 +23,13 @@ from sms_gateway.telco.providers.base import (
     IncomingSms,
     InvalidRequest,
     OutgoingSms,
+    Provider,
     SendResult,
     StatusReport,
     WebRequest,
     WebResponse,
     address_allowed,
+    option_values,
     report_token,
     report_token_valid,
     storable,
@@ -39,10 +41,22 @@ from sms_gateway.telco.providers.errors import (
     classify_http,
 )
 
-# Config keys ([channels.<name>] with provider = "kannel"):
-#   url (the sendsms URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms), username, password,
-#   from (sender id), secret, allow_ips, dlr_mask (default 31), smsc (route to one smsc-id),
-#   status_url (DLR base URL when server.public_url does not fit), timeout_seconds.
+
+@dataclass(frozen=True)
+class KannelOptions:
+    """Config keys of a `[channels.<name>]` table with provider = "kannel"."""
+
+    url: str = ""  # the sendsms URL, e.g. http://127.0.0.1:13013/cgi-bin/sendsms
+    username: str = ""  # sendsms-user
+    password: str = ""  # env SMS_GATEWAY_CHANNEL_<NAME>_PASSWORD
+    from_: str = ""  # TOML key "from": sender id or short code
+    secret: str = ""  # inbound requests must carry it; env ..._SECRET
+    allow_ips: tuple[str, ...] = ()  # addresses/CIDRs allowed to call our webhooks
+    dlr_mask: int = 31  # 1 delivered, 2 failed, 4 queued, 8 accepted, 16 rejected
+    smsc: str = ""  # route through this smsc-id only
+    status_url: str = ""  # delivery report base URL when server.public_url does not fit
+    timeout_seconds: float = 10.0
+
 
 # Request forms. The post-url we document (docs/providers.md), the secret as basic auth:
 #   https://kannel:S@host/sms/<channel>?id=%I&coding=%c&charset=%C&udh=%u&time=%T
@@ -100,7 +114,9 @@ def concat_info(udh: bytes) -> tuple[str, int, int] | None:
 
 
 @dataclass
-class KannelProvider:
+class KannelProvider(Provider):
+    """Its fields are KannelOptions' (see from_options) plus the HTTP session."""
+
     name: str
     url: str = ""
     username: str = ""
@@ -115,8 +131,16 @@ class KannelProvider:
     session: requests.Session = field(default_factory=requests.Session, repr=False)
     provider: str = "kannel"
     idempotent_send: bool = False
-    # Undecodable bytes reach parse_incoming as surrogate escapes (see web/webhooks.py).
+    # Undecodable bytes reach parse_incoming as surrogate escapes (see telco/webhooks.py).
     accepts_raw_bytes: bool = True
+
+    @classmethod
+    def from_options(cls, name: str, options: KannelOptions,
+                     session: requests.Session) -> KannelProvider:
+        return cls(name, **option_values(options), session=session)
+
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.password, self.secret) if s)
 
     # -- receive -------------------------------------------------------------
     def _fields(self, request: WebRequest) -> dict[str, str]:

@@ -8,7 +8,7 @@ Docs: https://www.twilio.com/docs/messaging/guides/webhook-request
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,6 +22,7 @@ from sms_gateway.telco.providers.base import (
     IncomingSms,
     InvalidRequest,
     OutgoingSms,
+    Provider,
     SendResult,
     StatusReport,
     WebRequest,
@@ -34,10 +35,27 @@ from sms_gateway.telco.providers.errors import (
     classify_http,
 )
 
-# Config keys ([twilio] in the TOML, or the TWILIO_* environment variables):
-#   account_sid, auth_token, from (number, short code or Messaging Service SID "MG..."),
-#   api_base_url (default https://api.twilio.com), timeout_seconds.
 DEFAULT_API_BASE_URL = "https://api.twilio.com"
+
+
+@dataclass(frozen=True)
+class TwilioOptions:
+    """Config keys: the `[twilio]` section (and its TWILIO_* environment variables), or a
+    `[channels.<name>]` table with provider = "twilio" under the names of CHANNEL_KEYS."""
+
+    account_sid: str = ""
+    auth_token: str = ""
+    from_: str = ""  # TOML key "from": number, short code or Messaging Service SID (MG...)
+    api_base_url: str = DEFAULT_API_BASE_URL
+    timeout_seconds: float = 10.0
+
+    def __post_init__(self) -> None:
+        if not self.api_base_url:  # a channel table's empty url means Twilio itself
+            object.__setattr__(self, "api_base_url", DEFAULT_API_BASE_URL)
+
+
+# A channel table's generic key -> the option it sets.
+CHANNEL_KEYS = {"url": "api_base_url", "username": "account_sid", "password": "auth_token"}
 
 # Request forms: inbound carries MessageSid, From, To, Body (plus NumSegments, ...);
 # status callbacks carry MessageSid and MessageStatus (plus ErrorCode).
@@ -76,12 +94,8 @@ class _RebasedHttpClient(TwilioHttpClient):
 
 
 @dataclass
-class TwilioProvider:
-    account_sid: str
-    auth_token: str
-    from_: str
-    api_base_url: str = DEFAULT_API_BASE_URL
-    timeout_seconds: float = 10.0
+class TwilioProvider(Provider):
+    options: TwilioOptions = field(default_factory=TwilioOptions)
     name: str = "twilio"
     provider: str = "twilio"
     idempotent_send: bool = False
@@ -89,8 +103,12 @@ class TwilioProvider:
     http_session: requests.Session | None = None
 
     def __post_init__(self) -> None:
-        self._validator = RequestValidator(self.auth_token) if self.auth_token else None
+        token = self.options.auth_token
+        self._validator = RequestValidator(token) if token else None
         self._client: Client | None = None
+
+    def secrets(self) -> tuple[str, ...]:
+        return (self.options.auth_token,) if self.options.auth_token else ()
 
     # -- receive -------------------------------------------------------------
     def parse_incoming(self, request: WebRequest) -> IncomingSms:
@@ -118,26 +136,28 @@ class TwilioProvider:
 
     # -- send ----------------------------------------------------------------
     def _rest(self) -> Client:
+        o = self.options
         if self._client is None:
             http = None
-            if self.api_base_url.rstrip("/") != DEFAULT_API_BASE_URL:
-                http = _RebasedHttpClient(self.api_base_url, self.timeout_seconds)
+            if o.api_base_url.rstrip("/") != DEFAULT_API_BASE_URL:
+                http = _RebasedHttpClient(o.api_base_url, o.timeout_seconds)
             else:
-                http = TwilioHttpClient(timeout=self.timeout_seconds)
+                http = TwilioHttpClient(timeout=o.timeout_seconds)
             http.logger.setLevel(logging.WARNING)  # its INFO lines would log phone numbers
             if self.http_session is not None:
                 http.session = self.http_session
-            self._client = Client(self.account_sid, self.auth_token, http_client=http)
+            self._client = Client(o.account_sid, o.auth_token, http_client=http)
         return self._client
 
     def send(self, sms: OutgoingSms) -> SendResult:
-        if not (self.account_sid and self.auth_token and self.from_):
+        o = self.options
+        if not (o.account_sid and o.auth_token and o.from_):
             raise SendError(SendErrorKind.CONFIG, "twilio account_sid/auth_token/from not set")
         params: dict[str, Any] = {"to": sms.to, "body": sms.body}
-        if self.from_.startswith("MG"):
-            params["messaging_service_sid"] = self.from_
+        if o.from_.startswith("MG"):
+            params["messaging_service_sid"] = o.from_
         else:
-            params["from_"] = self.from_
+            params["from_"] = o.from_
         if sms.status_callback_url:
             params["status_callback"] = sms.status_callback_url
         try:

@@ -22,8 +22,9 @@ from sms_gateway.store.agency import AgencyAlert, AgencyRecord
 from sms_gateway.store.db import utcnow
 from sms_gateway.sweeper import periodic_tasks
 from sms_gateway.telco.providers.errors import SendError, SendErrorKind
-from tests.conftest import make_config
-from tests.unit.agency.support import PUPR_SURABAYA, MailSink, free_port, smtp_server
+from tests.support.agency import PUPR_SURABAYA, MailSink, smtp_server
+from tests.support.config import make_config
+from tests.support.net import free_port
 
 OPS = ("ops@lapor.example.go.id", "piket@lapor.example.go.id")
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from sms_gateway.services import Services
-from tests.unit.agency.support import (
+from tests.support.agency import (
     PHONE,
     PUPR_SURABAYA,
     SURABAYA_ROAD,

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from sms_gateway.services import Services
 from sms_gateway.store.models import OutboundMessage, Ticket
-from tests.unit.agency.support import (
+from tests.support.agency import (
     PUPR_SURABAYA,
     SURABAYA_ROAD,
     auth,

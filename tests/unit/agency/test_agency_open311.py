@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sms_gateway.services import Services
-from tests.unit.agency.support import (
+from tests.support.agency import (
     PUPR_SURABAYA,
     SURABAYA_ROAD,
     sms_in,

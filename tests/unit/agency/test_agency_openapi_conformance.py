@@ -8,7 +8,7 @@ import pytest
 
 from sms_gateway.api.openapi import document
 from sms_gateway.services import Services
-from tests.unit.agency.support import (
+from tests.support.agency import (
     PUPR_SURABAYA,
     SURABAYA_ROAD,
     auth,

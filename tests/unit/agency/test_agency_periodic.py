@@ -20,14 +20,14 @@ from sms_gateway.store import tickets
 from sms_gateway.store.agency import AgencyDelivery
 from sms_gateway.store.db import utcnow
 from sms_gateway.sweeper import periodic_tasks
-from tests.conftest import make_config
-from tests.unit.agency.support import (
+from tests.support.agency import (
     PUPR_SURABAYA,
     SECRET_ENV,
     Receiver,
     overrides_file,
     webhook_receiver,
 )
+from tests.support.config import make_config
 
 
 @pytest.fixture

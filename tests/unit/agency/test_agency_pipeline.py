@@ -9,7 +9,7 @@ from sms_gateway.services import Services
 from sms_gateway.store import tickets
 from sms_gateway.store.agency import AgencyDelivery
 from sms_gateway.store.models import Ticket
-from tests.unit.agency.support import PUPR_SURABAYA, SURABAYA_ROAD, bodies, sms_in, ticket_of
+from tests.support.agency import PUPR_SURABAYA, SURABAYA_ROAD, bodies, sms_in, ticket_of
 
 
 def _routed(services: Services, category: str, region: str | None) -> Ticket:

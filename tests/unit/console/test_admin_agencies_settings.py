@@ -11,14 +11,15 @@ from sqlalchemy import func, select
 
 from sms_gateway.agency.records import directory_for, ensure_agency
 from sms_gateway.agency.tokens import hash_token
-from sms_gateway.config import ChannelConfig, Config
+from sms_gateway.config import Config, load_config
 from sms_gateway.console.settings import mask_url
 from sms_gateway.store.agency import AgencyAlert, AgencyRecord, AgencyToken
 from sms_gateway.store.console import AuditEntry
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.pii import new_key
-from tests.conftest import make_config
-from tests.unit.agency.support import overrides_file
+from tests.support.agency import overrides_file
+from tests.support.channels import channel_config
+from tests.support.config import make_config
 
 PUPR_SURABAYA = "dinas_pupr:35.78"
 PUPR_ACEH_SELATAN = "dinas_pupr:11.01"
@@ -42,7 +43,7 @@ def config(tmp_path: Path) -> Config:
         "url": f"https://lapor:{HOOK_PASSWORD}@pu.surabaya.example.id/hook"}])
     base = make_config(tmp_path, twilio={"account_sid": "AC123", "auth_token": TWILIO_TOKEN},
                        privacy={"key": PII_KEY}, agency={"routing_overrides": str(overrides)})
-    kannel = ChannelConfig(provider="kannel", username="gw", password=CHANNEL_PASSWORD,
+    kannel = channel_config("kannel", username="gw", password=CHANNEL_PASSWORD,
                            secret=CHANNEL_SECRET,
                            url=f"http://gw:{URL_PASSWORD}@127.0.0.1:13013/cgi-bin/sendsms")
     return replace(base, channels={"bulk": kannel})
@@ -264,6 +265,16 @@ def test_settings_page_shows_every_config_section(login, config):
     names = ["server", "database", "queue", "sms", "twilio", "parser", "privacy", "agency",
              "console", "abuse", "retention", "channels.bulk"]
     assert [n for n in names if f"[{n}]" not in page] == []
+
+
+def test_settings_page_lists_a_channels_provider_options_one_per_row():
+    from sms_gateway.console.settings import sections
+
+    base = load_config(env={})
+    config = replace(base, channels={"bulk": channel_config("kannel", username="gw")})
+    rows = {r.key: r for s in sections(config) if s.name == "channels.bulk" for r in s.rows}
+    assert ("options" in rows, rows["username"].value, rows["dlr_mask"].value,
+            rows["password"].env) == (False, "gw", "31", "SMS_GATEWAY_CHANNEL_BULK_PASSWORD")
 
 
 def test_settings_page_says_it_is_read_only(login):

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support.net import free_port
+
 BEARERBOX = Path("/usr/sbin/bearerbox")
 SMSBOX = Path("/usr/sbin/smsbox")
 FAKESMSC = Path("/usr/lib/kannel/test/fakesmsc")
@@ -28,12 +30,6 @@ BINARIES = (BEARERBOX, SMSBOX, FAKESMSC)
 def missing_binaries() -> list[str]:
     """The Kannel programs this machine lacks (empty when all are installed)."""
     return [str(p) for p in BINARIES if not os.access(p, os.X_OK)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import uuid
 from collections import deque
@@ -24,18 +23,13 @@ from sms_gateway.store.models import OutboundMessage, Ticket
 from sms_gateway.telco.inbox import enqueue_inbound
 from sms_gateway.telco.intake import store_inbound
 from sms_gateway.telco.providers.base import IncomingSms
+from tests.support.net import free_port
 
 PHONE = "+6281234567890"
 SURABAYA_ROAD = ("Jalan rusak berlubang di Kelurahan Ketintang Kecamatan Gayungan "
                  "Kota Surabaya mohon segera diperbaiki")
 PUPR_SURABAYA = "dinas_pupr:35.78"
 SECRET_ENV = "AGENCY_SECRET_TEST_PUPR"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def sms_in(services: Services, text: str, phone: str = PHONE) -> int:
@@ -128,17 +122,18 @@ def webhook_receiver(*statuses: int) -> Iterator[Receiver]:
 class MailSink:
     messages: list[Any] = field(default_factory=list)
     port: int = 0
+    reply: str = "250 OK"  # what the server answers the message with
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.messages.append(envelope)
-        return "250 OK"
+        return self.reply
 
 
 @contextmanager
-def smtp_server() -> Iterator[MailSink]:
+def smtp_server(reply: str = "250 OK") -> Iterator[MailSink]:
     from aiosmtpd.controller import Controller
 
-    sink = MailSink(port=free_port())
+    sink = MailSink(port=free_port(), reply=reply)
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
     controller.start()
     try:

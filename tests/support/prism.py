@@ -1,7 +1,8 @@
 """Stoplight Prism serving Twilio's own OpenAPI spec: a mock that validates every request.
 
-Installed by .ci/run (`npm install --prefix .peers @stoplight/prism-cli@5.14.2`); see
-../shared/notes/test-peers.md. The binary is run directly (killing npx would leave node running).
+Installed by .ci/run (`npm install --prefix .peers @stoplight/prism-cli@5.14.2`); the spec is
+vendored in tests/data/twilio/ (MIT, see its README). The binary is run directly (killing npx
+would leave node running).
 """
 
 from __future__ import annotations
@@ -16,27 +17,23 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.support.net import free_port
+
+REPO = Path(__file__).resolve().parents[2]
 PRISM = REPO / ".peers" / "node_modules" / ".bin" / "prism"
-SPEC = REPO.parent / "shared" / "data" / "twilio_api_v2010.json"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+SPEC = REPO / "tests" / "data" / "twilio" / "twilio_api_v2010.json"
 
 
 @contextmanager
 def prism_twilio() -> Iterator[str]:
     """Run Prism on a free loopback port; yields its base URL."""
-    missing = [str(p) for p in (PRISM, SPEC) if not p.exists()]
-    if missing:
-        reason = f"Prism or the Twilio spec missing: {missing} (run .ci/run's npm step)"
+    if not PRISM.exists():
+        reason = (f"Stoplight Prism not installed at {PRISM} (run .ci/run's step: npm install "
+                  f"--prefix .peers @stoplight/prism-cli@5.14.2)")
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "warn",
                              str(SPEC)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
