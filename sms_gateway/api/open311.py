@@ -1,7 +1,11 @@
 """Open311 GeoReport v2 (JSON only): categories as services, public tickets as requests.
 
-Confidential (rahasia) tickets never appear here. Filing a request needs an agency token as
-`api_key`; the request becomes a ticket routed and forwarded like one that came by SMS.
+Confidential (rahasia) tickets never appear here. A public request shows category, place,
+status and dates; the citizen's own words only once an operator approved them for publication
+(`Ticket.text_published_at`), and then redacted (`parsers.redact`). An anonymous (anonim)
+report's place is cut to its kecamatan and its coordinates left out. Filing a request needs
+an agency token as `api_key`; the request becomes a ticket routed and forwarded like one that
+came by SMS.
 See https://wiki.open311.org/GeoReport_v2/ for the specification.
 """
 
@@ -17,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 import parsers
 import routing
+from parsers.redact import redact
 from routing import deadlines, lifecycle
 from sms_gateway.agency.payload import iso, latest_response
 from sms_gateway.agency.records import directory_for
@@ -31,6 +36,8 @@ CLOSED = frozenset({lifecycle.SELESAI, lifecycle.ARSIP, lifecycle.DIBATALKAN})
 MAX_RESULTS = 1000
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_DESCRIPTION = 4000
+# Region code depth of a kecamatan (35.78.22): as precise as an anonymous report's place gets.
+KECAMATAN_DEPTH = 3
 
 
 def _error(status: int, description: str) -> Response:
@@ -61,27 +68,43 @@ def list_services() -> Response:
         for c in directory.categories.values()])
 
 
+def _place(ticket: Ticket) -> tuple[str | None, str | None]:
+    """The published region code and name: an anonymous report's no finer than its kecamatan."""
+    code, name = ticket.region_code, ticket.region_name
+    if not ticket.anonymous or code is None or code.count(".") < KECAMATAN_DEPTH:
+        return code, name
+    code = ".".join(code.split(".")[:KECAMATAN_DEPTH])
+    region = directory_for(services()).regions.get(code)
+    return code, region.name if region else None
+
+
 def _request_json(session: Session, ticket: Ticket) -> dict[str, Any]:
     response = latest_response(session, ticket.id)
     stage = deadlines.deadline_for_status(ticket.status, ticket.updated_at)
+    categories = routing.default_directory().categories
+    service_name = (categories[ticket.category].name if ticket.category in categories
+                    else ticket.category)
+    code, name = _place(ticket)
+    hide_point = ticket.anonymous
     return {
         "service_request_id": ticket.number,
         "status": "closed" if ticket.status in CLOSED else "open",
-        "status_notes": response.text if response else lifecycle.status_label(ticket.status),
-        "service_name": routing.default_directory().categories[ticket.category].name
-        if ticket.category in routing.default_directory().categories else ticket.category,
+        "status_notes": redact(response.text) if response
+        else lifecycle.status_label(ticket.status),
+        "service_name": service_name,
         "service_code": ticket.category,
-        "description": ticket.description,
+        "description": redact(ticket.description) if ticket.text_published_at
+        else service_name,
         "agency_responsible": ticket.agency_name,
         "service_notice": None,
         "requested_datetime": iso(ticket.created_at),
         "updated_datetime": iso(ticket.updated_at),
         "expected_datetime": iso(stage.due_at) if stage else None,
-        "address": ticket.region_name,
-        "address_id": ticket.region_code,
+        "address": name,
+        "address_id": code,
         "zipcode": None,
-        "lat": ticket.latitude,
-        "long": ticket.longitude,
+        "lat": None if hide_point else ticket.latitude,
+        "long": None if hide_point else ticket.longitude,
         "media_url": None,
     }
 

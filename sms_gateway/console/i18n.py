@@ -99,6 +99,13 @@ ID: dict[str, str] = {
         "Nomor telepon ditampilkan; tindakan ini dicatat di log audit.",
     "Hidden: anonymous report": "Disembunyikan: laporan anonim",
     "Confidential report": "Laporan rahasia",
+    "Text published on Open311 (redacted)": "Teks dipublikasikan di Open311 (disamarkan)",
+    "Withdraw the text from publication": "Tarik teks dari publikasi",
+    "Approve the text for publication (redacted)":
+        "Setujui teks untuk dipublikasikan (disamarkan)",
+    "Text approved for publication (redacted).":
+        "Teks disetujui untuk dipublikasikan (disamarkan).",
+    "Text withdrawn from publication.": "Teks ditarik dari publikasi.",
     "SMS thread": "Percakapan SMS",
     "History": "Riwayat",
     "Agency responses": "Tanggapan instansi",

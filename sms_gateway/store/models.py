@@ -91,6 +91,9 @@ class Ticket(Base):
     # WGS 84 coordinates when the filer gave them (Open311 lat/long); SMS has none.
     latitude: Mapped[float | None] = mapped_column(Double)
     longitude: Mapped[float | None] = mapped_column(Double)
+    # An operator approved the description for publication (Open311 shows it redacted).
+    text_published_at: Mapped[datetime | None]
+    text_published_by: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -128,3 +128,24 @@ def respond(number: str) -> Response:
     return redirect(url_for("console.tickets.show", number=number))
 
 
+
+
+@bp.post("/tickets/<number>/publish")
+@roles.require(roles.ALL_TICKETS)
+def publish(number: str) -> Response:
+    """An operator approves (or withdraws) the citizen's text for Open311, redacted there."""
+    approve = request.form.get("publish") == "1"
+    user = g.console_user
+    with web.services().sessions.begin() as s:
+        ticket = ticket_queries.get_for(s, user, number)
+        if ticket is None:
+            abort(404)
+        if ticket.confidential:  # a rahasia report is never published
+            abort(400, "a confidential report is never published")
+        ticket.text_published_at = utcnow() if approve else None
+        ticket.text_published_by = user.email if approve else None
+        audit.record(s, user, "ticket.publish_text" if approve else "ticket.unpublish_text",
+                     target_type="ticket", target_id=number, remote_addr=web.remote_addr())
+    flash(f"#{number}: " + (web.t("Text approved for publication (redacted).") if approve
+                            else web.t("Text withdrawn from publication.")))
+    return redirect(url_for("console.tickets.show", number=number))
