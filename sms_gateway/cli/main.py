@@ -202,6 +202,7 @@ def sweep(older_than: int | None) -> None:
 def _register() -> None:
     """Attach the commands that live beside the code they drive; explicit, not on import."""
     from sms_gateway.cli.agency import agency_group
+    from sms_gateway.cli.citizen import citizen_group
     from sms_gateway.cli.console import export_labels_command, user_group
     from sms_gateway.cli.parser import parse_command, parser_group
     from sms_gateway.cli.pii import pii_group
@@ -214,6 +215,7 @@ def _register() -> None:
     main.add_command(user_group, "user")
     main.add_command(agency_group, "agency")
     main.add_command(pii_group, "pii")
+    main.add_command(citizen_group, "citizen")
 
 
 _register()
