@@ -17,6 +17,9 @@ class ConfigError(ValueError):
     """The configuration is invalid; the message names the offending key."""
 
 
+SMTP_SECURITY = ("starttls", "tls", "none")
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     public_url: str = ""  # external base URL, used to check webhook signatures behind proxies
@@ -28,6 +31,8 @@ class ServerConfig:
     # Reverse proxies in front of the gateway (nginx: 1). Their X-Forwarded-For and
     # X-Forwarded-Proto are believed that many hops deep; 0 trusts no such header.
     trusted_proxies: int = 0
+    # When set, /metrics needs it as a bearer token; env SMS_GATEWAY_METRICS_TOKEN.
+    metrics_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -154,6 +159,14 @@ class AgencyConfig:
     smtp_port: int = 25
     smtp_from: str = "lapor1708@localhost"
     smtp_timeout_seconds: float = 10.0
+    smtp_security: str = "starttls"  # starttls (refuse a server without it), tls, or none
+    smtp_username: str = ""  # env SMS_GATEWAY_SMTP_USERNAME; login only when set
+    smtp_password: str = ""  # env SMS_GATEWAY_SMTP_PASSWORD
+
+    def __post_init__(self) -> None:
+        if self.smtp_security not in SMTP_SECURITY:
+            raise ConfigError(f"agency.smtp_security: expected one of "
+                              f"{', '.join(SMTP_SECURITY)}, got {self.smtp_security!r}")
 
 
 @dataclass(frozen=True)
@@ -221,6 +234,9 @@ ENV_OVERRIDES: dict[str, tuple[str, str]] = {
     "SMS_GATEWAY_SECRET_KEY": ("server", "secret_key"),
     "SMS_GATEWAY_PII_KEY": ("privacy", "key"),
     "SMS_GATEWAY_PII_HASH_KEY": ("privacy", "hash_key"),
+    "SMS_GATEWAY_METRICS_TOKEN": ("server", "metrics_token"),
+    "SMS_GATEWAY_SMTP_USERNAME": ("agency", "smtp_username"),
+    "SMS_GATEWAY_SMTP_PASSWORD": ("agency", "smtp_password"),
     "TWILIO_ACCOUNT_SID": ("twilio", "account_sid"),
     "TWILIO_AUTH_TOKEN": ("twilio", "auth_token"),
     "TWILIO_FROM": ("twilio", "from_"),

@@ -60,10 +60,9 @@ def _notify_one(services: Services, alert_id: int, now: datetime) -> bool:
         alert.notify_attempts += 1
         try:
             transport.send_email(
-                cfg.smtp_host, cfg.smtp_port, sender=cfg.smtp_from,
-                to=", ".join(cfg.alert_emails),
+                cfg, to=", ".join(cfg.alert_emails),
                 subject=f"[LAPOR 1708] Peringatan / Alert: {name} ({alert.agency_code})",
-                text=alert_text(services, alert, name), timeout=cfg.smtp_timeout_seconds)
+                text=alert_text(services, alert, name))
         except SendError as exc:
             alert.notify_error = str(exc)[:2000]
             if not exc.retryable:

@@ -133,9 +133,9 @@ def deliver(services: Services, delivery_id: int) -> None:
                 timeout=services.config.agency.webhook_timeout_seconds)
         elif channel == "email":
             cfg = services.config.agency
-            transport.send_email(cfg.smtp_host, cfg.smtp_port, sender=cfg.smtp_from, to=target,
+            transport.send_email(cfg, to=target,
                                  subject=f"[LAPOR 1708] Tiket #{number} ({purpose})",
-                                 text=_email_text(body), timeout=cfg.smtp_timeout_seconds)
+                                 text=_email_text(body))
         else:
             raise SendError(SendErrorKind.CONFIG, f"unknown channel {channel!r}")
     except SendError as exc:

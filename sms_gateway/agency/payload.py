@@ -43,7 +43,7 @@ def reporter(session: Session, vault: Vault, ticket: Ticket) -> dict[str, Any] |
     if ticket.anonymous or ticket.citizen_id is None:
         return None
     citizen = session.get(Citizen, ticket.citizen_id)
-    if citizen is None:
+    if citizen is None or not citizen.phone_enc:  # erased (sms-gateway citizen erase)
         return None
     return {"phone": vault.decrypt(citizen.phone_enc)}
 

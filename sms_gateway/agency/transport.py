@@ -9,12 +9,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import smtplib
+import ssl
 import time
 import urllib.error
 import urllib.request
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
-from sms_gateway.telco.providers.errors import classify_http, classify_smtp
+from sms_gateway.telco.providers.errors import (
+    SendError,
+    SendErrorKind,
+    classify_http,
+    classify_smtp,
+)
+
+if TYPE_CHECKING:
+    from sms_gateway.config import AgencyConfig
 
 SIGNATURE_HEADER = "X-Lapor-Signature"
 TIMESTAMP_HEADER = "X-Lapor-Timestamp"
@@ -70,14 +80,36 @@ def post_webhook(url: str, body: bytes, *, secret: str, event: str, delivery_id:
     return status
 
 
-def send_email(host: str, port: int, *, sender: str, to: str, subject: str, text: str,
-               timeout: float) -> None:
-    """Send one plain-text e-mail; raise SendError as errors.classify_smtp maps the failure."""
+def send_email(cfg: AgencyConfig, *, to: str, subject: str, text: str) -> None:
+    """Send one plain-text e-mail as `[agency] smtp_*` says (STARTTLS unless told otherwise);
+    raise SendError (4xx and network retryable, 5xx and a server without STARTTLS final)."""
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = sender, to, subject
+    message["From"], message["To"], message["Subject"] = cfg.smtp_from, to, subject
     message.set_content(text)
     try:
-        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+        with _connect(cfg) as smtp:
+            if cfg.smtp_username:
+                smtp.login(cfg.smtp_username, cfg.smtp_password)
             smtp.send_message(message)
-    except (smtplib.SMTPException, OSError) as exc:
+    except smtplib.SMTPNotSupportedError:
+        raise SendError(SendErrorKind.CONFIG, f"the SMTP server {cfg.smtp_host}:{cfg.smtp_port} "
+                        "does not offer STARTTLS; set [agency] smtp_security = \"tls\" or, on "
+                        "a trusted network only, \"none\"") from None
+    except (smtplib.SMTPException, OSError) as exc:  # ssl.SSLError is an OSError
         raise classify_smtp(exc) from None
+
+
+def _connect(cfg: AgencyConfig) -> smtplib.SMTP:
+    """An SMTP connection, encrypted unless smtp_security is explicitly "none"."""
+    context = ssl.create_default_context()
+    if cfg.smtp_security == "tls":
+        return smtplib.SMTP_SSL(cfg.smtp_host, cfg.smtp_port, timeout=cfg.smtp_timeout_seconds,
+                                context=context)
+    smtp = smtplib.SMTP(cfg.smtp_host, cfg.smtp_port, timeout=cfg.smtp_timeout_seconds)
+    if cfg.smtp_security == "starttls":
+        try:
+            smtp.starttls(context=context)  # raises SMTPNotSupportedError when not offered
+        except BaseException:
+            smtp.close()
+            raise
+    return smtp

@@ -26,6 +26,7 @@ from sms_gateway.api.auth import (
 )
 from sms_gateway.complaints import actions
 from sms_gateway.store.agency import AgencyDelivery, AgencyRecord, SlaBreach
+from sms_gateway.store.console import AuditEntry
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import Ticket
 
@@ -171,7 +172,14 @@ def get_ticket(number: str) -> Response:
             AgencyDelivery.ticket_id == ticket.id, AgencyDelivery.agency_code == g.agency_code,
             AgencyDelivery.state == "available").values(
             state="delivered", delivered_at=utcnow(), updated_at=utcnow()))
-        return jsonify(payload.ticket_detail(session, svc.vault, ticket))
+        detail = payload.ticket_detail(session, svc.vault, ticket)
+        if detail.get("reporter"):  # a citizen's number, read as the console's reveal is
+            session.add(AuditEntry(at=utcnow(), actor=f"agency:{g.agency_code}",
+                                   action="phone.reveal", target_type="ticket",
+                                   target_id=ticket.number, remote_addr=request.remote_addr,
+                                   detail={"via": "api", "agency": g.agency_code,
+                                           "anonymous": ticket.anonymous}))
+        return jsonify(detail)
 
 
 @bp.post("/tickets/<number>/status")

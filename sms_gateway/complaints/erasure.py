@@ -18,7 +18,15 @@ from sms_gateway.store import purge
 from sms_gateway.store.channels import InboundPart
 from sms_gateway.store.console import AuditEntry
 from sms_gateway.store.db import utcnow
-from sms_gateway.store.models import Citizen, InboundMessage, OutboundMessage, Ticket
+from sms_gateway.store.models import (
+    OUTBOUND_FINAL,
+    PROCESSED,
+    RECEIVED,
+    Citizen,
+    InboundMessage,
+    OutboundMessage,
+    Ticket,
+)
 
 if TYPE_CHECKING:
     from sms_gateway.services import Services
@@ -57,6 +65,8 @@ def erase_citizen(services: Services, e164: str, *, actor: str = "cli") -> Erasu
         for message in messages:
             purge.blank_message(message)
             message.sender_hash, message.sender_enc = tombstone, ""
+            if message.state == RECEIVED:  # nobody to answer any more
+                message.state, message.outcome = PROCESSED, "erased"
         for part in parts:
             purge.blank_part(part)
             part.sender_hash, part.sender_enc = tombstone, ""
@@ -66,10 +76,13 @@ def erase_citizen(services: Services, e164: str, *, actor: str = "cli") -> Erasu
         if citizen is not None:
             citizen.phone_hash, citizen.phone_enc = tombstone, ""
             citizen.phone_masked = ERASED_MASK
+            citizen.opted_out = True  # no notification can reach a number that is gone
             replies = list(session.execute(select(OutboundMessage).where(
                 OutboundMessage.citizen_id == citizen.id)).scalars())
             for reply in replies:
                 purge.blank_outbound(reply)
+                if reply.status not in OUTBOUND_FINAL:
+                    reply.status = "suppressed"
             tickets = list(session.execute(select(Ticket).where(
                 Ticket.citizen_id == citizen.id)).scalars())
             for ticket in tickets:

@@ -33,6 +33,8 @@ def masked(user: ConsoleUser, citizen: Citizen | None, *, anonymous: bool) -> st
 
 def masked_sender(vault: Vault, message: InboundMessage) -> str:
     """The masked number of a message's sender, when no citizen row exists yet."""
+    if not message.sender_enc:  # erased (sms-gateway citizen erase)
+        return "(dihapus)"
     return mask_phone(vault.decrypt(message.sender_enc))
 
 

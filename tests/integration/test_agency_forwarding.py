@@ -50,7 +50,7 @@ def build(tmp_path: Path, pg_url: str, redis_url: str,
     def factory(channels: list[dict[str, str]], **agency: Any) -> Services:
         values = {"routing_overrides": str(overrides_file(tmp_path, channels)),
                   "retry_intervals_seconds": (0,), "max_attempts": 3,
-                  "webhook_timeout_seconds": 5.0, **agency}
+                  "webhook_timeout_seconds": 5.0, "smtp_security": "none", **agency}
         config = make_config(tmp_path, database={"url": pg_url},
                              queue={"redis_url": redis_url, "name": queue}, agency=values)
         migrate.upgrade(config)

@@ -72,7 +72,7 @@ def reveal(number: str) -> tuple[str, int]:
     with svc.sessions.begin() as s:
         ticket = ticket_queries.get_for(s, g.console_user, number)
         citizen = s.get(Citizen, ticket.citizen_id) if ticket and ticket.citizen_id else None
-        if ticket is None or citizen is None:
+        if ticket is None or citizen is None or not citizen.phone_enc:  # none, or erased
             abort(404)
         try:
             phone = privacy.reveal(s, svc.vault, g.console_user, citizen.phone_enc,

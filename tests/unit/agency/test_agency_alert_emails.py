@@ -37,7 +37,8 @@ def sink() -> Iterator[MailSink]:
 
 def _services(tmp_path: Path, **agency: Any) -> Services:
     config = make_config(tmp_path, server={"public_url": "https://lapor.example.go.id"},
-                         agency={"alert_after_failures": 2, "max_attempts": 3, **agency})
+                         agency={"alert_after_failures": 2, "max_attempts": 3,
+                                 "smtp_security": "none", **agency})
     migrate.upgrade(config)
     return build_services(config, dispatcher=InlineDispatcher())
 
