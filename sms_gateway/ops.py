@@ -1,8 +1,17 @@
-"""Operational endpoints: /healthz for load balancers, /metrics in Prometheus text format."""
+"""Operational endpoints: /healthz for load balancers, /metrics in Prometheus text format.
+
+/metrics needs `Authorization: Bearer <[server] metrics_token>` when that token is set, and its
+database counts are computed at most once per METRICS_CACHE_SECONDS per process, so neither a
+stranger nor a busy scraper can make it run full-table counts at will.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+import hmac
+import threading
+import time
+
+from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -11,6 +20,9 @@ from sms_gateway.store.agency import AgencyAlert, AgencyDelivery, AgencyRecord, 
 from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
 
 bp = Blueprint("ops", __name__)
+METRICS_CACHE_SECONDS = 30.0
+_CACHE_KEY = "sms_gateway.metrics_cache"
+_cache_lock = threading.Lock()
 
 
 def _services() -> Services:
@@ -45,9 +57,20 @@ def _lines(name: str, kind: str, help_text: str, samples: list[tuple[str, float]
 def metrics() -> Response:
     """Counts from the database (the source of truth) and the queue, for Prometheus."""
     services = _services()
-    with services.sessions() as session:
-        lines = _database_lines(session)
-    lines += _queue_lines(services)
+    token = services.config.server.metrics_token
+    if token:
+        given = request.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return Response("metrics token required\n", status=401, mimetype="text/plain",
+                            headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+    with _cache_lock:  # one process computes the counts; the others wait for them
+        cached = current_app.extensions.get(_CACHE_KEY)
+        now = time.monotonic()
+        if cached is None or now - cached[0] >= METRICS_CACHE_SECONDS:
+            with services.sessions() as session:
+                cached = (now, _database_lines(session))
+            current_app.extensions[_CACHE_KEY] = cached
+    lines = cached[1] + _queue_lines(services)  # the queue figures are cheap: always live
     return Response("\n".join(lines) + "\n", mimetype="text/plain; version=0.0.4")
 
 
