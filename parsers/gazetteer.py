@@ -110,7 +110,7 @@ class Gazetteer:
         compiled = data_path(INDEX_FILE)
         if compiled.exists():
             with suppress(ValueError, EOFError, TypeError, zlib.error):
-                stamp, names, index, first_words = marshal.loads(
+                stamp, names, index, first_words = marshal.loads(  # noqa: S302 - our own build output inside the installed package, not input
                     zlib.decompress(compiled.read_bytes()))
                 if stamp == _stamp(raw):
                     return cls(names, index, max(first_words.values()), first_words)

@@ -12,6 +12,7 @@ import smtplib
 import ssl
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
@@ -58,8 +59,10 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def post_webhook(url: str, body: bytes, *, secret: str, event: str, delivery_id: int,
                  timeout: float, now: float | None = None) -> int:
     """POST a signed JSON body; return the HTTP status of a 2xx answer, else raise SendError."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):  # never file: or ftp:
+        raise SendError(SendErrorKind.CONFIG, "an agency webhook URL must be http(s)")
     timestamp = str(int(time.time() if now is None else now))
-    request = urllib.request.Request(url, data=body, method="POST", headers={
+    request = urllib.request.Request(url, data=body, method="POST", headers={  # noqa: S310 - http(s) checked above
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "sms-gateway-1708",
         TIMESTAMP_HEADER: timestamp,

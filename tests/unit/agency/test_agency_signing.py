@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import pytest
+
 from sms_gateway.agency.transport import sign, verify
 
 BODY = b'{"event":"ticket.disposisi"}'
@@ -33,3 +35,12 @@ def test_replayed_old_delivery_fails() -> None:
 def test_wrong_secret_fails() -> None:
     signature = sign("s3cret", "1700000000", BODY)
     assert not verify("other", "1700000000", BODY, signature, now=1700000000)
+
+
+def test_a_webhook_url_that_is_not_http_is_refused_before_any_request() -> None:
+    from sms_gateway.agency.transport import post_webhook
+    from sms_gateway.telco.providers.errors import SendError
+
+    with pytest.raises(SendError, match="must be http"):
+        post_webhook("file:///etc/passwd", b"{}", secret="s", event="ticket.disposisi",
+                     delivery_id=1, timeout=1.0)
