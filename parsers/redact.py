@@ -27,7 +27,7 @@ desa kota kab kabupaten sejak sebagai umur usia
 _WORD = r"[A-Za-z][A-Za-z'’-]*"
 # "nama saya X", "nama X", "a.n. X", "atas nama X": up to three words, whatever their case.
 _INTRODUCED = re.compile(
-    rf"\b(?P<lead>nama\s+saya|nama(?:\s*:)?|a\.?\s?n\.?|atas\s+nama)\s+"
+    rf"\b(?P<lead>nama\s+saya|nama(?:\s*:)?|a\.\s?n\.?|an\.|atas\s+nama)\s+"
     rf"(?P<name>{_WORD}(?:\s+{_WORD}){{0,2}})", re.IGNORECASE)
 # "saya X" and honorifics ("Bpk X", "Ibu X"): capitalised words only, since "saya mau ..." and
 # "ibu hamil" are ordinary speech.

@@ -29,6 +29,8 @@ CASES = [
     Case("nama_colon", "Nama: Siti Aminah, warga RT 3", "Nama: [nama], warga RT 3"),
     Case("atas_nama", "laporan atas nama Joko Widodo", "laporan atas nama [nama]"),
     Case("a_n", "a.n. Rina Kusuma alamat jl mawar", "a.n. [nama] alamat jl mawar"),
+    Case("an_dot", "an. Rina lapor", "an. [nama] lapor"),
+    Case("bare_an_stays", "an issue here", "an issue here"),
     Case("saya_capitalised", "Saya Ahmad Fauzi warga Ketintang",
          "Saya [nama] warga Ketintang"),
     Case("bapak", "rumah Bpk Slamet rusak", "rumah Bpk [nama] rusak"),
