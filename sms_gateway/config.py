@@ -33,6 +33,7 @@ class ServerConfig:
     trusted_proxies: int = 0
     # When set, /metrics needs it as a bearer token; env SMS_GATEWAY_METRICS_TOKEN.
     metrics_token: str = ""
+    metrics_cache_seconds: float = 30.0  # /metrics counts the database at most this often
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Operational endpoints: /healthz for load balancers, /metrics in Prometheus text format.
 
 /metrics needs `Authorization: Bearer <[server] metrics_token>` when that token is set, and its
-database counts are computed at most once per METRICS_CACHE_SECONDS per process, so neither a
-stranger nor a busy scraper can make it run full-table counts at will.
+database counts are computed at most once per `[server] metrics_cache_seconds` per process, so
+neither a stranger nor a busy scraper can make it run full-table counts at will.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from sms_gateway.store.agency import AgencyAlert, AgencyDelivery, AgencyRecord, 
 from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
 
 bp = Blueprint("ops", __name__)
-METRICS_CACHE_SECONDS = 30.0
 _CACHE_KEY = "sms_gateway.metrics_cache"
 _cache_lock = threading.Lock()
 
@@ -66,7 +65,7 @@ def metrics() -> Response:
     with _cache_lock:  # one process computes the counts; the others wait for them
         cached = current_app.extensions.get(_CACHE_KEY)
         now = time.monotonic()
-        if cached is None or now - cached[0] >= METRICS_CACHE_SECONDS:
+        if cached is None or now - cached[0] >= services.config.server.metrics_cache_seconds:
             with services.sessions() as session:
                 cached = (now, _database_lines(session))
             current_app.extensions[_CACHE_KEY] = cached

@@ -88,8 +88,11 @@ def _wait_for(url: str, seconds: float = 30) -> bytes:
 def test_serve_answers_health_and_processes_sms_in_process(embedded_env: dict[str, str],
                                                           tmp_path: Path) -> None:
     port = free_port()
+    config = tmp_path / "gateway.toml"  # /metrics is polled below: no 30 s cache of counts
+    config.write_text("[server]\nmetrics_cache_seconds = 0\n")
     proc = subprocess.Popen([str(BIN / "sms-gateway"), "serve", "--port", str(port)],
-                            cwd=tmp_path, env=embedded_env, stdout=subprocess.DEVNULL,
+                            cwd=tmp_path, env={**embedded_env, "SMS_GATEWAY_CONFIG": str(config)},
+                            stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
         health = json.loads(_wait_for(f"http://127.0.0.1:{port}/healthz"))

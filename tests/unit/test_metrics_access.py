@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from sms_gateway import ops
 from sms_gateway.app import create_app
 from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.services import build_services
@@ -64,9 +63,15 @@ def test_database_counts_are_cached_between_scrapes(client: Any, services: Any) 
     assert (first, _tickets_line(client)) == ([], [])
 
 
-def test_database_counts_are_fresh_once_the_cache_expires(
-        client: Any, services: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    _tickets_line(client)
-    _add_ticket(services)
-    monkeypatch.setattr(ops, "METRICS_CACHE_SECONDS", 0.0)
-    assert _tickets_line(client) == ['sms_gateway_tickets_total{status="belum_terverifikasi"} 1']
+def test_database_counts_are_fresh_without_a_cache(tmp_path: Path) -> None:
+    config = make_config(tmp_path, server={"metrics_cache_seconds": 0.0})
+    migrate.upgrade(config)
+    services = build_services(config, dispatcher=InlineDispatcher())
+    try:
+        client = create_app(services=services, start_background=False).test_client()
+        _tickets_line(client)
+        _add_ticket(services)
+        line = _tickets_line(client)
+    finally:
+        services.close()
+    assert line == ['sms_gateway_tickets_total{status="belum_terverifikasi"} 1']
