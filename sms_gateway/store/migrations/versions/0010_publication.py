@@ -1,7 +1,7 @@
 """tickets: who approved the citizen's text for publication (Open311), and when
 
-Revision ID: 0009_publication
-Revises: 0008
+Revision ID: 0010_publication
+Revises: 0009_model_live
 Create Date: 2026-12-01 09:00:00.000000
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 from sms_gateway.store.db import UTCDateTime
 
-revision = '0009_publication'
-down_revision = '0008'
+revision = '0010_publication'
+down_revision = '0009_model_live'
 branch_labels = None
 depends_on = None
 
