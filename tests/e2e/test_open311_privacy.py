@@ -20,9 +20,9 @@ from sms_gateway.services import Services, build_services
 from sms_gateway.store import migrate
 from sms_gateway.store.console import AuditEntry
 from sms_gateway.store.models import Ticket
-from tests.conftest import make_config
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
-from tests.twilio_signing import PUBLIC_URL, inbound_form, signed
+from tests.support.config import make_config
+from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
+from tests.support.twilio_signing import PUBLIC_URL, inbound_form, signed
 from tests.unit.console.conftest import add_user, csrf_of, sign_in
 
 NIK, NAME, PHONE = "3578012345678901", "Budi Santoso", "081298765432"

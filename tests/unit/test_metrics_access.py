@@ -13,7 +13,7 @@ from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.services import build_services
 from sms_gateway.store import migrate
 from sms_gateway.store.models import Ticket
-from tests.conftest import make_config
+from tests.support.config import make_config
 
 TOKEN = "metrics-7f3a"
 

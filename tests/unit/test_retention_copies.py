@@ -36,7 +36,7 @@ from sms_gateway.store.models import (
 from sms_gateway.telco.inbox import enqueue_inbound
 from sms_gateway.telco.intake import store_inbound
 from sms_gateway.telco.providers.base import IncomingSms
-from tests.conftest import make_config
+from tests.support.config import make_config
 
 OLD = timedelta(days=200)
 SECRET = "Nama saya Budi Hartono NIK 3578012345678901"

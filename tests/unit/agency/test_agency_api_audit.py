@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sms_gateway.complaints.erasure import erase_citizen
 from sms_gateway.services import Services
 from sms_gateway.store.console import AuditEntry
-from tests.unit.agency.support import (
+from tests.support.agency import (
     PHONE,
     PUPR_SURABAYA,
     SURABAYA_ROAD,

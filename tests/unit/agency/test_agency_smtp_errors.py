@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pytest
 
 from sms_gateway.agency.transport import send_email
+from sms_gateway.config import AgencyConfig
 from sms_gateway.telco.providers.errors import SendError, SendErrorKind, classify_smtp
 from tests.support.agency import smtp_server
 from tests.support.net import free_port
@@ -60,8 +61,9 @@ def test_retryable_smtp_outcomes_are_exactly_network_and_4xx() -> None:
 
 
 def _send(port: int) -> None:
-    send_email("127.0.0.1", port, sender="lapor1708@localhost", to="pupr@example.org",
-               subject="s", text="t", timeout=5)
+    cfg = AgencyConfig(smtp_host="127.0.0.1", smtp_port=port, smtp_from="lapor1708@localhost",
+                       smtp_timeout_seconds=5, smtp_security="none")  # the sink has no TLS
+    send_email(cfg, to="pupr@example.org", subject="s", text="t")
 
 
 @pytest.mark.parametrize(("reply", "kind"), [

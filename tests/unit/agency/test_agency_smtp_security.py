@@ -19,7 +19,8 @@ import pytest
 from sms_gateway.agency.transport import send_email
 from sms_gateway.config import AgencyConfig, ConfigError, load_config
 from sms_gateway.telco.providers.errors import SendError
-from tests.unit.agency.support import MailSink, free_port
+from tests.support.agency import MailSink
+from tests.support.net import free_port
 
 
 def _certificate(tmp_path: Path) -> tuple[Path, Path]:
