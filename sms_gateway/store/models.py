@@ -66,6 +66,15 @@ class InboundMessage(Base):
     review_reason: Mapped[str | None] = mapped_column(String(64))
 
 
+class TicketCase(Base):
+    """One problem many citizens reported: its tickets share it, and the agency answers it once."""
+
+    __tablename__ = "ticket_cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(80), default="system")
+
+
 class Ticket(Base):
     """A complaint: public number, what and where, who handles it, and its status."""
 
@@ -91,6 +100,8 @@ class Ticket(Base):
     # WGS 84 coordinates when the filer gave them (Open311 lat/long); SMS has none.
     latitude: Mapped[float | None] = mapped_column(Double)
     longitude: Mapped[float | None] = mapped_column(Double)
+    # The case this ticket shares with other reporters of the same problem (None: alone).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_cases.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
