@@ -29,6 +29,7 @@ def index() -> str:
         kabkota = stats.by_region(s, since=since, depth=2)
         compliance = stats.compliance(s, since=since, now=now)
         largest_cases = case_queries.largest_open(s)
+        agency_ratings = stats.ratings(s, since=since)
     t = web.t
     figures = {
         "messages": charts.columns(messages, t("Messages per day")),
@@ -49,4 +50,5 @@ def index() -> str:
                            oldest_age=q.oldest_age(now), totals=totals,
                            has={"categories": bool(by_category), "provinces": bool(provinces),
                                 "kabkota": bool(kabkota), "compliance": bool(compliance)},
-                           compliance=compliance, largest_cases=largest_cases)
+                           compliance=compliance, largest_cases=largest_cases,
+                           agency_ratings=agency_ratings)
