@@ -174,6 +174,7 @@ ID: dict[str, str] = {
     "minutes": "menit",
     "hours": "jam",
     "days": "hari",
+    "working days": "hari kerja",
     "in": "masuk",
     "out": "keluar",
     "Shortcuts": "Pintasan",
