@@ -1,7 +1,7 @@
 """cases: many citizens reporting one problem share one case
 
 Revision ID: 0009_cases
-Revises: 0008
+Revises: 0009_model_live
 Create Date: 2026-12-01 09:00:00.000000
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import sms_gateway.store.db
 
 revision = '0009_cases'
-down_revision = '0008'
+down_revision = '0009_model_live'
 branch_labels = None
 depends_on = None
 
