@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -46,6 +46,7 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     )
 
     from sms_gateway import ops
+    from sms_gateway.console import web as console_web
     from sms_gateway.console.blueprint import bp as console_bp
     from sms_gateway.telco import webhooks
 
@@ -62,6 +63,10 @@ def create_app(config: Config | None = None, *, services: Services | None = None
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Response:
+        if request.path == "/console" or request.path.startswith("/console/"):
+            # Operators get the console's layout in their language, not a raw reason.
+            body, code = console_web.error_page(exc.code or 500)
+            return console_web.after_request(Response(body, status=code, mimetype="text/html"))
         # Plain, short reasons for machines (providers) and people alike.
         return Response(f"{exc.code} {exc.name}: {exc.description}\n", status=exc.code or 500,
                         mimetype="text/plain")

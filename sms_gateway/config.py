@@ -183,6 +183,17 @@ class AbuseConfig:
 
 
 @dataclass(frozen=True)
+class CasesConfig:
+    # A new complaint joins the case of an open ticket filed within this many days with the
+    # same category, the same place and similar words (complaints/cases.py); 0 turns it off.
+    window_days: int = 14
+    # Jaccard similarity of the two texts' normalised word sets, from 0 to 1.
+    similarity: float = 0.3
+    # Tickets that both carry coordinates are the same place within this distance.
+    distance_meters: float = 150.0
+
+
+@dataclass(frozen=True)
 class RetentionConfig:
     # Inbound message text and encrypted raw payloads are erased after this many days
     # (tickets and their statistics stay); 0 keeps them forever.
@@ -204,6 +215,7 @@ class Config:
     console: ConsoleConfig = field(default_factory=ConsoleConfig)
     abuse: AbuseConfig = field(default_factory=AbuseConfig)
     retention: RetentionConfig = field(default_factory=RetentionConfig)
+    cases: CasesConfig = field(default_factory=CasesConfig)
     channels: dict[str, ChannelConfig] = field(default_factory=dict)  # [channels.<name>]
 
     @property

@@ -16,7 +16,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from sms_gateway.services import Services
-from sms_gateway.store.agency import AgencyAlert, AgencyDelivery, AgencyRecord, SlaBreach
+from sms_gateway.store.agency import (
+    AgencyAlert,
+    AgencyDelivery,
+    AgencyRecord,
+    SlaBreach,
+    TicketRating,
+)
 from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
 
 bp = Blueprint("ops", __name__)
@@ -91,6 +97,8 @@ def _database_lines(session: Session) -> list[str]:
         AgencyAlert.notified_at.is_(None), AgencyAlert.notify_error.is_not(None))
     ).scalar_one()
     breaches = session.execute(select(func.count()).select_from(SlaBreach)).scalar_one()
+    ratings = session.execute(select(TicketRating.rating, func.count())
+                              .group_by(TicketRating.rating)).all()
     lines = _lines("sms_gateway_inbound_messages_total", "counter",
                    "Inbound SMS stored, by processing state.",
                    [(f'{{state="{s}"}}', n) for s, n in inbound])
@@ -112,6 +120,9 @@ def _database_lines(session: Session) -> list[str]:
                     [("", unsent_alerts)])
     lines += _lines("sms_gateway_sla_breaches_total", "counter",
                     "Missed SP4N-LAPOR! deadlines, recorded and escalated.", [("", breaches)])
+    lines += _lines("sms_gateway_ticket_ratings_total", "counter",
+                    "Citizens' ratings of answered tickets, by rating (1-5).",
+                    [(f'{{rating="{r}"}}', n) for r, n in sorted(ratings)])
     return lines
 
 

@@ -22,7 +22,7 @@ from routing import lifecycle
 from sms_gateway.agency import payload, transport
 from sms_gateway.agency.records import directory_for, ensure_agency
 from sms_gateway.dispatch import DELIVER, RetryPolicy
-from sms_gateway.store import tickets
+from sms_gateway.store import cases, tickets
 from sms_gateway.store.agency import AgencyAlert, AgencyDelivery, AgencyRecord, ForwardAttempt
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import Ticket, TicketEvent
@@ -65,6 +65,11 @@ def dispose(services: Services, session: Session, ticket: Ticket) -> list[int]:
     if ticket.status == lifecycle.TERVERIFIKASI:
         event = tickets.set_status(session, ticket, lifecycle.TERDISPOSISI,
                                    agency_code=ticket.agency_code)
+        # The other tickets of its case (re-routed with it) go along, with no delivery.
+        for other in cases.siblings(session, ticket):
+            if other.status == lifecycle.TERVERIFIKASI and other.agency_code == ticket.agency_code:
+                tickets.set_status(session, other, lifecycle.TERDISPOSISI,
+                                   agency_code=ticket.agency_code, case_of=ticket.number)
     elif ticket.status == lifecycle.TERDISPOSISI:
         event = session.execute(select(TicketEvent).where(
             TicketEvent.ticket_id == ticket.id, TicketEvent.to_status == lifecycle.TERDISPOSISI)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 import routing
 from routing import lifecycle
+from sms_gateway.store import cases
 from sms_gateway.store.agency import AgencyResponse
 from sms_gateway.store.models import Citizen, Ticket, TicketEvent
 from sms_gateway.store.pii import Vault
@@ -69,6 +70,7 @@ def ticket_summary(session: Session, ticket: Ticket) -> dict[str, Any]:
         "agency_name": ticket.agency_name,
         "awaiting": ticket.awaiting,
         "rating": ticket.rating,
+        "case": {"id": ticket.case_id, "reporters": cases.reporters(session, ticket.case_id)},
         "latest_response": None if response is None else {
             "status": response.status, "text": response.text, "at": iso(response.at)},
         "created_at": iso(ticket.created_at),
@@ -89,8 +91,13 @@ def ticket_detail(session: Session, vault: Vault, ticket: Ticket) -> dict[str, A
                              .order_by(TicketEvent.id)).scalars().all()
     responses = session.execute(select(AgencyResponse).where(
         AgencyResponse.ticket_id == ticket.id).order_by(AgencyResponse.id)).scalars().all()
+    summary = ticket_summary(session, ticket)
+    if ticket.case_id is not None:  # every reporter's own words, no phone numbers
+        summary["case"]["reports"] = [
+            {"number": t.number, "status": t.status, "description": t.description,
+             "created_at": iso(t.created_at)} for t in cases.members(session, ticket.case_id)]
     return {
-        **ticket_summary(session, ticket),
+        **summary,
         "reporter": reporter(session, vault, ticket),
         "history": [event_json(e) for e in events],
         "responses": [{"agency_code": r.agency_code, "status": r.status, "text": r.text,

@@ -1,4 +1,5 @@
-"""Per-agency scorecard: tickets received and answered, response time, share within deadline."""
+"""Per-agency scorecard: tickets received and answered, response time, share within deadline,
+and what the citizens rated the answers."""
 
 from __future__ import annotations
 
@@ -9,8 +10,20 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from routing import deadlines
-from sms_gateway.store.agency import AgencyDelivery, AgencyResponse, SlaBreach
+from routing import deadlines, lifecycle
+from sms_gateway.store.agency import AgencyDelivery, AgencyResponse, SlaBreach, TicketRating
+from sms_gateway.store.models import Ticket
+
+
+def ratings(session: Session, agency_code: str) -> dict[str, Any]:
+    """The citizens' 1-5 ratings of the agency's answers: how many, the mean, and each count."""
+    counts = dict(session.execute(
+        select(TicketRating.rating, func.count()).where(TicketRating.agency_code == agency_code)
+        .group_by(TicketRating.rating)).all())
+    total = sum(counts.values())
+    mean = sum(r * n for r, n in counts.items()) / total if total else None
+    return {"ratings": total, "average_rating": round(mean, 2) if mean is not None else None,
+            "rating_counts": {str(r): counts.get(r, 0) for r in range(1, 6)}}
 
 
 def scorecard(session: Session, agency_code: str, *, now: datetime) -> dict[str, Any]:
@@ -25,8 +38,13 @@ def scorecard(session: Session, agency_code: str, *, now: datetime) -> dict[str,
         .where(AgencyResponse.agency_code == agency_code,
                AgencyResponse.ticket_id.in_(list(received) or [-1]))
         .group_by(AgencyResponse.ticket_id)).all())
+    # A ticket the citizen withdrew before any answer has no deadline left to keep.
+    withdrawn = set(session.execute(select(Ticket.id).where(
+        Ticket.id.in_(list(received) or [-1]), Ticket.status == lifecycle.DIBATALKAN)).scalars())
     hours, on_time, considered = [], 0, 0
     for ticket_id, since in received.items():
+        if ticket_id in withdrawn and ticket_id not in answered:
+            continue
         due = deadlines.deadline_for(deadlines.TINDAK_LANJUT, since).due_at
         first = answered.get(ticket_id)
         if first is not None:
@@ -44,5 +62,6 @@ def scorecard(session: Session, agency_code: str, *, now: datetime) -> dict[str,
         "median_response_hours": round(median(hours), 2) if hours else None,
         "within_deadline_share": round(on_time / considered, 4) if considered else None,
         "breaches": breaches,
+        **ratings(session, agency_code),
         "as_of": now.isoformat().replace("+00:00", "Z"),
     }

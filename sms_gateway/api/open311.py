@@ -26,7 +26,7 @@ from routing import deadlines, lifecycle
 from sms_gateway.agency.payload import iso, latest_response
 from sms_gateway.agency.records import directory_for
 from sms_gateway.api.auth import ApiError, authenticate, bearer_token, services
-from sms_gateway.complaints import actions
+from sms_gateway.complaints import actions, cases
 from sms_gateway.store import tickets
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import Ticket
@@ -220,9 +220,13 @@ def create_request() -> Response:
             latitude=latitude, longitude=longitude)
         tickets.add_event(session, ticket, "filed", actor=f"agency:{agency_code}",
                           channel="open311")
-        decision = tickets.apply_route(session, ticket, directory=directory_for(svc))
-        if decision.agency is not None:
-            effects.forward_ids.append(ticket.id)
+        lead = cases.find_case(session, svc.config.cases, ticket)
+        if lead is not None:  # reported already: joins that case, no second forward
+            cases.join(session, ticket, lead, actor=f"agency:{agency_code}")
+        else:
+            decision = tickets.apply_route(session, ticket, directory=directory_for(svc))
+            if decision.agency is not None:
+                effects.forward_ids.append(ticket.id)
         number = ticket.number
         notice = f"Diteruskan ke {ticket.agency_name}" if ticket.agency_name else None
     effects.run(svc)

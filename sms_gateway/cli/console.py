@@ -40,6 +40,7 @@ def user_group() -> None:
 def create_user_command(role: str, agency_code: str | None, can_reveal_phone: bool,
                         language: str | None, password_stdin: bool, email: str) -> None:
     """Create a console user; the password is prompted for unless --password-stdin."""
+    from sms_gateway.agency.records import directory_for
     from sms_gateway.console import accounts
 
     if password_stdin:
@@ -51,7 +52,8 @@ def create_user_command(role: str, agency_code: str | None, can_reveal_phone: bo
         with services.sessions.begin() as session:
             user = accounts.create_user(session, email, password, role,
                                         agency_code=agency_code,
-                                        can_reveal_phone=can_reveal_phone, language=language)
+                                        can_reveal_phone=can_reveal_phone, language=language,
+                                        directory=directory_for(services))
             click.echo(f"user {user.email} created (role {user.role})")
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None

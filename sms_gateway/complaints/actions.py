@@ -16,6 +16,7 @@ import routing
 from routing import lifecycle
 from sms_gateway.agency.records import directory_for, ensure_agency
 from sms_gateway.complaints import notify
+from sms_gateway.complaints.cases import across_case
 from sms_gateway.dispatch import FORWARD_TICKET, REROUTE_TICKET
 from sms_gateway.store import tickets
 from sms_gateway.store.agency import AgencyResponse
@@ -65,6 +66,7 @@ def _notify(services: Services, session: Session, ticket: Ticket, event: TicketE
         effects.outbound_ids.append(outbound_id)
 
 
+@across_case
 def respond(services: Services, session: Session, ticket: Ticket, agency_code: str,
             status: str, text: str, effects: Effects) -> TicketEvent:
     """Record an agency's response and move the ticket to status (may be its current one)."""
@@ -89,6 +91,7 @@ def respond(services: Services, session: Session, ticket: Ticket, agency_code: s
     return event
 
 
+@across_case
 def disposisi(services: Services, session: Session, ticket: Ticket, agency_code: str,
               target_code: str, note: str, effects: Effects) -> TicketEvent:
     """Hand the ticket to another agency, which gets it over its own channels."""
@@ -114,6 +117,7 @@ def disposisi(services: Services, session: Session, ticket: Ticket, agency_code:
     return event
 
 
+@across_case
 def decline(services: Services, session: Session, ticket: Ticket, agency_code: str,
             reason: str, effects: Effects) -> TicketEvent:
     """Mark the ticket bukan_wewenang (not ours): it goes back to be routed elsewhere."""
@@ -136,6 +140,7 @@ def declined_by(session: Session, ticket_id: int) -> set[str]:
     return {str(d["agency_code"]) for d in events if d and d.get("agency_code")}
 
 
+@across_case
 def reroute(services: Services, session: Session, ticket: Ticket,
             effects: Effects) -> routing.Route | None:
     """Route a declined ticket again, avoiding every agency that declined it, and forward it."""

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from routing import lifecycle, regions
 from sms_gateway.agency.payload import latest_response
 from sms_gateway.agency.records import directory_for
-from sms_gateway.complaints import followups, replies
+from sms_gateway.complaints import cases, followups, replies
 from sms_gateway.complaints.context import Context
 from sms_gateway.store import tickets
 from sms_gateway.store.db import utcnow
@@ -73,6 +73,12 @@ def handle_complaint(ctx: Context) -> str:
     ctx.message.ticket_id = ticket.id
     if r.needs_review:
         return _await_verification(ctx, ticket)
+    lead = cases.find_case(ctx.session, ctx.services.config.cases, ticket)
+    if lead is not None:  # another citizen reported it already: one case, no second forward
+        cases.join(ctx.session, ticket, lead)
+        ctx.reply("case_joined", ticket=ticket, number=ticket.number,
+                  agency=ticket.agency_name or "")
+        return "case_joined"
     _route_and_answer(ctx, ticket)
     return "ticket_created"
 

@@ -25,6 +25,12 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Ticket #{number} was verified and sent to {agency}. "
               "For status send CEK {number} to 1708.",
     },
+    "case_joined": {
+        "id": "Laporan diterima. Nomor tiket #{number}. Warga lain melaporkan masalah yang "
+              "sama; sudah ditangani {agency}. Cek: CEK {number} ke 1708.",
+        "en": "Report received. Ticket #{number}. Others reported the same problem; "
+              "{agency} is on it. For status send CEK {number} to 1708.",
+    },
     "ask_location": {
         "id": "Laporan diterima, tiket #{number}. Mohon sebutkan lokasi: desa/kelurahan, "
               "kecamatan, kab/kota. Balas SMS ini.",

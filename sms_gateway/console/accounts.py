@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import routing
 from sms_gateway.config import ConsoleConfig
 from sms_gateway.store.console import ROLES, ConsoleUser, LoginAttempt
 from sms_gateway.store.db import utcnow
@@ -21,7 +22,15 @@ _DUMMY_HASH = _hasher.hash("not a password of anyone")
 
 
 class AccountError(ValueError):
-    """A user cannot be created or changed as asked; the message says why."""
+    """A user cannot be created or changed as asked; the message says why.
+
+    `text` is the English sentence with {placeholders} (the console translates it through
+    its i18n table), `values` fill them; str() is the filled English sentence for the CLI.
+    """
+
+    def __init__(self, text: str, **values: object) -> None:
+        super().__init__(text.format(**values))
+        self.text, self.values = text, values
 
 
 def hash_password(password: str) -> str:
@@ -49,21 +58,28 @@ def normalise_email(email: str) -> str:
 
 def create_user(session: Session, email: str, password: str, role: str, *,
                 agency_code: str | None = None, can_reveal_phone: bool = False,
-                language: str | None = None) -> ConsoleUser:
-    """Add a console user after checking role, agency and password length."""
+                language: str | None = None,
+                directory: routing.Directory | None = None) -> ConsoleUser:
+    """Add a console user after checking role, agency (against the directory, when given)
+    and password length."""
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
-        raise AccountError(f"not an e-mail address: {email!r}")
+        raise AccountError("Not an e-mail address: {email}", email=email)
     if role not in ROLES:
-        raise AccountError(f"unknown role {role!r} (known: {', '.join(ROLES)})")
+        raise AccountError("Unknown role {role} (known: {known}).", role=role,
+                           known=", ".join(ROLES))
     if role == "agency" and not agency_code:
-        raise AccountError("an agency user needs --agency CODE (e.g. dinas_pupr:35.78)")
+        raise AccountError("An agency user needs an agency code (e.g. dinas_pupr:35.78).")
     if role != "agency" and agency_code:
-        raise AccountError("only agency users belong to an agency")
+        raise AccountError("Only agency users belong to an agency.")
+    if agency_code and directory is not None and directory.get_agency(agency_code) is None:
+        raise AccountError("Unknown agency code {code}: it is not in the routing directory.",
+                           code=agency_code)
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError("The password must have at least {n} characters.",
+                           n=MIN_PASSWORD_LENGTH)
     if session.execute(select(ConsoleUser.id).where(ConsoleUser.email == email)).scalar():
-        raise AccountError(f"user {email} already exists")
+        raise AccountError("User {email} already exists.", email=email)
     user = ConsoleUser(email=email, password_hash=hash_password(password), role=role,
                        agency_code=agency_code or None, can_reveal_phone=can_reveal_phone,
                        language=language, active=True, created_at=utcnow())

@@ -58,8 +58,8 @@ def search(session: Session, *, q: str = "", level: str = "", troubled: bool = F
            page: int = 1, page_size: int = 50) -> tuple[list[Row], int]:
     """One page of stored agencies matching code or name, troubled ones first, and the total."""
     query = select(AgencyRecord)
-    if q:
-        pattern = f"%{_escape(q)}%"
+    for word in q.split():  # every word, in the code or the name: "pupr kota bandung"
+        pattern = f"%{_escape(word)}%"
         query = query.where(or_(AgencyRecord.code.ilike(pattern, escape="\\"),
                                 AgencyRecord.name.ilike(pattern, escape="\\")))
     if level:

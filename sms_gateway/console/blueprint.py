@@ -9,6 +9,7 @@ from sms_gateway.console.views import (
     admin,
     agencies,
     auth,
+    cases,
     dashboard,
     logs,
     review,
@@ -20,6 +21,6 @@ bp = Blueprint("console", __name__, url_prefix="/console")
 bp.before_request(web.before_request)
 bp.after_request(web.after_request)
 bp.context_processor(web.template_context)
-for child in (auth.bp, review.bp, tickets.bp, dashboard.bp, logs.bp, admin.bp, agencies.bp,
-              settings.bp):
+for child in (auth.bp, review.bp, tickets.bp, cases.bp, dashboard.bp, logs.bp, admin.bp,
+              agencies.bp, settings.bp):
     bp.register_blueprint(child)

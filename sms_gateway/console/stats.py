@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from routing import deadlines
+from routing import deadlines, lifecycle
+from sms_gateway.store.agency import AgencyRecord, TicketRating
 from sms_gateway.store.models import InboundMessage, Ticket, TicketEvent
 
 
@@ -95,12 +96,17 @@ def compliance(session: Session, *, since: datetime, now: datetime,
         .where(TicketEvent.to_status == "selesai",
                TicketEvent.ticket_id.in_([row[0] for row in forwarded] or [-1]))
         .group_by(TicketEvent.ticket_id)).all())
+    withdrawn = set(session.execute(select(Ticket.id).where(
+        Ticket.id.in_([row[0] for row in forwarded] or [-1]),
+        Ticket.status == lifecycle.DIBATALKAN)).scalars())
     table: dict[str, Compliance] = {}
     for ticket_id, code, name, at in forwarded:
         assert code is not None  # filtered in the query
         entry = table.setdefault(code, Compliance(code, name or code))
         due = deadlines.deadline_for(deadlines.TINDAK_LANJUT, at).due_at
         done = answered.get(ticket_id)
+        if done is None and ticket_id in withdrawn:  # no deadline left to keep
+            continue
         if done is not None:
             if done <= due:
                 entry.on_time += 1
@@ -110,6 +116,31 @@ def compliance(session: Session, *, since: datetime, now: datetime,
             entry.late += 1
         else:
             entry.running += 1
-    ranked = sorted(table.values(), key=lambda c: -(c.on_time + c.late + c.running))
+    # An agency with nothing decided yet has no share to show (not a 0% bar).
+    decided = [c for c in table.values() if c.on_time + c.late]
+    ranked = sorted(decided, key=lambda c: -(c.on_time + c.late + c.running))
     return ranked[:limit]
+
+
+@dataclass(frozen=True)
+class AgencyRatings:
+    """What citizens rated one agency's answers (1-5)."""
+
+    agency_code: str
+    agency_name: str
+    count: int
+    average: float
+
+
+def ratings(session: Session, *, since: datetime, limit: int = 15) -> list[AgencyRatings]:
+    """Per agency: ratings given since `since`, most rated first."""
+    rows = session.execute(
+        select(TicketRating.agency_code, AgencyRecord.name, func.count(),
+               func.avg(TicketRating.rating))
+        .outerjoin(AgencyRecord, AgencyRecord.code == TicketRating.agency_code)
+        .where(TicketRating.at >= since, TicketRating.agency_code.is_not(None))
+        .group_by(TicketRating.agency_code, AgencyRecord.name)
+        .order_by(func.count().desc(), TicketRating.agency_code).limit(limit)).all()
+    return [AgencyRatings(code, name or code, n, round(float(avg), 2))
+            for code, name, n, avg in rows]
 

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from routing import deadlines, lifecycle
+from sms_gateway.console import regions
 from sms_gateway.store.agency import AgencyResponse
 from sms_gateway.store.console import ConsoleUser
 from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket, TicketEvent
@@ -57,6 +58,16 @@ def scoped(user: ConsoleUser) -> Select[Any]:
     return query
 
 
+def region_code_of(text: str) -> str:
+    """A region code as typed, or the code of the region best matching a name ("kota
+    bandung" -> 32.73); a name that matches nothing is kept, so it finds nothing."""
+    text = text.strip()
+    if regions.get(text) is not None:
+        return text
+    hits = regions.search(text, limit=1)
+    return hits[0].code if hits else text
+
+
 def _filtered(query: Select[Any], f: TicketFilter, now: datetime) -> Select[Any]:
     if f.q:
         if f.q.lstrip("#").isdigit():
@@ -69,8 +80,9 @@ def _filtered(query: Select[Any], f: TicketFilter, now: datetime) -> Select[Any]
     if f.category:
         query = query.where(Ticket.category == f.category)
     if f.region:
-        query = query.where(or_(Ticket.region_code == f.region,
-                                Ticket.region_code.like(f"{_escape(f.region)}.%", escape="\\")))
+        code = region_code_of(f.region)
+        query = query.where(or_(Ticket.region_code == code,
+                                Ticket.region_code.like(f"{_escape(code)}.%", escape="\\")))
     if f.agency:
         query = query.where(Ticket.agency_code == f.agency)
     if f.overdue:

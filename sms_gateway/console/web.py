@@ -6,13 +6,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Response, abort, current_app, g, request
+from flask import Response, abort, current_app, g, render_template, request
 from flask import session as cookie
 from sqlalchemy.orm import Session
 
 import routing
 from routing import deadlines, lifecycle
-from sms_gateway.console import i18n, roles, sessions
+from sms_gateway.console import i18n, roles, sessions, vocabulary
 from sms_gateway.services import Services
 from sms_gateway.store.db import utcnow
 
@@ -130,9 +130,39 @@ def region_name(code: str | None) -> str:
     return region.name if region else code
 
 
+def code_label(kind: str, code: str | None) -> str:
+    """A code the operator meets (a reason, role, event ...) in the request's language."""
+    if not code:
+        return "-"
+    label, detail = vocabulary.english(kind, code)
+    return f"{t(label)}: {detail}" if detail else t(label)
+
+
 def template_context() -> dict[str, Any]:
     return {"t": t, "csrf_token": sessions.csrf_token, "can": roles.can,
             "user": g.get("console_user"), "lang": g.get("lang", "id"),
             "local_time": local_time, "age": age, "category_name": category_name,
             "status_label": status_label, "region_name": region_name, "now": utcnow(),
-            "statuses": lifecycle.STATUSES, "R": roles}
+            "statuses": lifecycle.STATUSES, "R": roles,
+            "label": code_label, "role_name": lambda role: code_label("role", role)}
+
+
+# Error pages in the console's layout: a title and a sentence per status, never a raw reason.
+ERROR_TEXTS = {
+    400: ("Bad request",
+          "The request could not be understood. Check what you typed and try again."),
+    403: ("Not allowed", "Your role does not allow this page or action."),
+    404: ("Not found", "There is no such page, or it is not yours to see."),
+    500: ("Something went wrong", "The error was recorded. Try again in a moment."),
+}
+
+
+def error_page(code: int) -> tuple[str, int]:
+    """Render an HTTP error inside the console's layout, in the operator's language."""
+    if "lang" not in g:  # the URL matched no console view: before_request did not run
+        lang = cookie.get("lang") or services().config.console.language
+        g.lang = lang if lang in i18n.LANGUAGES else "id"
+        g.console_user = None
+    title, text = ERROR_TEXTS.get(code, ERROR_TEXTS[500] if code >= 500 else ERROR_TEXTS[400])
+    return render_template("console/error.html", code=code, title=title, text=text,
+                           **template_context()), code

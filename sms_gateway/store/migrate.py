@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -38,8 +39,20 @@ def alembic_config(config: Config) -> AlembicConfig:
 
 
 def upgrade(config: Config) -> None:
-    """Bring the database to the newest schema (every branch head)."""
-    command.upgrade(alembic_config(config), "heads")
+    """Bring the database to the newest schema (every branch head).
+
+    Alembic's INFO lines ("Context impl ...", one per revision) are shown only when the
+    process logs at DEBUG (`sms-gateway -v`); warnings always are.
+    """
+    alembic_log = logging.getLogger("alembic")
+    quiet = not logging.getLogger().isEnabledFor(logging.DEBUG)
+    previous = alembic_log.level
+    if quiet:
+        alembic_log.setLevel(logging.WARNING)
+    try:
+        command.upgrade(alembic_config(config), "heads")
+    finally:
+        alembic_log.setLevel(previous)
 
 
 def revision(config: Config, message: str) -> None:

@@ -66,6 +66,15 @@ class InboundMessage(Base):
     review_reason: Mapped[str | None] = mapped_column(String(64))
 
 
+class TicketCase(Base):
+    """One problem many citizens reported: its tickets share it, and the agency answers it once."""
+
+    __tablename__ = "ticket_cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(80), default="system")
+
+
 class Ticket(Base):
     """A complaint: public number, what and where, who handles it, and its status."""
 
@@ -94,6 +103,8 @@ class Ticket(Base):
     # An operator approved the description for publication (Open311 shows it redacted).
     text_published_at: Mapped[datetime | None]
     text_published_by: Mapped[str | None] = mapped_column(String(254))
+    # The case this ticket shares with other reporters of the same problem (None: alone).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_cases.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -114,7 +114,7 @@ def test_serve_answers_health_and_processes_sms_in_process(embedded_env: dict[st
 def test_worker_process_runs_the_jobs_the_web_enqueued(prod_config: object, tmp_path: Path,
                                                        pg_url: str, redis_url: str) -> None:
     from sms_gateway.config import Config
-    from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, fake_twilio
+    from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, fake_twilio
 
     assert isinstance(prod_config, Config)
     with fake_twilio() as twilio:  # no console channel in production: replies go out for real

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from sms_gateway.agency.records import directory_for
 from sms_gateway.console import accounts, audit, roles, sessions, web
 from sms_gateway.store import parser_models
 from sms_gateway.store.console import ROLES, ConsoleUser
@@ -13,12 +14,20 @@ from sms_gateway.store.console import ROLES, ConsoleUser
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
+# The add-user form starts at the least privileged role.
+ROLE_ORDER = ("viewer", "agency", "operator", "admin")
+
+
 @bp.get("/users", endpoint="users")
 @roles.require(roles.USERS)
-def users(error: str | None = None, status: int = 200) -> tuple[str, int]:
+def users(error: str | None = None, status: int = 200,
+          typed: dict[str, str] | None = None) -> tuple[str, int]:
     with web.services().sessions() as s:
         rows = list(s.execute(select(ConsoleUser).order_by(ConsoleUser.email)).scalars())
-    return render_template("console/users.html", users=rows, roles=ROLES, error=error), status
+    ordered = [r for r in ROLE_ORDER if r in ROLES] + [r for r in ROLES if r not in ROLE_ORDER]
+    # What was typed comes back after a failed attempt, except the password.
+    return render_template("console/users.html", users=rows, roles=ordered, error=error,
+                           typed=typed or {"role": ordered[0]}), status
 
 
 @bp.post("/users")
@@ -30,11 +39,13 @@ def create() -> Response | tuple[str, int]:
             user = accounts.create_user(
                 s, form.get("email", ""), form.get("password", ""), form.get("role", ""),
                 agency_code=form.get("agency_code", "").strip() or None,
-                can_reveal_phone=form.get("can_reveal_phone") == "1")
+                can_reveal_phone=form.get("can_reveal_phone") == "1",
+                directory=directory_for(web.services()))
             audit.record(s, g.console_user, "user.create", target_type="user",
                          target_id=user.email, remote_addr=web.remote_addr(), role=user.role)
     except accounts.AccountError as exc:
-        return users(error=str(exc), status=400)
+        typed = {k: form.get(k, "") for k in ("email", "role", "agency_code", "can_reveal_phone")}
+        return users(error=web.t(exc.text).format(**exc.values), status=400, typed=typed)
     flash(web.t("User created"))
     return redirect(url_for("console.admin.users"))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
 from sms_gateway.agency.records import directory_for, ensure_agency, sync_agencies
@@ -65,15 +65,21 @@ def _show(code: str, *, new_token: str | None = None, status: int = 200) -> tupl
                            alerts=alerts, channels=channels, new_token=new_token), status
 
 
+NEW_TOKEN = "new_token"  # noqa: S105 - a session key name, not a secret: the token is stored encrypted under it
+
+
 @bp.get("/<code>", endpoint="show")
 @roles.require(roles.AGENCIES)
 def show(code: str) -> tuple[str, int]:
+    held = session.pop(NEW_TOKEN, None)
+    if isinstance(held, dict) and held.get("code") == code:
+        return _show(code, new_token=web.services().vault.decrypt(str(held["enc"])))
     return _show(code)
 
 
 @bp.post("/<code>/tokens", endpoint="issue")
 @roles.require(roles.AGENCIES)
-def issue(code: str) -> tuple[str, int]:
+def issue(code: str) -> Response:
     svc = web.services()
     label = request.form.get("label", "").strip()[:80]
     with svc.sessions.begin() as s:
@@ -83,8 +89,10 @@ def issue(code: str) -> tuple[str, int]:
         audit.record(s, g.console_user, "agency.token_issue", target_type="agency",
                      target_id=code, remote_addr=web.remote_addr(), prefix=token[:10],
                      label=label)
-    # Rendered, not redirected: the token must not travel through the flash cookie.
-    return _show(code, new_token=token, status=201)
+    # Post-redirect-get, so a refresh issues nothing: the token waits in the cookie session
+    # encrypted with the privacy key (never readable from the cookie) and is shown once.
+    session[NEW_TOKEN] = {"code": code, "enc": svc.vault.encrypt(token)}
+    return redirect(url_for("console.agencies.show", code=code), 303)
 
 
 @bp.post("/<code>/tokens/<int:token_id>/revoke", endpoint="revoke")

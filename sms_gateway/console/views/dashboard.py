@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from flask import Blueprint, render_template
 
-from sms_gateway.console import charts, queue, roles, stats, web
+from sms_gateway.console import case_queries, charts, queue, roles, stats, web
 from sms_gateway.store.db import utcnow
 
 bp = Blueprint("dashboard", __name__)
@@ -28,6 +28,8 @@ def index() -> str:
         provinces = stats.by_region(s, since=since, depth=1)
         kabkota = stats.by_region(s, since=since, depth=2)
         compliance = stats.compliance(s, since=since, now=now)
+        largest_cases = case_queries.largest_open(s)
+        agency_ratings = stats.ratings(s, since=since)
     t = web.t
     figures = {
         "messages": charts.columns(messages, t("Messages per day")),
@@ -48,4 +50,5 @@ def index() -> str:
                            oldest_age=q.oldest_age(now), totals=totals,
                            has={"categories": bool(by_category), "provinces": bool(provinces),
                                 "kabkota": bool(kabkota), "compliance": bool(compliance)},
-                           compliance=compliance)
+                           compliance=compliance, largest_cases=largest_cases,
+                           agency_ratings=agency_ratings)

@@ -57,7 +57,7 @@ def _store(services, *codes):
 
 def _issue(client, code=PUPR_SURABAYA, label="helpdesk"):
     return client.post(f"{AGENCIES}/{code}/tokens",
-                       data={"csrf_token": client.csrf, "label": label})
+                       data={"csrf_token": client.csrf, "label": label}, follow_redirects=True)
 
 
 def _issued_token(client, code=PUPR_SURABAYA):

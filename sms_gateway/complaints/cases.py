@@ -1,0 +1,174 @@
+"""Many citizens, one problem: a new complaint joins the case of a similar open ticket.
+
+A complaint joins when an open ticket already with an agency has the same category, the same
+place (the same desa/kelurahan, or coordinates within `[cases] distance_meters` when both
+have them) and similar words (Jaccard similarity of the normalised word sets at least
+`[cases] similarity`), filed within `[cases] window_days`. The joining ticket keeps its own
+number, takes the case's agency and status, and creates no delivery: the agency got the case
+once. Every agency action on any ticket of a case applies to all of them (`across_case`),
+so each reporter hears each answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from parsers import stem
+from routing import lifecycle
+from sms_gateway.store import cases as store_cases
+from sms_gateway.store import tickets
+from sms_gateway.store.db import utcnow
+from sms_gateway.store.models import Ticket, TicketEvent
+
+if TYPE_CHECKING:
+    from sms_gateway.config import CasesConfig
+
+log = logging.getLogger(__name__)
+
+# A case is joined once it is with an agency; before that the first ticket is still moving.
+JOINABLE = (lifecycle.TERDISPOSISI, lifecycle.DIPROSES, lifecycle.TERTUNDA)
+CANDIDATES = 200  # the most recent open tickets of the place and category compared
+EARTH_RADIUS_M = 6_371_000.0
+_WORD = re.compile(r"[a-z0-9]+")
+# Words that say nothing about the problem itself.
+STOPWORDS = frozenset("""
+ada agar akan and atau bagaimana banyak belum bisa bpk buat bu dan dari dengan desa di dgn
+disini ini itu jadi juga kab kabupaten kami kec kecamatan kel kelurahan kepada ke kota lagi
+mohon nya oleh pada pak para saja sangat sdh segera sekali seperti sudah tdk the tidak
+tolong untuk utk warga yang yg
+""".split())
+
+A = TypeVar("A", bound=Callable[..., Any])
+
+
+def words(text: str) -> frozenset[str]:
+    """The normalised words of a text: lowercase, stop words out, each reduced to its root."""
+    out = set()
+    for token in _WORD.findall(text.lower()):
+        if len(token) < 3 or token in STOPWORDS:
+            continue
+        out.add(min(stem.forms(token), key=lambda f: (len(f), f)))
+    return frozenset(out)
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of the two texts' normalised word sets (0 when either is empty)."""
+    wa, wb = words(a), words(b)
+    if not wa or not wb:
+        return 0.0
+    return len(wa & wb) / len(wa | wb)
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
+
+
+def _is_desa(code: str | None) -> bool:
+    return bool(code) and len(str(code).split(".")) == 4
+
+
+def same_place(a: Ticket, b: Ticket, max_meters: float) -> bool:
+    """The same desa/kelurahan, or coordinates within max_meters when both tickets have them."""
+    if None not in (a.latitude, a.longitude, b.latitude, b.longitude):
+        return distance_m(a.latitude, a.longitude, b.latitude, b.longitude) <= max_meters  # type: ignore[arg-type]
+    return _is_desa(a.region_code) and a.region_code == b.region_code
+
+
+def find_case(session: Session, config: CasesConfig, ticket: Ticket) -> Ticket | None:
+    """The open ticket whose case this new ticket belongs to, or None."""
+    if config.window_days <= 0 or ticket.confidential:  # a confidential report stays alone
+        return None
+    query = select(Ticket).where(
+        Ticket.id != ticket.id, Ticket.category == ticket.category, ~Ticket.confidential,
+        Ticket.status.in_(JOINABLE), Ticket.agency_code.is_not(None),
+        Ticket.created_at >= utcnow() - timedelta(days=config.window_days))
+    if ticket.latitude is None or ticket.longitude is None:
+        if not _is_desa(ticket.region_code):
+            return None
+        query = query.where(Ticket.region_code == ticket.region_code)
+    rows = session.execute(query.order_by(Ticket.id).limit(CANDIDATES)).scalars()
+    best, best_score = None, config.similarity
+    for other in rows:
+        if not same_place(ticket, other, config.distance_meters):
+            continue
+        score = similarity(ticket.description, other.description)
+        if score >= best_score and (best is None or score > best_score):
+            best, best_score = other, score
+    return best
+
+
+def join(session: Session, ticket: Ticket, lead: Ticket, *, actor: str = "system") -> TicketEvent:
+    """Put the ticket in the lead ticket's case: its agency and status, no delivery of its own."""
+    case_id = store_cases.case_of(session, lead, actor=actor)
+    ticket.case_id = case_id
+    ticket.agency_code, ticket.agency_name = lead.agency_code, lead.agency_name
+    ticket.awaiting = None
+    previous, ticket.status = ticket.status, lead.status
+    ticket.updated_at = utcnow()
+    tickets.queue_event(session, lead, "case_reporter", actor=actor, number=ticket.number)
+    return tickets.add_event(session, ticket, "case_joined", actor=actor, from_status=previous,
+                             to_status=lead.status, case=case_id, lead=lead.number)
+
+
+def merge(session: Session, ticket: Ticket, into: Ticket, *, actor: str) -> int:
+    """Operator: move the ticket's whole case into the other ticket's case; returns its id."""
+    if ticket.agency_code != into.agency_code:
+        raise ValueError("the tickets are with different agencies")
+    case_id = store_cases.case_of(session, into, actor=actor)
+    moving = store_cases.members(session, ticket.case_id) if ticket.case_id else [ticket]
+    for member in moving:
+        if member.case_id != case_id:
+            member.case_id = case_id
+            tickets.queue_event(session, member, "case_merged", actor=actor, case=case_id,
+                                into=into.number)
+    session.flush()
+    return case_id
+
+
+def split(session: Session, ticket: Ticket, *, actor: str) -> None:
+    """Operator: take the ticket out of its case; it goes on as a ticket of its own."""
+    if ticket.case_id is None:
+        return
+    case_id, ticket.case_id = ticket.case_id, None
+    tickets.add_event(session, ticket, "case_split", actor=actor, case=case_id)
+
+
+def across_case(action: A) -> A:
+    """Run an agency action on the ticket, then on every other open ticket of its case.
+
+    The action's last positional argument is its Effects. Each other ticket gets the status,
+    the response and its own citizen SMS; its forwards and re-routes are dropped, so the
+    agency gets the case once. A ticket the action does not fit (another status) is left as
+    it is and logged.
+    """
+
+    @functools.wraps(action)
+    def run(services: Any, session: Session, ticket: Ticket, *args: Any) -> Any:
+        *rest, effects = args
+        result = action(services, session, ticket, *args)
+        for other in store_cases.siblings(session, ticket):
+            own = type(effects)()
+            try:
+                with session.begin_nested():
+                    action(services, session, other, *rest, own)
+            except ValueError as exc:  # ActionError, TransitionError
+                log.info("case %s: ticket %s left as it is: %s", ticket.case_id, other.number,
+                         exc)
+                continue
+            effects.outbound_ids.extend(own.outbound_ids)
+        return result
+
+    return run  # type: ignore[return-value]

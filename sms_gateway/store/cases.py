@@ -1,0 +1,41 @@
+"""Cases: the tickets of many citizens who reported one problem, read and regrouped."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from routing import lifecycle
+from sms_gateway.store.models import Ticket, TicketCase
+
+
+def members(session: Session, case_id: int) -> list[Ticket]:
+    """Every ticket of a case, oldest first (the first is the one the agency got)."""
+    return list(session.execute(select(Ticket).where(Ticket.case_id == case_id)
+                                .order_by(Ticket.id)).scalars())
+
+
+def siblings(session: Session, ticket: Ticket) -> list[Ticket]:
+    """The other open tickets of the ticket's case (withdrawn and closed ones hear no more)."""
+    if ticket.case_id is None:
+        return []
+    return [t for t in members(session, ticket.case_id)
+            if t.id != ticket.id and t.status not in lifecycle.TERMINAL]
+
+
+def reporters(session: Session, case_id: int | None) -> int:
+    """How many citizens reported the problem (a ticket without a case: one)."""
+    if case_id is None:
+        return 1
+    return int(session.execute(select(func.count()).select_from(Ticket).where(
+        Ticket.case_id == case_id, Ticket.status != lifecycle.DIBATALKAN)).scalar_one())
+
+
+def case_of(session: Session, ticket: Ticket, *, actor: str = "system") -> int:
+    """The ticket's case id, opening a case for it when it has none yet."""
+    if ticket.case_id is None:
+        case = TicketCase(created_by=actor)
+        session.add(case)
+        session.flush()
+        ticket.case_id = case.id
+    return ticket.case_id
