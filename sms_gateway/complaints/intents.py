@@ -69,7 +69,7 @@ def handle_complaint(ctx: Context) -> str:
         ctx.session, citizen_id=ctx.citizen.id, inbound_message_id=ctx.message.id,
         category=r.category, region_code=region_code, region_name=region_name,
         description=r.description,
-        anonymous=r.anonymous, confidential=r.confidential)
+        anonymous=r.anonymous, confidential=r.confidential, about_officials=r.about_officials)
     ctx.message.ticket_id = ticket.id
     if r.needs_review:
         return _await_verification(ctx, ticket)
@@ -111,6 +111,8 @@ def _join_location(ctx: Context, ticket: Ticket) -> str:
 
 
 def handle_status(ctx: Context) -> str:
+    if not ctx.result.ticket_ref:
+        return _list_tickets(ctx)
     ticket = _own_ticket(ctx, ctx.result.ticket_ref)
     number = ctx.result.ticket_ref or "-"
     if ticket is None:
@@ -120,6 +122,29 @@ def handle_status(ctx: Context) -> str:
     ctx.reply("status", ticket=ticket, number=ticket.number,
               status=replies.status_label(ticket.status, ctx.language),
               agency=ticket.agency_name or "", response=f": {latest.text}" if latest else "")
+    return "status_reply"
+
+
+def _list_tickets(ctx: Context) -> str:
+    """CEK without a number: the sender's open tickets (or the latest one) in one SMS."""
+    own = select(Ticket).where(Ticket.citizen_id == ctx.citizen.id)
+    found = list(ctx.session.execute(
+        own.where(Ticket.status.not_in(lifecycle.TERMINAL))
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(10)).scalars())
+    if not found:
+        found = list(ctx.session.execute(
+            own.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(1)).scalars())
+    if not found:
+        ctx.reply("status_none")
+        return "status_none"
+    entries: list[str] = []
+    for ticket in found:  # as many as fit in one SMS, newest first
+        entry = f"#{ticket.number} {replies.status_label(ticket.status, ctx.language)}"
+        text = replies.render("status_list", ctx.language, tickets="; ".join([*entries, entry]))
+        if len(text) > replies.SEGMENT and entries:
+            break
+        entries.append(entry)
+    ctx.reply("status_list", tickets="; ".join(entries))
     return "status_reply"
 
 
@@ -162,11 +187,26 @@ def handle_unknown(ctx: Context) -> str:
     follow_up = _follow_up(ctx)
     if follow_up is not None:
         return follow_up
+    waiting = _awaiting_location(ctx)
+    if waiting is not None and not ctx.result.spam:
+        return _unclear_location(ctx, waiting)
     ctx.message.review_status = "pending"
     ctx.message.review_reason = "spam" if ctx.result.spam else (
         "low_confidence" if ctx.result.intent == "complaint" else "not_understood")
     if not ctx.result.spam:
         ctx.reply("review_ack")
+    return "review"
+
+
+def _unclear_location(ctx: Context, ticket: Ticket) -> str:
+    """A reply to our location question that names no place we know (a wrong kelurahan, say):
+    an operator places the ticket; the citizen is told which ticket waits for it."""
+    tickets.add_event(ctx.session, ticket, "citizen_message", actor="citizen",
+                      inbound_message_id=ctx.message.id, purpose="location_unclear",
+                      text=(ctx.message.text or "")[:500])
+    ctx.message.review_status = "pending"
+    ctx.message.review_reason = "location_unclear"
+    ctx.reply("location_unclear", ticket=ticket, number=ticket.number)
     return "review"
 
 

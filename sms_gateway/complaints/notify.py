@@ -25,6 +25,8 @@ STATUS_TEMPLATES = {
     lifecycle.SELESAI: "update_selesai",
     lifecycle.TERTUNDA: "update_tertunda",
 }
+# Templates ending in "{response}" right after a full stop.
+SPACED = frozenset({"update_diproses", "update_arsip"})
 
 
 def notify_citizen(services: Services, session: Session, ticket: Ticket, event: TicketEvent,
@@ -41,8 +43,7 @@ def notify_citizen(services: Services, session: Session, ticket: Ticket, event: 
         values["agency"] = agency or ticket.agency_name or ""
     if "response" in fields:
         # A template that ends in "{response}" right after a full stop needs its own space.
-        values["response"] = f" {response}" if template == "update_diproses" and response \
-            else response
+        values["response"] = f" {response}" if template in SPACED and response else response
     row = queue_sms(services, session, citizen, purpose=template,
                     dedupe_key=f"status:{event.id}", template=template, values=values,
                     ticket_id=ticket.id, notification=True)

@@ -39,6 +39,20 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "id": "Tiket #{number}: {status}. {agency}{response}",
         "en": "Ticket #{number}: {status}. {agency}{response}",
     },
+    "status_list": {
+        "id": "Tiket Anda: {tickets}. Detail: kirim CEK nomor ke 1708.",
+        "en": "Your tickets: {tickets}. Details: send CEK number to 1708.",
+    },
+    "status_none": {
+        "id": "Belum ada laporan dari nomor ini. Kirim keluhan + lokasi ke 1708.",
+        "en": "There is no report from this phone yet. Send your complaint + place to 1708.",
+    },
+    "location_unclear": {
+        "id": "Lokasi untuk tiket #{number} belum dapat kami kenali. Petugas akan "
+              "melengkapinya; Anda boleh mengirim nama desa/kelurahan lagi.",
+        "en": "We could not find the place for ticket #{number}. An officer will complete "
+              "it; you may send the village name again.",
+    },
     "status_not_found": {
         "id": "Tiket #{number} tidak ditemukan untuk nomor ini. Periksa kembali nomor tiket.",
         "en": "Ticket #{number} was not found for this phone. Please check the number.",
@@ -99,6 +113,14 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "id": "Tiket #{number} dialihkan ke {agency}. Cek status: kirim CEK {number} ke 1708.",
         "en": "Ticket #{number} moved to {agency}. For status send CEK {number} to 1708.",
     },
+    "update_diteruskan": {
+        "id": "Tiket #{number} diteruskan ke {agency}. Cek status: kirim CEK {number} ke 1708.",
+        "en": "Ticket #{number} sent to {agency}. For status send CEK {number} to 1708.",
+    },
+    "update_arsip": {
+        "id": "Tiket #{number} ditutup.{response}",
+        "en": "Ticket #{number} closed.{response}",
+    },
     "rating_thanks": {
         "id": "Terima kasih. Nilai {rating} untuk tiket #{number} telah dicatat.",
         "en": "Thank you. Your rating {rating} for ticket #{number} has been recorded.",
@@ -132,6 +154,7 @@ WORST_CASE = {
     "status": "belum terverifikasi",
     "response": "",
     "rating": "5",
+    "tickets": "",
 }
 
 

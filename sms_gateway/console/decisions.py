@@ -45,6 +45,7 @@ class Decision:
     agency_code: str | None = None
     anonymous: bool = False
     confidential: bool = False
+    about_officials: bool = False
     ticket_id: int | None = None
     reply_text: str = ""
 
@@ -133,7 +134,8 @@ def _make_ticket(services: Services, session: Session, message: InboundMessage,
         outcome.corrected_category = True
     fields = {"category": decision.category, "region_code": region.code if region else None,
               "region_name": region.name if region else None,
-              "anonymous": decision.anonymous, "confidential": decision.confidential}
+              "anonymous": decision.anonymous, "confidential": decision.confidential,
+              "about_officials": decision.about_officials}
     if ticket is None:
         ticket = tickets.open_ticket(session, citizen_id=citizen.id,
                                      inbound_message_id=message.id,
@@ -182,9 +184,11 @@ def _route(services: Services, session: Session, ticket: Ticket, user: ConsoleUs
            decision: Decision, keyword: str | None) -> routing.Agency | None:
     """Give the ticket routing's agency, or the operator's when they chose another one."""
     directory = directory_for(services)
-    suggested = routing.route(ticket.category, ticket.region_code, keyword=keyword,
-                              directory=directory)
+    suggested = tickets.route_of(ticket, keyword, directory=directory)
     chosen = directory.get_agency(decision.agency_code) if decision.agency_code else None
+    if chosen is not None and chosen.code in suggested.withheld_from:
+        raise DecisionError("This complaint is about that office; under the oversight rule "
+                            "it goes to the oversight body.")
     forwarded = ticket.status in (lifecycle.TERDISPOSISI, lifecycle.DIPROSES)
     if (chosen is None or (suggested.agency is not None and chosen.code ==
                            suggested.agency.code)) and not forwarded:

@@ -80,6 +80,15 @@ ID: dict[str, str] = {
     "Status": "Status",
     "Change status": "Ubah status",
     "Note": "Catatan",
+    "Note to the citizen": "Catatan untuk pelapor",
+    "Correct category and place": "Koreksi kategori dan lokasi",
+    "Correct and route again": "Koreksi dan rutekan ulang",
+    "About officials (oversight body)": "Tentang petugas (ke pengawas)",
+    "This complaint is about that office; under the oversight rule it goes to the oversight body.":
+        "Pengaduan ini tentang kantor tersebut; menurut aturan pengawasan pengaduan ini ke "
+        "lembaga pengawas.",
+    "Hand on (disposisi)": "Disposisi ke instansi lain",
+    "Not our authority (bukan wewenang)": "Bukan wewenang kami",
     "Region code": "Kode wilayah",
     "Overdue only": "Hanya yang terlambat",
     "All": "Semua",

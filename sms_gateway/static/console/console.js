@@ -74,6 +74,8 @@ function setupRegionSearch() {
     b.addEventListener("click", () => choose(b.dataset.code, b.dataset.label)));
   const category = document.getElementById("category");
   if (category) category.addEventListener("change", refreshRoute);
+  document.querySelectorAll('input[name="about_officials"], input[name="confidential"]')
+    .forEach((box) => box.addEventListener("change", refreshRoute));
 }
 
 async function refreshRoute() {
@@ -82,7 +84,10 @@ async function refreshRoute() {
   const code = document.getElementById("region-code");
   const reasons = document.getElementById("route-reasons");
   if (!agency || !category || !code) return;
-  const params = new URLSearchParams({ category: category.value, region: code.value });
+  const flag = (name) => (document.querySelector(`input[name="${name}"]`)?.checked ? "1" : "0");
+  const params = new URLSearchParams({ category: category.value, region: code.value,
+                                       about_officials: flag("about_officials"),
+                                       confidential: flag("confidential") });
   const resp = await fetch(`${agency.dataset.url}?${params}`, { headers: { Accept: "application/json" } });
   if (!resp.ok) return;
   const data = await resp.json();
