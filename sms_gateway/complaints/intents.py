@@ -6,6 +6,7 @@ the outcome recorded on the message.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -17,9 +18,12 @@ from sms_gateway.complaints import followups, replies
 from sms_gateway.complaints.context import Context
 from sms_gateway.store import tickets
 from sms_gateway.store.db import utcnow
-from sms_gateway.store.models import Ticket
+from sms_gateway.store.models import OutboundMessage, Ticket
 
 LOCATION_WINDOW = timedelta(days=3)
+HELP_AGAIN_AFTER = timedelta(hours=24)  # a greeting gets the help text once in this time
+
+log = logging.getLogger(__name__)
 
 
 def _own_ticket(ctx: Context, number: str | None) -> Ticket | None:
@@ -183,7 +187,29 @@ def handle_start(ctx: Context) -> str:
     return "opted_in"
 
 
+def handle_courtesy(ctx: Context) -> str:
+    """A greeting, thanks or an empty SMS: no ticket, no review item.
+
+    Thanks and acknowledgements need no answer; a greeting gets the help text, once a day at
+    most; an empty message is dropped with a log line.
+    """
+    kind = ctx.result.courtesy
+    if kind == "empty":
+        log.info("message %s is empty: dropped", ctx.message.id)
+        return "empty"
+    if kind == "greeting":
+        helped = ctx.session.execute(select(OutboundMessage.id).where(
+            OutboundMessage.citizen_id == ctx.citizen.id, OutboundMessage.purpose == "help",
+            OutboundMessage.created_at >= utcnow() - HELP_AGAIN_AFTER).limit(1)).scalar()
+        if helped is None:
+            ctx.reply("help")
+            return "help"
+    return "courtesy"
+
+
 def handle_unknown(ctx: Context) -> str:
+    if ctx.result.courtesy is not None and not ctx.result.spam:
+        return handle_courtesy(ctx)
     follow_up = _follow_up(ctx)
     if follow_up is not None:
         return follow_up
