@@ -64,7 +64,10 @@ class Effects:
 
 def _notify(services: Services, session: Session, ticket: Ticket, event: TicketEvent,
             template: str, effects: Effects, **values: str) -> None:
-    outbound_id = notify.notify_citizen(services, session, ticket, event, template, **values)
+    try:
+        outbound_id = notify.notify_citizen(services, session, ticket, event, template, **values)
+    except notify.TooLong as exc:  # said, not cut: the caller's transaction is rolled back
+        raise ActionError(str(exc), conflict=False) from None
     if outbound_id is not None:
         effects.outbound_ids.append(outbound_id)
 

@@ -200,17 +200,39 @@ def to_gsm7(value: str) -> str:
 
 
 SEGMENT = 160
+# Someone's own words (an agency's answer, an operator's note or question) may take up to
+# three concatenated SMS; the gateway's own texts stay within one.
+MAX_SEGMENTS = 3
+LONG_TEXT = frozenset({"update_diproses", "update_selesai", "update_tertunda", "update_arsip"})
+
+
+def capacity(segments: int) -> int:
+    """GSM-7 septets that fit in this many SMS (160 in one, 153 in each part of more)."""
+    return SEGMENT if segments <= 1 else 153 * segments
+
+
+def segments_for(name: str) -> int:
+    """How many SMS a template may take: MAX_SEGMENTS if it carries someone's own words."""
+    return MAX_SEGMENTS if name in LONG_TEXT else 1
 
 
 def render_fitted(name: str, language: str = "id", **values: str) -> str:
-    """Render a template with GSM-7 values, shortening the longest value to fit one SMS."""
+    """Render a template with GSM-7 values, shortening the longest value to fit its SMS
+    (one, or MAX_SEGMENTS for templates that carry someone's own words)."""
     clean = {k: to_gsm7(v) for k, v in values.items()}
     text = render(name, language, **clean)
-    while len(text) > SEGMENT and clean:
+    limit = segments_for(name)
+    while encoding_of(text).segments > limit and clean:
         key = max(clean, key=lambda k: len(clean[k]))
-        over = len(text) - SEGMENT
+        over = encoding_of(text).units - capacity(limit)
         if len(clean[key]) <= 3:
             break
         clean[key] = short(clean[key], max(len(clean[key]) - over, 3))
         text = render(name, language, **clean)
     return text
+
+
+def overflow(name: str, language: str = "id", **values: str) -> int:
+    """How many characters too long the rendered template is for its SMS (0 if it fits)."""
+    text = render(name, language, **{k: to_gsm7(v) for k, v in values.items()})
+    return max(encoding_of(text).units - capacity(segments_for(name)), 0)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 import routing
 from routing import lifecycle
 from sms_gateway.agency.records import directory_for
+from sms_gateway.complaints import replies
 from sms_gateway.complaints.inbound import citizen_for
 from sms_gateway.complaints.outbox import queue_sms
 from sms_gateway.console import regions
@@ -63,10 +64,11 @@ class Decision:
         if self.action == "attach" and not self.ticket_id:
             raise DecisionError("Choose a ticket.")
         if self.action == "ask":
-            enc = encoding_of(self.reply_text)
-            if not self.reply_text.strip() or enc.name != "gsm7" or enc.segments > 1:
+            enc = encoding_of(self.reply_text.strip())
+            if not self.reply_text.strip() or enc.segments > replies.MAX_SEGMENTS:
                 raise DecisionError(
-                    "The reply must be a single plain SMS (at most 160 characters).")
+                    "The question must fit in three SMS (459 plain characters, 201 with special "
+                    "ones).")
 
 
 @dataclass

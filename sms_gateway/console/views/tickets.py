@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from routing import lifecycle
-from sms_gateway.complaints import actions
+from sms_gateway.complaints import actions, replies
 from sms_gateway.console import audit, labels, privacy, roles, ticket_queries, web
 from sms_gateway.console.ticket_queries import TicketFilter
 from sms_gateway.store.db import utcnow
@@ -67,9 +67,17 @@ def _show(number: str, *, revealed: str | None = None, status: int = 200,
         phone=privacy.masked(user, citizen, anonymous=ticket.anonymous),
         may_reveal=citizen is not None and privacy.may_reveal(user, anonymous=ticket.anonymous),
         allowed=allowed, answerable=answerable, error=error, categories=web.categories(),
-        correctable=ticket.status in actions.CORRECTABLE,
+        correctable=ticket.status in actions.CORRECTABLE, sms_max=replies.MAX_SEGMENTS,
+        sms_reserve=_reserve(ticket),
         may_hand_on=ticket.status in (lifecycle.TERDISPOSISI, lifecycle.DIPROSES),
         may_decline=lifecycle.can_transition(ticket.status, lifecycle.BUKAN_WEWENANG)), status
+
+
+def _reserve(ticket: Ticket) -> int:
+    """Characters the status SMS takes around an answer or a note (for the live counter)."""
+    return max(len(replies.render_fitted(name, "id", number=ticket.number, response="",
+                                         agency=ticket.agency_name or ""))
+               for name in replies.LONG_TEXT) + 1
 
 
 @bp.get("/tickets/<number>", endpoint="show")
