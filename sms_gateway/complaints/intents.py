@@ -68,6 +68,9 @@ def handle_complaint(ctx: Context) -> str:
         return follow_up
     if r.category is None:
         return handle_unknown(ctx)
+    waiting = _awaiting_location(ctx) if r.needs_review else None
+    if waiting is not None:  # an unsure reply to our location question opens no new ticket
+        return _unclear_location(ctx, waiting)
     region_code, region_name = _region_of(ctx)
     ticket = tickets.open_ticket(
         ctx.session, citizen_id=ctx.citizen.id, inbound_message_id=ctx.message.id,

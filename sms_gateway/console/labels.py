@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from routing.deadlines import JAKARTA
 from sms_gateway.store.console import ConsoleUser, LabelledExample
+from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import InboundMessage, Ticket
 
 HEADER = ("text", "category", "region", "source", "actor", "at")
@@ -88,7 +89,8 @@ def record_correction(session: Session, ticket: Ticket, user: ConsoleUser) -> No
     if row is None:
         row = LabelledExample(inbound_message_id=message.id, text=message.text or "")
         session.add(row)
-    row.decision, row.category, row.user_id = "ticket_correction", ticket.category, user.id
+    row.decision, row.category, row.user_id = "ticket", ticket.category, user.id
+    row.source, row.actor, row.created_at = "ticket_correction", user.email, utcnow()
     row.region_code = ticket.region_code
     row.parser_category = parse.get("category")
     row.parser_region_code = region.get("code") if isinstance(region, dict) else None

@@ -74,7 +74,7 @@ def test_a_correction_is_kept_as_a_labelled_example(gw: Gateway) -> None:
     _correct(gw, number, "sampah_lingkungan", "35.78.22.1004")
     with gw.services.sessions() as s:
         row = s.execute(select(LabelledExample)).scalar_one()
-    assert (row.decision, row.category, row.text) == ("ticket_correction", "sampah_lingkungan",
+    assert (row.source, row.category, row.text) == ("ticket_correction", "sampah_lingkungan",
                                                       ROAD)
 
 

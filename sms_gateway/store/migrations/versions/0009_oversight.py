@@ -1,7 +1,8 @@
-"""tickets: about_officials, so that every later routing keeps the oversight rule
+"""tickets: about_officials, so that every later routing keeps the oversight rule;
+labelled examples: a source long enough for "ticket_correction"
 
 Revision ID: 0009_oversight
-Revises: 0008
+Revises: 0009_model_live
 Create Date: 2026-12-02 09:00:00.000000
 """
 from __future__ import annotations
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009_oversight'
-down_revision = '0008'
+down_revision = '0009_model_live'
 branch_labels = None
 depends_on = None
 
@@ -19,8 +20,14 @@ def upgrade() -> None:
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.add_column(sa.Column('about_officials', sa.Boolean(), nullable=False,
                                       server_default=sa.false()))
+    with op.batch_alter_table('console_labelled_examples', schema=None) as batch_op:
+        batch_op.alter_column('source', existing_type=sa.String(length=16),
+                              type_=sa.String(length=24), existing_nullable=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('console_labelled_examples', schema=None) as batch_op:
+        batch_op.alter_column('source', existing_type=sa.String(length=24),
+                              type_=sa.String(length=16), existing_nullable=False)
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_column('about_officials')
