@@ -16,9 +16,9 @@ from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.services import Services, build_services
 from sms_gateway.store import migrate
 from sms_gateway.store.models import Ticket
-from tests.conftest import make_config
-from tests.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
-from tests.twilio_signing import PUBLIC_URL, inbound_form, signed
+from tests.support.config import make_config
+from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
+from tests.support.twilio_signing import PUBLIC_URL, inbound_form, signed
 from tests.unit.console.conftest import add_user, csrf_of, sign_in
 
 PHONE = "+6281234567890"

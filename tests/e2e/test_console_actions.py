@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sms_gateway.store.agency import AgencyResponse
 from sms_gateway.store.models import TicketEvent
 from tests.e2e.loop_support import Gateway, make_gateway
-from tests.fake_twilio import fake_twilio
+from tests.support.fake_twilio import fake_twilio
 
 ROAD = "jalan rusak berlubang di kelurahan ketintang kecamatan gayungan kota surabaya"
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from sms_gateway.store.models import InboundMessage
 from tests.e2e.loop_support import Gateway, make_gateway
-from tests.fake_twilio import fake_twilio
+from tests.support.fake_twilio import fake_twilio
 from tests.unit.console.conftest import add_pending
 
 ROAD = "jalan rusak berlubang di kelurahan ketintang kecamatan gayungan kota surabaya"

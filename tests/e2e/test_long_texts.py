@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.loop_support import Gateway, make_gateway
-from tests.fake_twilio import fake_twilio
-from tests.unit.agency.support import auth, token_for
+from tests.support.agency import auth, token_for
+from tests.support.fake_twilio import fake_twilio
 from tests.unit.console.conftest import add_pending
 
 ROAD = "jalan rusak berlubang di kelurahan ketintang kecamatan gayungan kota surabaya"

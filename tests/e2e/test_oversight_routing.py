@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from sms_gateway.store.agency import AgencyDelivery
 from tests.e2e.loop_support import Gateway, make_gateway
-from tests.fake_twilio import fake_twilio
-from tests.unit.agency.support import auth, token_for
+from tests.support.agency import auth, token_for
+from tests.support.fake_twilio import fake_twilio
 
 PUNGLI = ("RAHASIA pungli di kantor kelurahan babakan ciamis kota bandung, petugas minta "
           "bayar 200rb")

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sms_gateway.store.agency import AgencyDelivery
 from sms_gateway.store.console import LabelledExample
 from tests.e2e.loop_support import Gateway, make_gateway
-from tests.fake_twilio import fake_twilio
+from tests.support.fake_twilio import fake_twilio
 
 NO_PLACE = "jalan rusak berlubang mohon segera diperbaiki"
 ROAD = "jalan rusak berlubang di kelurahan ketintang kecamatan gayungan kota surabaya"
