@@ -78,6 +78,11 @@ def dispose(services: Services, session: Session, ticket: Ticket) -> list[int]:
         return []
     if event is None:
         return []
+    if ticket.agency_code in tickets.withheld_from(ticket, directory=directory_for(services)):
+        # The oversight rule: never to the office the complaint is about, whoever routed it.
+        log.error("ticket %s not forwarded: %s is the office it concerns", ticket.number,
+                  ticket.agency_code)
+        return []
     return create_deliveries(services, session, ticket, ticket.agency_code, event, "disposisi")
 
 

@@ -156,14 +156,14 @@ def across_case(action: A) -> A:
     """
 
     @functools.wraps(action)
-    def run(services: Any, session: Session, ticket: Ticket, *args: Any) -> Any:
+    def run(services: Any, session: Session, ticket: Ticket, *args: Any, **kwargs: Any) -> Any:
         *rest, effects = args
-        result = action(services, session, ticket, *args)
+        result = action(services, session, ticket, *args, **kwargs)
         for other in store_cases.siblings(session, ticket):
             own = type(effects)()
             try:
                 with session.begin_nested():
-                    action(services, session, other, *rest, own)
+                    action(services, session, other, *rest, own, **kwargs)
             except ValueError as exc:  # ActionError, TransitionError
                 log.info("case %s: ticket %s left as it is: %s", ticket.case_id, other.number,
                          exc)

@@ -6,6 +6,7 @@ the outcome recorded on the message.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -17,9 +18,12 @@ from sms_gateway.complaints import cases, followups, replies
 from sms_gateway.complaints.context import Context
 from sms_gateway.store import tickets
 from sms_gateway.store.db import utcnow
-from sms_gateway.store.models import Ticket
+from sms_gateway.store.models import OutboundMessage, Ticket
 
 LOCATION_WINDOW = timedelta(days=3)
+HELP_AGAIN_AFTER = timedelta(hours=24)  # a greeting gets the help text once in this time
+
+log = logging.getLogger(__name__)
 
 
 def _own_ticket(ctx: Context, number: str | None) -> Ticket | None:
@@ -64,12 +68,15 @@ def handle_complaint(ctx: Context) -> str:
         return follow_up
     if r.category is None:
         return handle_unknown(ctx)
+    waiting = _awaiting_location(ctx) if r.needs_review else None
+    if waiting is not None:  # an unsure reply to our location question opens no new ticket
+        return _unclear_location(ctx, waiting)
     region_code, region_name = _region_of(ctx)
     ticket = tickets.open_ticket(
         ctx.session, citizen_id=ctx.citizen.id, inbound_message_id=ctx.message.id,
         category=r.category, region_code=region_code, region_name=region_name,
         description=r.description,
-        anonymous=r.anonymous, confidential=r.confidential)
+        anonymous=r.anonymous, confidential=r.confidential, about_officials=r.about_officials)
     ctx.message.ticket_id = ticket.id
     if r.needs_review:
         return _await_verification(ctx, ticket)
@@ -117,6 +124,8 @@ def _join_location(ctx: Context, ticket: Ticket) -> str:
 
 
 def handle_status(ctx: Context) -> str:
+    if not ctx.result.ticket_ref:
+        return _list_tickets(ctx)
     ticket = _own_ticket(ctx, ctx.result.ticket_ref)
     number = ctx.result.ticket_ref or "-"
     if ticket is None:
@@ -126,6 +135,29 @@ def handle_status(ctx: Context) -> str:
     ctx.reply("status", ticket=ticket, number=ticket.number,
               status=replies.status_label(ticket.status, ctx.language),
               agency=ticket.agency_name or "", response=f": {latest.text}" if latest else "")
+    return "status_reply"
+
+
+def _list_tickets(ctx: Context) -> str:
+    """CEK without a number: the sender's open tickets (or the latest one) in one SMS."""
+    own = select(Ticket).where(Ticket.citizen_id == ctx.citizen.id)
+    found = list(ctx.session.execute(
+        own.where(Ticket.status.not_in(lifecycle.TERMINAL))
+        .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(10)).scalars())
+    if not found:
+        found = list(ctx.session.execute(
+            own.order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(1)).scalars())
+    if not found:
+        ctx.reply("status_none")
+        return "status_none"
+    entries: list[str] = []
+    for ticket in found:  # as many as fit in one SMS, newest first
+        entry = f"#{ticket.number} {replies.status_label(ticket.status, ctx.language)}"
+        text = replies.render("status_list", ctx.language, tickets="; ".join([*entries, entry]))
+        if len(text) > replies.SEGMENT and entries:
+            break
+        entries.append(entry)
+    ctx.reply("status_list", tickets="; ".join(entries))
     return "status_reply"
 
 
@@ -164,15 +196,52 @@ def handle_start(ctx: Context) -> str:
     return "opted_in"
 
 
+def handle_courtesy(ctx: Context) -> str:
+    """A greeting, thanks or an empty SMS: no ticket, no review item.
+
+    Thanks and acknowledgements need no answer; a greeting gets the help text, once a day at
+    most; an empty message is dropped with a log line.
+    """
+    kind = ctx.result.courtesy
+    if kind == "empty":
+        log.info("message %s is empty: dropped", ctx.message.id)
+        return "empty"
+    if kind == "greeting":
+        helped = ctx.session.execute(select(OutboundMessage.id).where(
+            OutboundMessage.citizen_id == ctx.citizen.id, OutboundMessage.purpose == "help",
+            OutboundMessage.created_at >= utcnow() - HELP_AGAIN_AFTER).limit(1)).scalar()
+        if helped is None:
+            ctx.reply("help")
+            return "help"
+    return "courtesy"
+
+
 def handle_unknown(ctx: Context) -> str:
+    if ctx.result.courtesy is not None and not ctx.result.spam:
+        return handle_courtesy(ctx)
     follow_up = _follow_up(ctx)
     if follow_up is not None:
         return follow_up
+    waiting = _awaiting_location(ctx)
+    if waiting is not None and not ctx.result.spam:
+        return _unclear_location(ctx, waiting)
     ctx.message.review_status = "pending"
     ctx.message.review_reason = "spam" if ctx.result.spam else (
         "low_confidence" if ctx.result.intent == "complaint" else "not_understood")
     if not ctx.result.spam:
         ctx.reply("review_ack")
+    return "review"
+
+
+def _unclear_location(ctx: Context, ticket: Ticket) -> str:
+    """A reply to our location question that names no place we know (a wrong kelurahan, say):
+    an operator places the ticket; the citizen is told which ticket waits for it."""
+    tickets.add_event(ctx.session, ticket, "citizen_message", actor="citizen",
+                      inbound_message_id=ctx.message.id, purpose="location_unclear",
+                      text=(ctx.message.text or "")[:500])
+    ctx.message.review_status = "pending"
+    ctx.message.review_reason = "location_unclear"
+    ctx.reply("location_unclear", ticket=ticket, number=ticket.number)
     return "review"
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from routing import lifecycle
 from sms_gateway.complaints import replies
-from sms_gateway.complaints.outbox import queue_sms
+from sms_gateway.complaints.outbox import language_of, queue_sms
 from sms_gateway.store.models import Citizen, Ticket, TicketEvent
 
 if TYPE_CHECKING:
@@ -25,6 +25,12 @@ STATUS_TEMPLATES = {
     lifecycle.SELESAI: "update_selesai",
     lifecycle.TERTUNDA: "update_tertunda",
 }
+# Templates ending in "{response}" right after a full stop.
+SPACED = frozenset({"update_diproses", "update_arsip"})
+
+
+class TooLong(ValueError):
+    """A text that would not fit in the SMS it travels in (replies.MAX_SEGMENTS at most)."""
 
 
 def notify_citizen(services: Services, session: Session, ticket: Ticket, event: TicketEvent,
@@ -41,8 +47,13 @@ def notify_citizen(services: Services, session: Session, ticket: Ticket, event: 
         values["agency"] = agency or ticket.agency_name or ""
     if "response" in fields:
         # A template that ends in "{response}" right after a full stop needs its own space.
-        values["response"] = f" {response}" if template == "update_diproses" and response \
-            else response
+        values["response"] = f" {response}" if template in SPACED and response else response
+    over = replies.overflow(template, language_of(services, citizen), **values)
+    if over:
+        raise TooLong(f"the text is {over} characters too long: the SMS to the citizen may "
+                      f"take at most {replies.MAX_SEGMENTS} parts "
+                      f"({replies.capacity(replies.MAX_SEGMENTS)} characters with the "
+                      "ticket number and status)")
     row = queue_sms(services, session, citizen, purpose=template,
                     dedupe_key=f"status:{event.id}", template=template, values=values,
                     ticket_id=ticket.id, notification=True)

@@ -45,6 +45,20 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "id": "Tiket #{number}: {status}. {agency}{response}",
         "en": "Ticket #{number}: {status}. {agency}{response}",
     },
+    "status_list": {
+        "id": "Tiket Anda: {tickets}. Detail: kirim CEK nomor ke 1708.",
+        "en": "Your tickets: {tickets}. Details: send CEK number to 1708.",
+    },
+    "status_none": {
+        "id": "Belum ada laporan dari nomor ini. Kirim keluhan + lokasi ke 1708.",
+        "en": "There is no report from this phone yet. Send your complaint + place to 1708.",
+    },
+    "location_unclear": {
+        "id": "Lokasi untuk tiket #{number} belum dapat kami kenali. Petugas akan "
+              "melengkapinya; Anda boleh mengirim nama desa/kelurahan lagi.",
+        "en": "We could not find the place for ticket #{number}. An officer will complete "
+              "it; you may send the village name again.",
+    },
     "status_not_found": {
         "id": "Tiket #{number} tidak ditemukan untuk nomor ini. Periksa kembali nomor tiket.",
         "en": "Ticket #{number} was not found for this phone. Please check the number.",
@@ -105,6 +119,14 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "id": "Tiket #{number} dialihkan ke {agency}. Cek status: kirim CEK {number} ke 1708.",
         "en": "Ticket #{number} moved to {agency}. For status send CEK {number} to 1708.",
     },
+    "update_diteruskan": {
+        "id": "Tiket #{number} diteruskan ke {agency}. Cek status: kirim CEK {number} ke 1708.",
+        "en": "Ticket #{number} sent to {agency}. For status send CEK {number} to 1708.",
+    },
+    "update_arsip": {
+        "id": "Tiket #{number} ditutup.{response}",
+        "en": "Ticket #{number} closed.{response}",
+    },
     "rating_thanks": {
         "id": "Terima kasih. Nilai {rating} untuk tiket #{number} telah dicatat.",
         "en": "Thank you. Your rating {rating} for ticket #{number} has been recorded.",
@@ -138,6 +160,7 @@ WORST_CASE = {
     "status": "belum terverifikasi",
     "response": "",
     "rating": "5",
+    "tickets": "",
 }
 
 
@@ -183,17 +206,39 @@ def to_gsm7(value: str) -> str:
 
 
 SEGMENT = 160
+# Someone's own words (an agency's answer, an operator's note or question) may take up to
+# three concatenated SMS; the gateway's own texts stay within one.
+MAX_SEGMENTS = 3
+LONG_TEXT = frozenset({"update_diproses", "update_selesai", "update_tertunda", "update_arsip"})
+
+
+def capacity(segments: int) -> int:
+    """GSM-7 septets that fit in this many SMS (160 in one, 153 in each part of more)."""
+    return SEGMENT if segments <= 1 else 153 * segments
+
+
+def segments_for(name: str) -> int:
+    """How many SMS a template may take: MAX_SEGMENTS if it carries someone's own words."""
+    return MAX_SEGMENTS if name in LONG_TEXT else 1
 
 
 def render_fitted(name: str, language: str = "id", **values: str) -> str:
-    """Render a template with GSM-7 values, shortening the longest value to fit one SMS."""
+    """Render a template with GSM-7 values, shortening the longest value to fit its SMS
+    (one, or MAX_SEGMENTS for templates that carry someone's own words)."""
     clean = {k: to_gsm7(v) for k, v in values.items()}
     text = render(name, language, **clean)
-    while len(text) > SEGMENT and clean:
+    limit = segments_for(name)
+    while encoding_of(text).segments > limit and clean:
         key = max(clean, key=lambda k: len(clean[k]))
-        over = len(text) - SEGMENT
+        over = encoding_of(text).units - capacity(limit)
         if len(clean[key]) <= 3:
             break
         clean[key] = short(clean[key], max(len(clean[key]) - over, 3))
         text = render(name, language, **clean)
     return text
+
+
+def overflow(name: str, language: str = "id", **values: str) -> int:
+    """How many characters too long the rendered template is for its SMS (0 if it fits)."""
+    text = render(name, language, **{k: to_gsm7(v) for k, v in values.items()})
+    return max(encoding_of(text).units - capacity(segments_for(name)), 0)

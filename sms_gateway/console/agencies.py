@@ -41,16 +41,20 @@ def choices(directory: routing.Directory, region_code: str | None) -> list[routi
 
 
 def suggest(directory: routing.Directory, category: str | None, region_code: str | None,
-            keyword: str | None = None) -> Suggestion:
+            keyword: str | None = None, *, about_officials: bool = False,
+            confidential: bool = False) -> Suggestion:
     """Routing's choice (None while the location is missing) plus the alternatives."""
     options = choices(directory, region_code)
     if not category:
         return Suggestion(None, (), tuple(options))
     try:
         route = routing.route(category, region_code or None, keyword=keyword,
-                              directory=directory)
+                              directory=directory, about_officials=about_officials,
+                              confidential=confidential)
     except ValueError as exc:
         return Suggestion(None, (str(exc),), tuple(options))
+    # Under the oversight rule the offices concerned are no choice at all.
+    options = [a for a in options if a.code not in route.withheld_from]
     if route.agency is not None and all(a.code != route.agency.code for a in options):
         options.insert(0, route.agency)
     return Suggestion(route.agency, route.reasons, tuple(options))

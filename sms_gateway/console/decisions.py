@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 import routing
 from routing import lifecycle
 from sms_gateway.agency.records import directory_for
+from sms_gateway.complaints import replies
 from sms_gateway.complaints.inbound import citizen_for
 from sms_gateway.complaints.outbox import queue_sms
 from sms_gateway.console import regions
@@ -45,6 +46,7 @@ class Decision:
     agency_code: str | None = None
     anonymous: bool = False
     confidential: bool = False
+    about_officials: bool = False
     ticket_id: int | None = None
     reply_text: str = ""
 
@@ -62,10 +64,11 @@ class Decision:
         if self.action == "attach" and not self.ticket_id:
             raise DecisionError("Choose a ticket.")
         if self.action == "ask":
-            enc = encoding_of(self.reply_text)
-            if not self.reply_text.strip() or enc.name != "gsm7" or enc.segments > 1:
+            enc = encoding_of(self.reply_text.strip())
+            if not self.reply_text.strip() or enc.segments > replies.MAX_SEGMENTS:
                 raise DecisionError(
-                    "The reply must be a single plain SMS (at most 160 characters).")
+                    "The question must fit in three SMS (459 plain characters, 201 with special "
+                    "ones).")
 
 
 @dataclass
@@ -133,7 +136,8 @@ def _make_ticket(services: Services, session: Session, message: InboundMessage,
         outcome.corrected_category = True
     fields = {"category": decision.category, "region_code": region.code if region else None,
               "region_name": region.name if region else None,
-              "anonymous": decision.anonymous, "confidential": decision.confidential}
+              "anonymous": decision.anonymous, "confidential": decision.confidential,
+              "about_officials": decision.about_officials}
     if ticket is None:
         ticket = tickets.open_ticket(session, citizen_id=citizen.id,
                                      inbound_message_id=message.id,
@@ -182,9 +186,11 @@ def _route(services: Services, session: Session, ticket: Ticket, user: ConsoleUs
            decision: Decision, keyword: str | None) -> routing.Agency | None:
     """Give the ticket routing's agency, or the operator's when they chose another one."""
     directory = directory_for(services)
-    suggested = routing.route(ticket.category, ticket.region_code, keyword=keyword,
-                              directory=directory)
+    suggested = tickets.route_of(ticket, keyword, directory=directory)
     chosen = directory.get_agency(decision.agency_code) if decision.agency_code else None
+    if chosen is not None and chosen.code in suggested.withheld_from:
+        raise DecisionError("This complaint is about that office; under the oversight rule "
+                            "it goes to the oversight body.")
     forwarded = ticket.status in (lifecycle.TERDISPOSISI, lifecycle.DIPROSES)
     if (chosen is None or (suggested.agency is not None and chosen.code ==
                            suggested.agency.code)) and not forwarded:

@@ -65,8 +65,6 @@ ID: dict[str, str] = {
     "Unknown agency.": "Instansi tidak dikenal.",
     "This ticket can no longer be corrected.": "Tiket ini tidak dapat dikoreksi lagi.",
     "Choose a ticket.": "Pilih tiket.",
-    "The reply must be a single plain SMS (at most 160 characters).":
-        "Balasan harus satu SMS biasa (paling banyak 160 karakter).",
     "Ticket created": "Tiket dibuat",
     "Message attached to ticket": "Pesan digabungkan ke tiket",
     "Question sent": "Pertanyaan dikirim",
@@ -80,6 +78,21 @@ ID: dict[str, str] = {
     "Status": "Status",
     "Change status": "Ubah status",
     "Note": "Catatan",
+    "Note to the citizen": "Catatan untuk pelapor",
+    "The question must fit in three SMS (459 plain characters, 201 with special ones).":
+        "Pertanyaan harus muat dalam tiga SMS (paling banyak 459 karakter biasa, atau 201 "
+        "dengan karakter khusus).",
+    "characters": "karakter",
+    "at most": "maks.",
+    "too long": "terlalu panjang",
+    "Correct category and place": "Koreksi kategori dan lokasi",
+    "Correct and route again": "Koreksi dan rutekan ulang",
+    "About officials (oversight body)": "Tentang petugas (ke pengawas)",
+    "This complaint is about that office; under the oversight rule it goes to the oversight body.":
+        "Pengaduan ini tentang kantor tersebut; menurut aturan pengawasan pengaduan ini ke "
+        "lembaga pengawas.",
+    "Hand on (disposisi)": "Disposisi ke instansi lain",
+    "Not our authority (bukan wewenang)": "Bukan wewenang kami",
     "Region code": "Kode wilayah",
     "Overdue only": "Hanya yang terlambat",
     "All": "Semua",

@@ -19,7 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from routing.deadlines import JAKARTA
-from sms_gateway.store.console import LabelledExample
+from sms_gateway.store.console import ConsoleUser, LabelledExample
+from sms_gateway.store.db import utcnow
+from sms_gateway.store.models import InboundMessage, Ticket
 
 HEADER = ("text", "category", "region", "source", "actor", "at")
 MAX_ERRORS = 20  # an import names at most this many bad lines
@@ -70,6 +72,29 @@ def examples(session: Session, *, since: datetime | None = None) -> Iterator[tup
     """(text, category) of every example that named a category, oldest first."""
     for row in rows(session, since=since):
         yield _flat(row.text), row.category or ""
+
+
+def record_correction(session: Session, ticket: Ticket, user: ConsoleUser) -> None:
+    """Keep an operator's correction of a ticket's category and place as a labelled example of
+    the message that opened it (decision 'ticket_correction'; the latest word wins)."""
+    if ticket.inbound_message_id is None:  # Open311: no SMS to learn from
+        return
+    message = session.get(InboundMessage, ticket.inbound_message_id)
+    if message is None:
+        return
+    parse = message.parse or {}
+    region = parse.get("region") or {}
+    row = session.execute(select(LabelledExample).where(
+        LabelledExample.inbound_message_id == message.id)).scalar_one_or_none()
+    if row is None:
+        row = LabelledExample(inbound_message_id=message.id, text=message.text or "")
+        session.add(row)
+    row.decision, row.category, row.user_id = "ticket", ticket.category, user.id
+    row.source, row.actor, row.created_at = "ticket_correction", user.email, utcnow()
+    row.region_code = ticket.region_code
+    row.parser_category = parse.get("category")
+    row.parser_region_code = region.get("code") if isinstance(region, dict) else None
+    session.flush()
 
 
 def export_csv(session: Session, path: Path, *, since: datetime | None = None) -> int:

@@ -16,6 +16,11 @@ from sms_gateway.store.models import InboundMessage
 
 PENDING, REVIEWED = "pending", "reviewed"
 
+# What waits for an operator: pending and not blank (an empty SMS has nothing to decide;
+# older versions queued them as blank, unclickable rows).
+WAITING = and_(InboundMessage.review_status == PENDING,
+               func.trim(func.coalesce(InboundMessage.text, "")) != "")
+
 
 @dataclass(frozen=True)
 class QueueStats:
@@ -31,8 +36,7 @@ class QueueStats:
 def stats(session: Session) -> QueueStats:
     """Size of the queue and the time the oldest waiting message arrived."""
     size, oldest = session.execute(
-        select(func.count(), func.min(InboundMessage.received_at))
-        .where(InboundMessage.review_status == PENDING)).one()
+        select(func.count(), func.min(InboundMessage.received_at)).where(WAITING)).one()
     return QueueStats(size, oldest)
 
 
@@ -50,7 +54,7 @@ def pending(session: Session, *, limit: int = 50, offset: int = 0) -> list[Queue
         .outerjoin(ReviewLock, and_(ReviewLock.inbound_message_id == InboundMessage.id,
                                     ReviewLock.expires_at > now))
         .outerjoin(ConsoleUser, ConsoleUser.id == ReviewLock.user_id)
-        .where(InboundMessage.review_status == PENDING)
+        .where(WAITING)
         .order_by(InboundMessage.received_at, InboundMessage.id)
         .limit(limit).offset(offset)).all()
     return [QueueItem(message, email) for message, email in rows]

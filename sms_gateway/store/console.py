@@ -89,7 +89,7 @@ class LabelledExample(Base):
                                                            unique=True)
     text: Mapped[str] = mapped_column(Text)
     # review: a review-queue decision; correction: a ticket's category corrected; import.
-    source: Mapped[str] = mapped_column(String(16), default="review")
+    source: Mapped[str] = mapped_column(String(24), default="review")
     actor: Mapped[str | None] = mapped_column(String(254))  # e-mail, or import:<file name>
     # An imported row's identity (text, category, region): importing a file twice adds nothing.
     import_key: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Double, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Double, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sms_gateway.store.db import Base, utcnow
@@ -92,6 +92,8 @@ class Ticket(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     anonymous: Mapped[bool] = mapped_column(default=False)
     confidential: Mapped[bool] = mapped_column(default=False)
+    # A complaint about officials' own conduct: routed to the oversight body (docs/agencies.md 6).
+    about_officials: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(24), default="belum_terverifikasi", index=True)
     agency_code: Mapped[str | None] = mapped_column(String(64), index=True)
     agency_name: Mapped[str | None] = mapped_column(String(200))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -86,11 +87,28 @@ def _move(session: Session, ticket: Ticket, status: str, actor: str,
                        to_status=status, **detail)
 
 
+def route_of(ticket: Ticket, keyword: str | None = None, *, exclude: Collection[str] = (),
+             directory: routing.Directory | None = None) -> routing.Route:
+    """Routing's answer for the ticket as it stands, the oversight rule included."""
+    return routing.route(ticket.category, ticket.region_code, keyword=keyword, exclude=exclude,
+                         directory=directory, about_officials=bool(ticket.about_officials),
+                         confidential=bool(ticket.confidential))
+
+
+def withheld_from(ticket: Ticket, *, directory: routing.Directory | None = None) -> set[str]:
+    """The offices a complaint about officials concerns: it is never forwarded to them."""
+    if not (ticket.about_officials or ticket.confidential) or ticket.category is None:
+        return set()
+    try:
+        return set(route_of(ticket, directory=directory).withheld_from)
+    except ValueError:  # a category or region the directory no longer knows
+        return set()
+
+
 def apply_route(session: Session, ticket: Ticket, keyword: str | None = None, *,
                 directory: routing.Directory | None = None) -> routing.Route:
     """Route the ticket with the routing library and record the decision."""
-    decision = routing.route(ticket.category, ticket.region_code, keyword=keyword,
-                             directory=directory)
+    decision = route_of(ticket, keyword, directory=directory)
     if decision.agency is not None:
         ticket.agency_code = decision.agency.code
         ticket.agency_name = decision.agency.name
@@ -99,7 +117,8 @@ def apply_route(session: Session, ticket: Ticket, keyword: str | None = None, *,
     else:
         ticket.awaiting = "location"
     queue_event(session, ticket, "routed", agency_code=ticket.agency_code,
-                reasons=list(decision.reasons))
+                reasons=list(decision.reasons), rule=decision.rule,
+                withheld_from=list(decision.withheld_from) or None)
     return decision
 
 

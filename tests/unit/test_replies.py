@@ -44,3 +44,15 @@ def test_values_are_transliterated_to_gsm7() -> None:
 
 def test_unknown_language_falls_back_to_indonesian() -> None:
     assert render_fitted("help", "jv") == render_fitted("help", "id")
+
+
+def test_an_answer_is_sent_whole_in_up_to_three_sms() -> None:
+    answer = "Lubang sudah ditambal oleh tim UPT Jalan dan Jembatan. " * 4  # 220 characters
+    text = render_fitted("update_selesai", "id", number="1234567", response=answer.strip())
+    assert (answer.strip() in text, encoding_of(text).segments) == (True, 2)
+
+
+def test_an_answer_longer_than_three_sms_is_reported_as_overflow() -> None:
+    from sms_gateway.complaints.replies import overflow
+
+    assert overflow("update_selesai", "id", number="1234567", response="x" * 500) > 0

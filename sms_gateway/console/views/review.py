@@ -61,7 +61,9 @@ def _page(message_id: int, *, status: int = 200, error: str | None = None,
     parse: dict[str, Any] = message.parse or {}
     region = (parse.get("region") or {}).get("code")
     suggestion = agencies.suggest(directory_for(svc), parse.get("category"), region,
-                                  parse.get("keyword"))
+                                  parse.get("keyword"),
+                                  about_officials=bool(parse.get("about_officials")),
+                                  confidential=bool(parse.get("confidential")))
     context = {
         "message": message, "parse": parse, "pending": pending, "mine": mine,
         "lock_until": lock_until, "recent": recent, "open_tickets": open_tickets,
@@ -94,6 +96,7 @@ def _decision_from_form() -> decisions.Decision:
         region_code=form.get("region_code", "").strip() or None,
         agency_code=form.get("agency_code") or None,
         anonymous=form.get("anonymous") == "1", confidential=form.get("confidential") == "1",
+        about_officials=form.get("about_officials") == "1",
         ticket_id=int(ticket_id) if ticket_id.isdigit() else None,
         reply_text=form.get("reply_text", ""))
 
@@ -183,5 +186,7 @@ def region_search() -> Response:
 def route_suggestion() -> Response:
     suggestion = agencies.suggest(directory_for(web.services()),
                                   request.args.get("category") or None,
-                                  request.args.get("region") or None)
+                                  request.args.get("region") or None,
+                                  about_officials=request.args.get("about_officials") == "1",
+                                  confidential=request.args.get("confidential") == "1")
     return jsonify(suggestion.as_dict())

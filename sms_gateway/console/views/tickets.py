@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from routing import lifecycle
-from sms_gateway.complaints import actions
-from sms_gateway.console import audit, privacy, roles, ticket_queries, web
+from sms_gateway.complaints import actions, replies
+from sms_gateway.console import audit, labels, privacy, roles, ticket_queries, web
 from sms_gateway.console.ticket_queries import TicketFilter
-from sms_gateway.store import tickets
 from sms_gateway.store.db import utcnow
-from sms_gateway.store.models import Citizen
+from sms_gateway.store.models import Citizen, Ticket
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from sms_gateway.services import Services
 
 bp = Blueprint("tickets", __name__)
+
+MAX_TEXT = 2000  # an answer or a note; what reaches the citizen is checked by the action
 
 
 @bp.get("/tickets", endpoint="index")
@@ -31,7 +40,8 @@ def index() -> str:
                            args=args, categories=web.categories(), now=now)
 
 
-def _show(number: str, *, revealed: str | None = None, status: int = 200) -> tuple[str, int]:
+def _show(number: str, *, revealed: str | None = None, status: int = 200,
+          error: str | None = None) -> tuple[str, int]:
     svc = web.services()
     user = g.console_user
     now = utcnow()
@@ -56,7 +66,18 @@ def _show(number: str, *, revealed: str | None = None, status: int = 200) -> tup
         history=history, responses=responses, revealed=revealed, now=now,
         phone=privacy.masked(user, citizen, anonymous=ticket.anonymous),
         may_reveal=citizen is not None and privacy.may_reveal(user, anonymous=ticket.anonymous),
-        allowed=allowed, answerable=answerable), status
+        allowed=allowed, answerable=answerable, error=error, categories=web.categories(),
+        correctable=ticket.status in actions.CORRECTABLE, sms_max=replies.MAX_SEGMENTS,
+        sms_reserve=_reserve(ticket),
+        may_hand_on=ticket.status in (lifecycle.TERDISPOSISI, lifecycle.DIPROSES),
+        may_decline=lifecycle.can_transition(ticket.status, lifecycle.BUKAN_WEWENANG)), status
+
+
+def _reserve(ticket: Ticket) -> int:
+    """Characters the status SMS takes around an answer or a note (for the live counter)."""
+    return max(len(replies.render_fitted(name, "id", number=ticket.number, response="",
+                                         agency=ticket.agency_name or ""))
+               for name in replies.LONG_TEXT) + 1
 
 
 @bp.get("/tickets/<number>", endpoint="show")
@@ -86,48 +107,98 @@ def reveal(number: str) -> tuple[str, int]:
     return _show(number, revealed=phone)
 
 
-@bp.post("/tickets/<number>/status")
-@roles.require(roles.ALL_TICKETS)
-def change_status(number: str) -> Response:
-    new = request.form.get("status", "")
-    with web.services().sessions.begin() as s:
-        ticket = ticket_queries.get_for(s, g.console_user, number)
-        if ticket is None:
-            abort(404)
-        if not lifecycle.can_transition(ticket.status, new):
-            abort(400, f"a ticket cannot move from {ticket.status} to {new}")
-        tickets.set_status(s, ticket, new, actor=g.console_user.email,
-                           note=request.form.get("note", "")[:500] or None)
-        audit.record(s, g.console_user, "ticket.status", target_type="ticket",
-                     target_id=number, remote_addr=web.remote_addr(), status=new)
-    flash(f"#{number}: {web.status_label(new)}")
-    return redirect(url_for("console.tickets.show", number=number))
-
-
-@bp.post("/tickets/<number>/respond")
-@roles.require(roles.TICKETS)
-def respond(number: str) -> Response:
-    """An agency user answers on its ticket, as the agency API does (the citizen gets the SMS)."""
-    user = g.console_user
-    if user.role != "agency" or not user.agency_code:
-        abort(403)
+def _act(number: str, audit_action: str, run: Callable[..., object]) -> Response | tuple[str, int]:
+    """Run one domain action on a ticket the user may change; its error shows on the page."""
     svc = web.services()
+    user = g.console_user
     effects = actions.Effects()
     try:
         with svc.sessions.begin() as s:
             ticket = ticket_queries.get_for(s, user, number)
             if ticket is None:
                 abort(404)
-            actions.respond(svc, s, ticket, user.agency_code, request.form.get("status", ""),
-                            request.form.get("text", "").strip()[:2000], effects)
-            audit.record(s, user, "ticket.respond", target_type="ticket", target_id=number,
-                         remote_addr=web.remote_addr(), status=request.form.get("status"))
+            run(svc, s, ticket, effects)
+            audit.record(s, user, audit_action, target_type="ticket", target_id=number,
+                         remote_addr=web.remote_addr(),
+                         status=request.form.get("status") or None)
+            status = ticket.status
     except actions.ActionError as exc:
-        abort(409 if exc.conflict else 400, str(exc))
+        return _show(number, status=400, error=str(exc))
     effects.run(svc)
+    flash(f"#{number}: {web.status_label(status)}")
     return redirect(url_for("console.tickets.show", number=number))
 
 
+def _agency_user() -> str | None:
+    """The agency of a signed-in agency user (None for operators and admins)."""
+    user = g.console_user
+    if user.role == "agency":
+        if not user.agency_code:
+            abort(403)
+        return str(user.agency_code)
+    return None
+
+
+@bp.post("/tickets/<number>/status")
+@roles.require(roles.ALL_TICKETS)
+def change_status(number: str) -> Response | tuple[str, int]:
+    """An operator moves the ticket: the same action as the agency API or a job runs it."""
+    status = request.form.get("status", "")
+    note = request.form.get("note", "").strip()[:MAX_TEXT]
+    return _act(number, "ticket.status", lambda svc, s, ticket, effects: actions.change_status(
+        svc, s, ticket, g.console_user.email, status, note, effects))
+
+
+@bp.post("/tickets/<number>/correct")
+@roles.require(roles.ALL_TICKETS)
+def correct(number: str) -> Response | tuple[str, int]:
+    """An operator corrects the category and place: the ticket is routed again, and the
+    correction is kept as a labelled example for the parser."""
+    category = request.form.get("category", "")
+    region_code = request.form.get("region_code", "").strip()[:16] or None
+
+    def run(svc: Services, s: Session, ticket: Ticket, effects: actions.Effects) -> None:
+        actions.correct(svc, s, ticket, g.console_user.email, category, region_code, effects)
+        labels.record_correction(s, ticket, g.console_user)
+
+    return _act(number, "ticket.correct", run)
+
+
+@bp.post("/tickets/<number>/respond")
+@roles.require(roles.TICKETS)
+def respond(number: str) -> Response | tuple[str, int]:
+    """An agency user answers on its ticket, as the agency API does (the citizen gets the SMS)."""
+    agency_code = _agency_user()
+    if agency_code is None:
+        abort(403)
+    status, text = request.form.get("status", ""), request.form.get("text", "").strip()
+    return _act(number, "ticket.respond", lambda svc, s, ticket, effects: actions.respond(
+        svc, s, ticket, agency_code, status, text[:MAX_TEXT], effects))
+
+
+@bp.post("/tickets/<number>/decline")
+@roles.require(roles.TICKETS)
+def decline(number: str) -> Response | tuple[str, int]:
+    """An agency user declines its ticket (bukan_wewenang) with a reason: it is re-routed."""
+    agency_code = _agency_user()
+    if agency_code is None:
+        abort(403)
+    reason = request.form.get("reason", "").strip()[:500]
+    return _act(number, "ticket.decline", lambda svc, s, ticket, effects: actions.decline(
+        svc, s, ticket, agency_code, reason, effects, actor=g.console_user.email))
+
+
+@bp.post("/tickets/<number>/disposisi")
+@roles.require(roles.TICKETS)
+def hand_on(number: str) -> Response | tuple[str, int]:
+    """An agency user (its own tickets) or an operator hands the ticket to another agency."""
+    agency_code = _agency_user()
+    if agency_code is None and not roles.can(roles.ALL_TICKETS):
+        abort(403)
+    target = request.form.get("agency_code", "").strip()[:64]
+    note = request.form.get("note", "").strip()[:500]
+    return _act(number, "ticket.disposisi", lambda svc, s, ticket, effects: actions.disposisi(
+        svc, s, ticket, agency_code, target, note, effects, actor=g.console_user.email))
 
 
 @bp.post("/tickets/<number>/publish")

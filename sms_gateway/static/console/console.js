@@ -74,6 +74,8 @@ function setupRegionSearch() {
     b.addEventListener("click", () => choose(b.dataset.code, b.dataset.label)));
   const category = document.getElementById("category");
   if (category) category.addEventListener("change", refreshRoute);
+  document.querySelectorAll('input[name="about_officials"], input[name="confidential"]')
+    .forEach((box) => box.addEventListener("change", refreshRoute));
 }
 
 async function refreshRoute() {
@@ -82,7 +84,10 @@ async function refreshRoute() {
   const code = document.getElementById("region-code");
   const reasons = document.getElementById("route-reasons");
   if (!agency || !category || !code) return;
-  const params = new URLSearchParams({ category: category.value, region: code.value });
+  const flag = (name) => (document.querySelector(`input[name="${name}"]`)?.checked ? "1" : "0");
+  const params = new URLSearchParams({ category: category.value, region: code.value,
+                                       about_officials: flag("about_officials"),
+                                       confidential: flag("confidential") });
   const resp = await fetch(`${agency.dataset.url}?${params}`, { headers: { Accept: "application/json" } });
   if (!resp.ok) return;
   const data = await resp.json();
@@ -97,4 +102,43 @@ async function refreshRoute() {
   if (reasons) reasons.textContent = data.agency ? `${first.textContent}: ${data.agency.name}` : "";
 }
 
+// GSM 03.38: the basic set, and the extension characters that take two septets.
+const GSM7 = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
+  "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+const GSM7_EXT = "^{}\\[~]|€\f";
+
+function smsCount(text) {
+  const chars = Array.from(text);
+  const gsm = chars.every((c) => GSM7.includes(c) || GSM7_EXT.includes(c));
+  const units = gsm ? chars.reduce((n, c) => n + (GSM7_EXT.includes(c) ? 2 : 1), 0)
+                    : chars.reduce((n, c) => n + (c.codePointAt(0) > 0xffff ? 2 : 1), 0);
+  const [single, part] = gsm ? [160, 153] : [70, 67];
+  return { units, segments: units <= single ? 1 : Math.ceil(units / part) };
+}
+
+// A live count under every textarea whose text reaches a citizen by SMS: characters and
+// SMS parts, including what the gateway adds around it (data-sms-reserve).
+function setupSmsCounters() {
+  document.querySelectorAll("textarea[data-sms-counter]").forEach((area) => {
+    const out = document.createElement("small");
+    out.className = "sms-counter";
+    out.setAttribute("aria-live", "polite");
+    area.insertAdjacentElement("afterend", out);
+    const update = () => {
+      const reserve = Number(area.dataset.smsReserve || 0);
+      const max = Number(area.dataset.smsMax || 3);
+      const { units, segments } = smsCount(area.value + " ".repeat(reserve));
+      const long = segments > max;
+      out.textContent = `${Array.from(area.value).length} ${area.dataset.labelChars} · ` +
+        `${segments} SMS (${area.dataset.labelMax} ${max})` +
+        (long ? ` · ${area.dataset.labelLong}` : "");
+      out.classList.toggle("late", long);
+      area.setAttribute("aria-invalid", long ? "true" : "false");
+    };
+    area.addEventListener("input", update);
+    update();
+  });
+}
+
 document.addEventListener("DOMContentLoaded", setupRegionSearch);
+document.addEventListener("DOMContentLoaded", setupSmsCounters);

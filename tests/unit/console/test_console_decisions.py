@@ -133,9 +133,9 @@ def test_question_is_sent_to_the_citizen(login, services):
     assert [sms.body for sms in services.channels["console"].sent] == ["Di mana lokasinya?"]
 
 
-def test_question_longer_than_one_sms_is_refused(login, services):
+def test_question_longer_than_three_sms_is_refused(login, services):
     message_id = add_pending(services)
-    response = _decide(login("operator"), message_id, action="ask", reply_text="x" * 161)
+    response = _decide(login("operator"), message_id, action="ask", reply_text="x" * 460)
     assert response.status_code == 400
 
 

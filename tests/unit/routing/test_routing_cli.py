@@ -48,3 +48,10 @@ def test_bad_override_file_fails_naming_the_key(tmp_path):
     path.write_text("[[agency]]\ncode = 'dinsos:35.78'\nnama = 'X'\n", encoding="utf-8")
     result = run("--category", "bansos", "--region", "35.78", "--overrides", str(path))
     assert result.exit_code == 1 and "agency[0].nama: unknown key" in result.output
+
+
+def test_route_about_officials_follows_the_oversight_rule():
+    data = json.loads(run("--category", "pemerintahan_wilayah", "--region", "32.73.19.1004",
+                          "--about-officials").output)
+    assert (data["agency"]["code"], data["withheld_from"]) == (
+        "bkpsdm:32.73", ["kantor_wilayah:32.73.19.1004"])
