@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from parsers import ParseResult
 from routing import lifecycle, regions
 from sms_gateway.agency.payload import latest_response
 from sms_gateway.agency.records import directory_for
@@ -18,9 +19,10 @@ from sms_gateway.complaints import cases, followups, replies
 from sms_gateway.complaints.context import Context
 from sms_gateway.store import tickets
 from sms_gateway.store.db import utcnow
-from sms_gateway.store.models import OutboundMessage, Ticket
+from sms_gateway.store.models import OutboundMessage, Ticket, TicketEvent
 
 LOCATION_WINDOW = timedelta(days=3)
+MAX_OPTIONS = 4  # numbered places offered in one SMS, at most
 HELP_AGAIN_AFTER = timedelta(hours=24)  # a greeting gets the help text once in this time
 
 log = logging.getLogger(__name__)
@@ -46,15 +48,70 @@ def _follow_up(ctx: Context) -> str | None:
     """An answer to something we asked: the location, a rating, more information."""
     waiting = _awaiting_location(ctx)
     if waiting is not None and ctx.result.region is not None:
-        return _join_location(ctx, waiting)
+        return _join_location(ctx, waiting, ctx.result.region.code, ctx.result.region.name)
+    if waiting is not None:
+        chosen = _chosen_place(ctx, waiting)
+        if chosen is not None:
+            return _join_location(ctx, waiting, *chosen)
     return followups.follow_up(ctx)
+
+
+def _only_the_place_is_unsure(result: ParseResult) -> bool:
+    """Review was asked for the place alone: the category's confidence and the screening
+    raised no doubt (their reasons start with review: and screen:)."""
+    return not any(reason.startswith(("review:", "screen:")) for reason in result.reasons)
+
+
+def _place_options(ctx: Context) -> list[tuple[str, str]]:
+    """The places to offer as numbered choices: (code, short label), at most MAX_OPTIONS.
+
+    The parser's options when the place is ambiguous, else the kelurahan an address suggests
+    (a probable place is confirmed by the citizen, never taken as the ticket's place).
+    """
+    r = ctx.result
+    if r.region_options:
+        return [(o.region.code, ", ".join([o.region.name, *(p.name for p in o.parents[:1])]))
+                for o in r.region_options[:MAX_OPTIONS]]
+    if r.probable_region is not None:
+        return [(r.probable_region.code, r.probable_region.name)]
+    return []
+
+
+def _ask_place(ctx: Context, ticket: Ticket) -> None:
+    """Ask where: with numbered choices in one SMS when the parser has some, else openly."""
+    options = _place_options(ctx)
+    while options:  # as many choices as fit one SMS, never a choice cut in half
+        text = " ".join(f"{n} {label}" for n, (_, label) in enumerate(options, 1))
+        if not replies.overflow("ask_location_choice", ctx.language, number=ticket.number,
+                                options=text):
+            tickets.add_event(ctx.session, ticket, "location_asked", purpose="options",
+                              options=[code for code, _ in options])
+            ctx.reply("ask_location_choice", ticket=ticket, number=ticket.number, options=text)
+            return
+        options = options[:-1]
+    ctx.reply("ask_location", ticket=ticket, number=ticket.number)
+
+
+def _chosen_place(ctx: Context, ticket: Ticket) -> tuple[str, str] | None:
+    """A lone digit answering our numbered place question: the (code, name) chosen."""
+    number = ctx.result.rating  # the parser reads a lone digit 1-5 as a rating
+    if number is None:
+        return None
+    asked = ctx.session.execute(select(TicketEvent.detail).where(
+        TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "location_asked")
+        .order_by(TicketEvent.id.desc()).limit(1)).scalar()
+    codes = list((asked or {}).get("options") or [])
+    if not 1 <= number <= len(codes):
+        return None
+    info = regions.gazetteer().get(codes[number - 1])
+    return (info.code, info.name) if info is not None else None
 
 
 def _route_and_answer(ctx: Context, ticket: Ticket) -> None:
     decision = tickets.apply_route(ctx.session, ticket, ctx.result.keyword,
                                    directory=directory_for(ctx.services))
     if decision.agency is None:
-        ctx.reply("ask_location", ticket=ticket, number=ticket.number)
+        _ask_place(ctx, ticket)
     else:
         ctx.forward_ids.append(ticket.id)
         ctx.reply("ticket_created", ticket=ticket, number=ticket.number,
@@ -79,6 +136,10 @@ def handle_complaint(ctx: Context) -> str:
         anonymous=r.anonymous, confidential=r.confidential, about_officials=r.about_officials)
     ctx.message.ticket_id = ticket.id
     if r.needs_review:
+        if _only_the_place_is_unsure(r) and _place_options(ctx):
+            ticket.awaiting = "location"  # the citizen picks the place: no operator needed
+            _ask_place(ctx, ticket)
+            return "location_asked"
         return _await_verification(ctx, ticket)
     lead = cases.find_case(ctx.session, ctx.services.config.cases, ticket)
     if lead is not None:  # another citizen reported it already: one case, no second forward
@@ -111,11 +172,9 @@ def _region_of(ctx: Context) -> tuple[str | None, str | None]:
     return (info.code, info.name) if info is not None else (None, None)
 
 
-def _join_location(ctx: Context, ticket: Ticket) -> str:
+def _join_location(ctx: Context, ticket: Ticket, code: str, name: str) -> str:
     """The answer to our location question: complete the waiting ticket and route it."""
-    region = ctx.result.region
-    assert region is not None
-    ticket.region_code, ticket.region_name = region.code, region.name
+    ticket.region_code, ticket.region_name = code, name
     ctx.message.ticket_id = ticket.id
     tickets.add_event(ctx.session, ticket, "citizen_message", actor="citizen",
                       inbound_message_id=ctx.message.id, purpose="location")

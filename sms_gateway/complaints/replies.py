@@ -37,6 +37,12 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Report received, ticket #{number}. Please tell us where: village, "
               "district, city. Reply to this SMS.",
     },
+    "ask_location_choice": {
+        "id": "Laporan diterima, tiket #{number}. Lokasinya: {options}? Balas angkanya, "
+              "atau tulis desa/kel, kec, kab/kota.",
+        "en": "Report received, ticket #{number}. Where is it: {options}? Reply with the "
+              "number, or write village, district, city.",
+    },
     "review_ack": {
         "id": "Pesan Anda diterima dan akan ditinjau petugas. Info: kirim INFO ke 1708.",
         "en": "Your message was received and will be reviewed by an officer. Send INFO to 1708.",
@@ -161,6 +167,7 @@ WORST_CASE = {
     "response": "",
     "rating": "5",
     "tickets": "",
+    "options": "1 Kenjeran, Bulak 2 Kenjeran, Kec. X",
 }
 
 
