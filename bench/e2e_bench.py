@@ -53,6 +53,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--workers", type=int, default=2, help="RQ worker processes")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=300, help="give up after this long")
+    parser.add_argument("--provider-latency-ms", type=float, default=0.0,
+                        help="the fake provider answers each send this late (real APIs: 100-300)")
+    parser.add_argument("--send-concurrency", type=int, default=None,
+                        help="[sms] send_concurrency (default: the gateway's; 0: one at a time)")
     add_tuning_options(parser)
     args = parser.parse_args(argv)
     from sms_gateway.store.pii import new_key
@@ -61,14 +65,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     web_port, phone_port = free_port(), free_port()
     phone_url = f"http://127.0.0.1:{phone_port}"
     report: dict[str, Any] = {"load_before": os.getloadavg(), "messages": args.messages,
-                              "workers": args.workers}
+                              "workers": args.workers,
+                              "provider_latency_ms": args.provider_latency_ms}
     with RedisServer(tmp) as redis, scratch_database() as db:
         env = {"DATABASE_URL": db, "REDIS_URL": redis.url, "SMS_GATEWAY_PII_KEY": new_key(),
                "SMS_GATEWAY_SECRET_KEY": new_key(),
                "SMS_GATEWAY_CONFIG": str(write_config(tmp / "gateway.toml", {
                    "server": {"public_url": PUBLIC_URL},
                    **tuned_sections(args, "bench"),
-                   "sms": {"outbound": "twilio"},
+                   "sms": {"outbound": "twilio", **({} if args.send_concurrency is None else
+                                                    {"send_concurrency": args.send_concurrency})},
                    "twilio": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
                               "from": "1708", "api_base_url": phone_url},
                }))}
@@ -79,7 +85,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         bodies = write_bodies(tmp / "bodies.txt", "E", args.messages)
         serve = [sys.executable, "-m", "bench.gateway_proc", "serve", "--port", str(web_port),
                  "--workers", str(args.web_workers)]
-        phone_argv = [sys.executable, "-m", "bench.fake_sms", "--port", str(phone_port)]
+        phone_argv = [sys.executable, "-m", "bench.fake_sms", "--port", str(phone_port),
+                      "--latency-ms", str(args.provider_latency_ms)]
         with ProcessGroup("phone", phone_argv, env, 1, tmp) as phone, \
                 ProcessGroup("web", serve, env, 1, tmp) as web, \
                 ProcessGroup("worker", worker_argv(), env, args.workers, tmp) as workers:
@@ -121,6 +128,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "webhooks_posted": intake["requests"],
         "posting_seconds": round(posted_for, 1), "total_seconds": round(took, 1),
         "end_to_end_per_second": round(delivered / took, 1), "cpu_seconds": cpu,
+        "cpu_ms_per_reply": {k: round(v * 1000 / max(delivered, 1), 2) for k, v in cpu.items()},
         "rss_kib": rss, "load_after": os.getloadavg()})
     print(json.dumps(report, default=str))
     return report
