@@ -17,12 +17,12 @@ from sms_gateway.agency.deliveries import enqueue_deliveries
 from sms_gateway.complaints import abuse
 from sms_gateway.complaints.context import Context
 from sms_gateway.complaints.intents import HANDLERS, handle_unknown
-from sms_gateway.dispatch import FORWARD_TICKET, SEND_SMS, run_or_queue
+from sms_gateway.dispatch import FORWARD_TICKET, run_or_queue
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import FAILED, PROCESSED, RECEIVED, Citizen, InboundMessage
 from sms_gateway.store.pii import mask_phone
 from sms_gateway.telco.intake_batch import queue_ids
-from sms_gateway.telco.sending import send_retry
+from sms_gateway.telco.sending import send_soon
 
 if TYPE_CHECKING:
     from sms_gateway.services import Services
@@ -41,11 +41,12 @@ def process(services: Services, message_id: int) -> None:
         raise
     if ctx is None:
         return
-    # The reply first: the citizen is waiting for it. Both run here unless queueing is cheaper
-    # (dispatch.run_or_queue); the rows are committed, so a crash from here on loses nothing.
+    # The reply first: the citizen is waiting for it. It goes to the process's send pool
+    # (telco/send_pool.py) so the provider's latency does not hold up the next message; the
+    # forward runs here unless queueing is cheaper (dispatch.run_or_queue). The rows are
+    # committed, so a crash from here on loses nothing.
     for outbound_id in ctx.outbound_ids:
-        run_or_queue(services.dispatcher, SEND_SMS, outbound_id, job_id=f"send-{outbound_id}",
-                     retry=send_retry(services), at_front=True)
+        send_soon(services, outbound_id)
     for ticket_id in ctx.forward_ids:
         run_or_queue(services.dispatcher, FORWARD_TICKET, ticket_id,
                      job_id=f"forward-{ticket_id}")
