@@ -90,9 +90,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         with ProcessGroup("phone", phone_argv, env, 1, tmp) as phone, \
                 ProcessGroup("web", serve, env, 1, tmp) as web, \
                 ProcessGroup("worker", worker_argv(), env, args.workers, tmp) as workers:
-            wait_for_port(phone_port)
-            wait_for_port(web_port, 30)
-            time.sleep(3)  # workers import everything before the clock starts
+            wait_for_port(phone_port, 60)
+            wait_for_port(web_port, 90)
+            _wait_until_ready(f"http://127.0.0.1:{web_port}/healthz", redis.url, args.workers)
             master = web.pids()[0]
             web_pids = [master, *children(master)]
             sampler = RssSampler(web_pids + workers.pids())
@@ -132,6 +132,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "rss_kib": rss, "load_after": os.getloadavg()})
     print(json.dumps(report, default=str))
     return report
+
+
+def _wait_until_ready(healthz: str, redis_url: str, workers: int, timeout: float = 120) -> None:
+    """Until the web answers and every RQ worker has registered (a loaded machine is slow)."""
+    from redis import Redis
+    from rq import Worker
+
+    deadline = time.monotonic() + timeout
+    conn = Redis.from_url(redis_url)
+    while time.monotonic() < deadline:
+        try:
+            up = requests.get(healthz, timeout=5).status_code == 200
+        except requests.RequestException:
+            up = False
+        if up and len(Worker.all(connection=conn)) >= workers:
+            break
+        time.sleep(0.5)
+    conn.close()
+    time.sleep(2)  # workers import everything before the clock starts
 
 
 if __name__ == "__main__":

@@ -151,19 +151,20 @@ def send(services: Services, outbound_id: int) -> None:
 def _claim(services: Services, outbound_id: int) -> _Claimed | None:
     """Flip the row from queued to sending; None if another job has it or it is done."""
     with services.sessions.begin() as session:
-        claimed = session.execute(
+        row = session.execute(
             update(OutboundMessage)
             .where(OutboundMessage.id == outbound_id, OutboundMessage.status == "queued")
             .values(status="sending", attempts=OutboundMessage.attempts + 1, updated_at=utcnow())
-        ).rowcount
-        if not claimed:
+            .returning(OutboundMessage.citizen_id, OutboundMessage.body,
+                       OutboundMessage.channel, OutboundMessage.attempts,
+                       OutboundMessage.priority)
+            .execution_options(synchronize_session=False)).one_or_none()
+        if row is None:
             return None
-        out = session.get(OutboundMessage, outbound_id)
-        assert out is not None
-        citizen = session.get(Citizen, out.citizen_id)
-        assert citizen is not None
-        return _Claimed(services.vault.decrypt(citizen.phone_enc), out.body, out.channel,
-                        out.attempts, out.priority <= PRIORITY_REPLY)
+        phone_enc = session.execute(select(Citizen.phone_enc).where(
+            Citizen.id == row.citizen_id)).scalar_one()
+        return _Claimed(services.vault.decrypt(phone_enc), row.body, row.channel,
+                        row.attempts, row.priority <= PRIORITY_REPLY)
 
 
 def _try(channel: Provider, sms: OutgoingSms) -> tuple[
