@@ -54,19 +54,26 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
 
 
 def _kill_while_sending(gateway: Gateway, phone: FakeSms, tmp: Path) -> Run:
+    """Post the batch in parts; after each of the first parts, kill a worker once its sends
+    are in flight."""
     rng = random.Random(16)
     deliveries = with_duplicates(make_batch(DISTINCT, "C"), DUPLICATES)
+    parts = [deliveries[i::KILLS + 1] for i in range(KILLS + 1)]
+    statuses: list[int] = []
     in_flight: list[int] = []
     with ProcessGroup("worker", worker_argv(), gateway.env, 2, tmp) as workers:
         started = time.monotonic()
-        statuses = [gateway.post(form) for form in deliveries]
-        while len(in_flight) < KILLS and time.monotonic() - started < DEADLINE:
-            sending = audit(gateway.services.sessions).outbound_status["sending"]
-            if sending >= IN_FLIGHT_BEFORE_KILL:
-                workers.restart(rng.randrange(2))
-                in_flight.append(sending)
-                time.sleep(1.0)  # let the new worker pick up work before the next kill
-            time.sleep(0.02)
+        for part in parts[:KILLS]:
+            statuses += [gateway.post(form) for form in part]
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                sending = audit(gateway.services.sessions).outbound_status["sending"]
+                if sending >= IN_FLIGHT_BEFORE_KILL:
+                    workers.restart(rng.randrange(2))
+                    in_flight.append(sending)
+                    break
+                time.sleep(0.02)
+        statuses += [gateway.post(form) for form in parts[KILLS]]
         try:
             wait_until(lambda: audit(gateway.services.sessions).settled(), DEADLINE,
                        meanwhile=workers.supervise)
