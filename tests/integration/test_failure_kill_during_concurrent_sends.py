@@ -23,7 +23,7 @@ from bench.batch import Audit, audit, make_batch, wait_until, with_duplicates
 from bench.fake_sms import FakeSms, FakeSmsServer
 from bench.gateway import Gateway, local_gateway
 from bench.stack import ProcessGroup, worker_argv
-from tests.conftest import REDIS_DEFAULT, _need
+from tests.support.needs import REDIS_DEFAULT, need
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -43,8 +43,8 @@ class Run:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    _need("PostgreSQL", "127.0.0.1", 5432)
-    _need("Redis", "127.0.0.1", 6379)
+    need("PostgreSQL", "127.0.0.1", 5432)
+    need("Redis", "127.0.0.1", 6379)
     tmp = tmp_path_factory.mktemp("kill-sends")
     with FakeSmsServer() as phone, local_gateway(
             tmp, REDIS_DEFAULT, phone.url, queue={"intake_batch_ms": 50},

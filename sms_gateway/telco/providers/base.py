@@ -11,6 +11,10 @@ from typing import Any, Protocol, TypeVar
 from sms_gateway.config import ConfigError, build_section
 
 
+class CannotReconcile(RuntimeError):
+    """The provider offers no way to ask what became of a send (see Provider.reconcile)."""
+
+
 class InvalidRequest(ValueError):
     """A webhook request that cannot be decoded; the message says what is wrong."""
 
@@ -109,7 +113,7 @@ class Provider(Protocol):
                   known_ids: frozenset[str]) -> SendResult | None:
         """The SMS the provider took for this number and text since then (not one of
         `known_ids`), or None when it never got it; raises when it cannot be asked now."""
-        raise NotImplementedError(f"{self.provider} cannot be asked what it sent")
+        raise CannotReconcile(f"{self.provider} cannot be asked what it sent")
 
     def verify(self, request: WebRequest) -> bool:
         """True when the request really comes from this channel's provider."""
