@@ -53,6 +53,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--workers", type=int, default=2, help="RQ worker processes")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--timeout", type=int, default=300, help="give up after this long")
+    parser.add_argument("--provider-latency-ms", type=float, default=0.0,
+                        help="the fake provider answers each send this late (real APIs: 100-300)")
+    parser.add_argument("--send-concurrency", type=int, default=None,
+                        help="[sms] send_concurrency (default: the gateway's; 0: one at a time)")
     add_tuning_options(parser)
     args = parser.parse_args(argv)
     from sms_gateway.store.pii import new_key
@@ -61,14 +65,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     web_port, phone_port = free_port(), free_port()
     phone_url = f"http://127.0.0.1:{phone_port}"
     report: dict[str, Any] = {"load_before": os.getloadavg(), "messages": args.messages,
-                              "workers": args.workers}
+                              "workers": args.workers,
+                              "provider_latency_ms": args.provider_latency_ms}
     with RedisServer(tmp) as redis, scratch_database() as db:
         env = {"DATABASE_URL": db, "REDIS_URL": redis.url, "SMS_GATEWAY_PII_KEY": new_key(),
                "SMS_GATEWAY_SECRET_KEY": new_key(),
                "SMS_GATEWAY_CONFIG": str(write_config(tmp / "gateway.toml", {
                    "server": {"public_url": PUBLIC_URL},
                    **tuned_sections(args, "bench"),
-                   "sms": {"outbound": "twilio"},
+                   "sms": {"outbound": "twilio", **({} if args.send_concurrency is None else
+                                                    {"send_concurrency": args.send_concurrency})},
                    "twilio": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
                               "from": "1708", "api_base_url": phone_url},
                }))}
@@ -79,13 +85,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         bodies = write_bodies(tmp / "bodies.txt", "E", args.messages)
         serve = [sys.executable, "-m", "bench.gateway_proc", "serve", "--port", str(web_port),
                  "--workers", str(args.web_workers)]
-        phone_argv = [sys.executable, "-m", "bench.fake_sms", "--port", str(phone_port)]
+        phone_argv = [sys.executable, "-m", "bench.fake_sms", "--port", str(phone_port),
+                      "--latency-ms", str(args.provider_latency_ms)]
         with ProcessGroup("phone", phone_argv, env, 1, tmp) as phone, \
                 ProcessGroup("web", serve, env, 1, tmp) as web, \
                 ProcessGroup("worker", worker_argv(), env, args.workers, tmp) as workers:
-            wait_for_port(phone_port)
-            wait_for_port(web_port, 30)
-            time.sleep(3)  # workers import everything before the clock starts
+            wait_for_port(phone_port, 60)
+            wait_for_port(web_port, 90)
+            _wait_until_ready(f"http://127.0.0.1:{web_port}/healthz", redis.url, args.workers)
             master = web.pids()[0]
             web_pids = [master, *children(master)]
             sampler = RssSampler(web_pids + workers.pids())
@@ -121,9 +128,29 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "webhooks_posted": intake["requests"],
         "posting_seconds": round(posted_for, 1), "total_seconds": round(took, 1),
         "end_to_end_per_second": round(delivered / took, 1), "cpu_seconds": cpu,
+        "cpu_ms_per_reply": {k: round(v * 1000 / max(delivered, 1), 2) for k, v in cpu.items()},
         "rss_kib": rss, "load_after": os.getloadavg()})
     print(json.dumps(report, default=str))
     return report
+
+
+def _wait_until_ready(healthz: str, redis_url: str, workers: int, timeout: float = 120) -> None:
+    """Until the web answers and every RQ worker has registered (a loaded machine is slow)."""
+    from redis import Redis
+    from rq import Worker
+
+    deadline = time.monotonic() + timeout
+    conn = Redis.from_url(redis_url)
+    while time.monotonic() < deadline:
+        try:
+            up = requests.get(healthz, timeout=5).status_code == 200
+        except requests.RequestException:
+            up = False
+        if up and len(Worker.all(connection=conn)) >= workers:
+            break
+        time.sleep(0.5)
+    conn.close()
+    time.sleep(2)  # workers import everything before the clock starts
 
 
 if __name__ == "__main__":

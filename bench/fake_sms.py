@@ -8,7 +8,11 @@ It speaks two dialects on 127.0.0.1:
   gateway-side adapter; `register()` adds it to the provider registry of this process).
 
 Faults are injected per request: answer N requests with an HTTP status, or answer late.
-Run on its own with `python -m bench.fake_sms --port 9000`; GET /stats reports the counts.
+`latency` delays every send's answer, as a provider across the internet does (100-300 ms).
+The Twilio dialect also lists what reached the phones (`GET .../Messages.json?To=...`), as
+Twilio's Messages list does, so the gateway can ask what became of an uncertain send.
+Run on its own with `python -m bench.fake_sms --port 9000 [--latency-ms 150]`; GET /stats
+reports the counts.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ class FakeSms:
     requests: int = 0
     repeats: int = 0  # idempotent dialect: a reference seen before
     faults: list[Fault] = field(default_factory=list)
+    latency: float = 0.0  # seconds before every send is answered (after it is taken)
     url: str = ""
     _refs: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -99,7 +104,20 @@ class FakeSms:
             return 404, "text/plain", "no such endpoint"
         if fault is not None and fault.delay and fault.accepted:
             time.sleep(fault.delay)  # taken, but the answer comes too late
+        if self.latency:
+            time.sleep(self.latency)
         return status, ctype, body
+
+    def list_twilio(self, query: dict[str, str]) -> tuple[int, str, str]:
+        """Twilio's Messages list, filtered by `To` (one page; no date filter needed here)."""
+        to = query.get("To", "")
+        with self._lock:
+            found = [d for d in self.delivered if not to or d[1] == to]
+        messages = [{"sid": sid, "to": phone, "body": body, "status": "sent",
+                     "account_sid": "AC" + "0" * 31 + "1"} for sid, phone, body in found]
+        return 200, "application/json", json.dumps(
+            {"messages": messages, "next_page_uri": None, "page": 0, "page_size": 1000,
+             "uri": "/Messages.json", "first_page_uri": "/Messages.json"})
 
     def _twilio(self, form: dict[str, str]) -> tuple[int, str, str]:
         sid = "SM" + uuid.uuid4().hex
@@ -137,7 +155,11 @@ def _handler(fake: FakeSms) -> type[BaseHTTPRequestHandler]:
             self._answer(*fake.handle(self.path.split("?", 1)[0], form))
 
         def do_GET(self) -> None:  # noqa: N802
-            if self.path == "/stats":
+            path, _, query = self.path.partition("?")
+            if path.endswith("/Messages.json"):
+                self._answer(*fake.list_twilio(
+                    {k: v[0] for k, v in parse_qs(query).items()}))
+            elif self.path == "/stats":
                 self._answer(200, "application/json", json.dumps(fake.stats()))
             else:
                 self._answer(404, "text/plain", "no such endpoint")
@@ -235,8 +257,11 @@ def register() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=9000)
+    parser.add_argument("--latency-ms", type=float, default=0.0,
+                        help="answer every send this late, like a provider across the internet")
     args = parser.parse_args()
     server = FakeSmsServer(args.port)
+    server.fake.latency = args.latency_ms / 1000
     print(f"fake SMS provider on {server.fake.url}", flush=True)
     server.server.serve_forever()
 

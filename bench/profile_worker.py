@@ -1,6 +1,7 @@
 """Where a worker's time goes: N stored messages drained by one RQ SimpleWorker, profiled.
 
     .venv/bin/python -m bench.profile_worker [-n 300] [--sort tottime] [--plain] [--sql]
+        [--batch 50]
 
 The same jobs as in production (process_inbound, forward_ticket, send_sms through the real
 Twilio client to the local fake provider) in this process, so cProfile sees all of it.
@@ -42,6 +43,14 @@ def main(argv: list[str] | None = None) -> None:
                         help="run the job functions directly, without RQ (the app's own cost)")
     parser.add_argument("--sql", action="store_true",
                         help="also count the SQL statements per message, by statement")
+    parser.add_argument("--provider-latency-ms", type=float, default=0.0,
+                        help="the fake provider answers each send this late")
+    parser.add_argument("--send-concurrency", type=int, default=0,
+                        help="sends in flight (a send pool as `sms-gateway worker` has; "
+                             "default 0: each send in the worker's thread)")
+    parser.add_argument("--batch", type=int, default=1,
+                        help="queue the messages in process_inbound_batch jobs of this many, "
+                             "as batched intake does (default 1: a job each)")
     args = parser.parse_args(argv)
     from rq import SimpleWorker
     from rq.serializers import JSONSerializer
@@ -53,7 +62,9 @@ def main(argv: list[str] | None = None) -> None:
     from sms_gateway.store.pii import new_key
     from sms_gateway.telco.inbox import enqueue_inbound
     from sms_gateway.telco.intake import store_inbound
+    from sms_gateway.telco.intake_batch import queue_in_chunks
     from sms_gateway.telco.providers.base import IncomingSms
+    from sms_gateway.telco.send_pool import SendPool
 
     tmp = Path(tempfile.mkdtemp(prefix="profile-worker-"))
     with RedisServer(tmp) as redis, scratch_database() as db, FakeSmsServer() as phone:
@@ -65,20 +76,34 @@ def main(argv: list[str] | None = None) -> None:
                    "twilio": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
                               "from": "1708", "api_base_url": phone.url}}))}
         config = load_config(env=env)
+        phone.latency = args.provider_latency_ms / 1000
         migrate.upgrade(config)
         services = build_services(config)
         dispatcher = services.dispatcher
         assert isinstance(dispatcher, RqDispatcher)
 
         def load(n: int) -> None:
+            ids = []
             for i in range(n):
                 text = TEXTS[i % len(TEXTS)].format(i=i)
                 sms = IncomingSms(f"W{uuid.uuid4().hex}", sender_number(i), "1708", text,
                                   {"Body": text})
-                enqueue_inbound(services, store_inbound(services, "twilio", "twilio",
-                                                        sms).message_id)
+                ids.append(store_inbound(services, "twilio", "twilio", sms).message_id)
+            if args.batch > 1:
+                queue_in_chunks(dispatcher, ids, args.batch)
+            else:
+                for message_id in ids:
+                    enqueue_inbound(services, message_id)
 
         def drain() -> None:
+            if args.send_concurrency > 0:
+                services.send_pool = SendPool(args.send_concurrency)
+            work()
+            if services.send_pool is not None:
+                services.send_pool.stop()  # waits for the sends in flight
+                services.send_pool = None
+
+        def work() -> None:
             if args.inline:
                 inline = InlineDispatcher()
                 services.dispatcher = inline

@@ -77,6 +77,19 @@ class SmsConfig:
     failover_cooldown_seconds: int = 60  # a failed channel is skipped this long
     channel_log_days: int = 14  # provider HTTP exchanges are kept this many days
     multipart_window_seconds: int = 120  # how long parts of a long SMS wait for each other
+    # Sends in flight at once per worker process (threads); 0: one at a time in the worker.
+    send_concurrency: int = 32
+    # A send whose fate is unknown (answer lost, worker killed mid-send) on a channel that
+    # can neither deduplicate nor be asked (reconcile): "resend" (a duplicate SMS is better
+    # than none) or "hold" for an operator (console: Kirim ulang).
+    on_uncertain: str = "resend"
+
+    def __post_init__(self) -> None:
+        if self.on_uncertain not in ("resend", "hold"):
+            raise ConfigError(f"sms.on_uncertain: expected \"resend\" or \"hold\", "
+                              f"got {self.on_uncertain!r}")
+        if self.send_concurrency < 0:
+            raise ConfigError("sms.send_concurrency: expected 0 or more")
 
 
 @dataclass(frozen=True)

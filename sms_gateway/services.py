@@ -21,6 +21,7 @@ from sms_gateway.telco.channels import Buckets, LocalBuckets, RedisBuckets
 from sms_gateway.telco.intake_batch import GroupEnqueuer, IntakeBatcher
 from sms_gateway.telco.providers import build_channels
 from sms_gateway.telco.providers.base import Provider
+from sms_gateway.telco.send_pool import SendPool
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ class Services:
     sweeper: Background | None = None
     # When this process last checked SLA deadlines (agency/sla.py runs it at most so often).
     sla_checked_at: datetime | None = None
+    # Sends in flight beside the worker's own work (`sms-gateway worker` sets it up);
+    # None: each send runs in the thread that asks for it.
+    send_pool: SendPool | None = None
 
     @property
     def outbound(self) -> Provider:
@@ -71,6 +75,8 @@ class Services:
             sweeper.stop()
         if self.batcher is not None:
             self.batcher.stop()
+        if self.send_pool is not None:
+            self.send_pool.stop()
         if isinstance(self.dispatcher, InProcessDispatcher):
             self.dispatcher.stop()
         if _current is self:

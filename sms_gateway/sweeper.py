@@ -15,6 +15,7 @@ from sms_gateway.dispatch import PERIODIC, resolve
 from sms_gateway.services import Services, current
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import RECEIVED, InboundMessage, OutboundMessage
+from sms_gateway.telco import uncertain
 from sms_gateway.telco.inbox import enqueue_inbound
 from sms_gateway.telco.sending import enqueue_send
 
@@ -79,26 +80,8 @@ def _inbound_cutoff(services: Services, cutoff: datetime) -> datetime:
 
 
 def _settle_cut_off_sends(session: Session, services: Services, cutoff: datetime) -> int:
-    """A send still 'sending' long after its claim died with its worker.
-
-    A provider that deduplicates by our reference gets it again; for any other we cannot know
-    whether the phone got it, and sending twice is worse than asking an operator: 'unknown'.
-    """
-    stuck = session.execute(select(OutboundMessage).where(
-        OutboundMessage.status == "sending", OutboundMessage.updated_at <= cutoff)
-        .limit(BATCH)).scalars().all()
-    unknown = 0
-    for out in stuck:
-        channel = services.channels.get(out.channel or "", services.outbound)
-        if channel.idempotent_send:
-            out.status = "queued"
-            out.attempts = max(out.attempts - 1, 0)
-        else:
-            out.status = "unknown"
-            out.last_error = "worker stopped during the send; not resent to avoid a duplicate"
-            unknown += 1
-        out.updated_at = utcnow() - timedelta(days=1)  # eligible for this very sweep's requeue
-    return unknown
+    """Sends cut off mid-way or whose answer was lost: resent, reconciled or held."""
+    return uncertain.settle(session, services, cutoff, BATCH)
 
 
 class SweeperThread(threading.Thread):

@@ -24,7 +24,7 @@ from tests.support.config import make_config
 from tests.support.needs import PG_DEFAULT, REDIS_DEFAULT, need
 
 # The gateway's own background threads (job runners, sweeper, intake batcher).
-GATEWAY_THREADS = ("jobs-", "sweeper", "intake-batcher")
+GATEWAY_THREADS = ("jobs-", "sweeper", "intake-batcher", "send")
 
 
 def pytest_configure(config: pytest.Config) -> None:

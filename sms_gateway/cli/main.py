@@ -108,6 +108,7 @@ def worker(burst: bool, fork: bool) -> None:
     from sms_gateway.cli.procs import forked_children_die_with_this_process
     from sms_gateway.dispatch import RqDispatcher
     from sms_gateway.sweeper import SweeperThread, periodic_tasks
+    from sms_gateway.telco.send_pool import SendPool
 
     config = _config()
     if config.embedded:
@@ -117,6 +118,8 @@ def worker(burst: bool, fork: bool) -> None:
     services = _services(config)
     services.parser.current()  # the active model loaded before the first message, not during
     assert isinstance(services.dispatcher, RqDispatcher)
+    if config.sms.send_concurrency > 0:
+        services.send_pool = SendPool(config.sms.send_concurrency)  # stopped by close()
     redis = services.dispatcher.redis
     interval = config.queue.sweep_interval_seconds
     lock_key = f"{config.queue.name}:sweeper-lock"

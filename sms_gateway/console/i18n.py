@@ -17,6 +17,16 @@ ID: dict[str, str] = {
         "Terlalu banyak percobaan gagal. Coba lagi nanti.",
     "Your session has ended. Please sign in again.": "Sesi Anda berakhir. Silakan masuk lagi.",
     "Review queue": "Antrean tinjauan",
+    "Held sends": "Kiriman tertahan",
+    "Nobody knows whether these SMS reached the phone (the provider's answer was lost or a "
+    "worker stopped mid-send), and they were not sent again on their own. Check the channel "
+    "log, then send again if needed.":
+        "Tidak diketahui apakah SMS ini sampai ke ponsel (jawaban penyedia hilang atau worker "
+        "berhenti di tengah pengiriman), dan SMS ini tidak dikirim ulang otomatis. Periksa log "
+        "kanal, lalu kirim ulang bila perlu.",
+    "No held send.": "Tidak ada kiriman tertahan.",
+    "Send again": "Kirim ulang",
+    "Queued to send again: {n}": "Diantrekan untuk dikirim ulang: {n}",
     "Tickets": "Tiket",
     "Dashboard": "Dasbor",
     "Users": "Pengguna",

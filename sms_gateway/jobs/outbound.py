@@ -7,5 +7,13 @@ from sms_gateway.telco import sending
 
 
 def send_sms(outbound_id: int) -> None:
-    """Send one queued SMS, once, retrying only retryable failures."""
-    sending.send(current(), outbound_id)
+    """Send one queued SMS, once, retrying only retryable failures.
+
+    In a worker with a send pool the send runs there and this job returns at once; a failure
+    is queued again from the pool (telco/sending.send_soon).
+    """
+    services = current()
+    if services.send_pool is not None:
+        sending.send_soon(services, outbound_id)
+    else:
+        sending.send(services, outbound_id)

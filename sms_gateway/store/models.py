@@ -13,7 +13,7 @@ from sms_gateway.store.db import Base, utcnow
 # Inbound processing states.
 RECEIVED, PROCESSED, FAILED = "received", "processed", "failed"
 # Outbound delivery states, ranked so that a status only ever moves forward.
-OUTBOUND_RANK = {"queued": 0, "sending": 1, "sent": 2, "unknown": 3,
+OUTBOUND_RANK = {"queued": 0, "sending": 1, "sent": 2, "unknown": 3, "held": 3,
                  "delivered": 4, "undelivered": 4, "failed": 4, "suppressed": 4}
 OUTBOUND_FINAL = frozenset({"delivered", "undelivered", "failed", "suppressed"})
 # Outbound priorities: replies answer what the citizen just sent and go first; notifications

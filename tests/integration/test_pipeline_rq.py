@@ -152,7 +152,7 @@ def test_final_send_failure_is_not_retried(
     assert (status, len(twilio.requests)) == ("failed", 1)
 
 
-def test_send_cut_off_mid_way_is_not_sent_again(
+def test_send_cut_off_before_twilio_got_it_is_sent_once(
         prod_services: Services, client: Any, twilio: FakeTwilio) -> None:
     post_sms(client, inbound_form("SM1", "jalan rusak di kota bandung"))
     dispatcher = prod_services.dispatcher
@@ -162,11 +162,27 @@ def test_send_cut_off_mid_way_is_not_sent_again(
     with prod_services.sessions.begin() as session:
         session.execute(update(OutboundMessage).values(status="sending"))
     dispatcher.queue.empty()
-    report = sweep(older_than_seconds=0)
+    sweep(older_than_seconds=0)  # asks Twilio's Messages list: it has nothing for the phone
     run_worker(prod_services)
     with prod_services.sessions() as session:
         status = session.execute(select(OutboundMessage.status)).scalar_one()
-    assert (report.outbound_unknown, status, len(twilio.sent)) == (1, "unknown", 0)
+    assert (status, len(twilio.sent)) == ("sent", 1)
+
+
+def test_send_cut_off_after_twilio_took_it_is_not_sent_again(
+        prod_services: Services, client: Any, twilio: FakeTwilio) -> None:
+    post_sms(client, inbound_form("SM1", "jalan rusak di kota bandung"))
+    run_worker(prod_services)
+    # Twilio took it, but the worker died before recording the answer.
+    with prod_services.sessions.begin() as session:
+        session.execute(update(OutboundMessage).values(status="sending",
+                                                       provider_message_id=None))
+    sweep(older_than_seconds=0)
+    run_worker(prod_services)
+    with prod_services.sessions() as session:
+        status, sid = session.execute(select(OutboundMessage.status,
+                                             OutboundMessage.provider_message_id)).one()
+    assert (status, sid, len(twilio.sent)) == ("sent", twilio.accepted[0]["sid"], 1)
 
 
 def test_healthz_reports_database_and_queue(client: Any) -> None:

@@ -20,10 +20,14 @@ AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 
 @dataclass
 class FakeTwilio:
-    """Records requests; `responses` queues (status, body) answers before the default 201."""
+    """Records requests; `responses` queues (status, body) answers before the default 201.
+
+    GET on Messages.json lists the messages it accepted (Twilio's Messages list, by `To`).
+    """
 
     requests: list[dict[str, object]] = field(default_factory=list)
     responses: list[tuple[int, dict[str, object]]] = field(default_factory=list)
+    accepted: list[dict[str, object]] = field(default_factory=list)
     url: str = ""
 
     def app(self, environ: dict[str, object], start_response: object) -> object:
@@ -33,18 +37,26 @@ class FakeTwilio:
         user = base64.b64decode(auth.split(" ", 1)[1]).decode().split(":")[0] if auth else ""
         self.requests.append({"method": request.method, "path": request.path, "form": form,
                               "user": user})
+        if request.method == "GET" and request.path.endswith("/Messages.json"):
+            to = request.args.get("To")
+            found = [m for m in self.accepted if to is None or m["to"] == to]
+            return Response(json.dumps({"messages": found, "next_page_uri": None, "page": 0,
+                                        "page_size": 50}),
+                            mimetype="application/json")(environ, start_response)  # type: ignore[arg-type]
         if self.responses:
             status, body = self.responses.pop(0)
         else:
             status, body = 201, {"sid": "SM" + uuid.uuid4().hex, "status": "queued",
                                  "to": form.get("To"), "body": form.get("Body"),
                                  "account_sid": ACCOUNT_SID}
+            self.accepted.append(body)
         response = Response(json.dumps(body), status=status, mimetype="application/json")
         return response(environ, start_response)  # type: ignore[arg-type]
 
     @property
     def sent(self) -> list[dict[str, str]]:
-        return [r["form"] for r in self.requests if str(r["path"]).endswith("/Messages.json")]  # type: ignore[misc]
+        return [r["form"] for r in self.requests  # type: ignore[misc]
+                if r["method"] == "POST" and str(r["path"]).endswith("/Messages.json")]
 
 
 @contextmanager

@@ -118,14 +118,15 @@ def test_a_batch_processes_each_message_and_survives_one_failing(
     ids = _store_complaints(services, "B", 3)
     import sms_gateway.complaints.inbound as inbound
 
-    real = inbound._process
+    real = inbound._handle
 
-    def failing_for_the_second(svc: Services, message_id: int) -> Any:
-        if message_id == ids[1]:
+    def failing_for_the_second(svc: Services, session: Any, message: Any, *rest: Any) -> Any:
+        if message.id == ids[1]:
             raise RuntimeError("database hiccup")
-        return real(svc, message_id)
+        return real(svc, session, message, *rest)
 
-    monkeypatch.setattr(inbound, "_process", failing_for_the_second)
+    # It fails the batch's one transaction, then again when tried alone.
+    monkeypatch.setattr(inbound, "_handle", failing_for_the_second)
     process_inbound_batch(ids)
     with services.sessions() as session:
         states = dict(session.execute(select(InboundMessage.id, InboundMessage.state)).all())
@@ -134,6 +135,34 @@ def test_a_batch_processes_each_message_and_survives_one_failing(
     # The failed one stays "received" with its attempt counted: the sweeper queues it again.
     assert ([states[i] for i in ids], attempts, sorted(tickets)) == (
         ["processed", "received", "processed"], 1, [ids[0], ids[2]])
+
+
+def test_a_batch_is_claimed_and_its_citizens_created_in_one_statement_each(
+        services: Services) -> None:
+    ids = _store_complaints(services, "O", 5)
+    statements: list[str] = []
+    from sqlalchemy import event
+
+    event.listen(services.engine, "before_cursor_execute",
+                 lambda conn, cursor, sql, *rest: statements.append(" ".join(sql.split())))
+    process_inbound_batch(ids)
+    with services.sessions() as session:
+        tickets = session.execute(select(Ticket.inbound_message_id)).scalars().all()
+    claims = [s for s in statements if s.startswith("UPDATE inbound_messages SET state")]
+    citizens = [s for s in statements if s.startswith("INSERT INTO citizens")]
+    assert (sorted(tickets), len(claims), len(citizens)) == (ids, 1, 1)
+
+
+def test_identical_complaints_in_one_batch_make_one_ticket(services: Services) -> None:
+    sms = [IncomingSms(f"D{i}", "+6281234500001", "1708", "jalan rusak parah di kota bandung", {})
+           for i in range(2)]
+    ids = [store_inbound(services, "console", "console", m).message_id for m in sms]
+    process_inbound_batch(ids)
+    with services.sessions() as session:
+        outcomes = session.execute(select(InboundMessage.outcome).order_by(
+            InboundMessage.id)).scalars().all()
+        tickets = session.execute(select(Ticket.id)).scalars().all()
+    assert (len(tickets), outcomes) == (1, ["ticket_created", "merged"])
 
 
 def test_without_a_batcher_fresh_messages_are_queued_one_by_one(services: Services) -> None:
@@ -160,6 +189,7 @@ def test_a_batch_past_its_time_budget_queues_the_rest_again(
     services.dispatcher = dispatcher
     clock = iter(range(100))
     monkeypatch.setattr("sms_gateway.complaints.inbound.time.monotonic", lambda: next(clock))
+    monkeypatch.setattr("sms_gateway.complaints.inbound.PROCESS_CHUNK", 1)
     process_inbound_batch(ids)
     with services.sessions() as session:
         states = dict(session.execute(select(InboundMessage.id, InboundMessage.state)).all())

@@ -6,13 +6,14 @@ unmasks. Admins and operators see them: the roles that review messages.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from sms_gateway.console import audit, roles, web
 from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
-from sms_gateway.telco import channel_logs
+from sms_gateway.telco import channel_logs, uncertain
 from sms_gateway.telco.providers import channel_configs
 
 bp = Blueprint("logs", __name__, url_prefix="/logs")
@@ -31,6 +32,30 @@ def index() -> str:
                                    limit=svc.config.console.page_size)
     return render_template("console/logs.html", logs=logs, channel=channel,
                            channels=sorted(channel_configs(svc.config)))
+
+
+@bp.get("/held", endpoint="held")
+@roles.require(roles.REVIEW)
+def held() -> str:
+    """Sends whose fate was unknown and that policy held for an operator (telco/uncertain)."""
+    svc = web.services()
+    with svc.sessions() as s:
+        rows = uncertain.held(s, limit=svc.config.console.page_size)
+    return render_template("console/held.html", rows=rows)
+
+
+@bp.post("/held/resend", endpoint="resend_held")
+@roles.require(roles.REVIEW)
+def resend_held() -> Response:
+    ids = [int(i) for i in request.form.getlist("outbound_id") if i.isdigit()]
+    svc = web.services()
+    queued = uncertain.resend_held(svc, ids)
+    with svc.sessions.begin() as s:
+        for outbound_id in queued:
+            audit.record(s, g.console_user, "outbound.resend_held", target_type="outbound",
+                         target_id=str(outbound_id), remote_addr=web.remote_addr())
+    flash(web.t("Queued to send again: {n}").format(n=len(queued)))
+    return redirect(url_for("console.logs.held"))
 
 
 @bp.get("/<any(in, out):direction>/<int:message_id>", endpoint="message")

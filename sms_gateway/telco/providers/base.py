@@ -11,6 +11,10 @@ from typing import Any, Protocol, TypeVar
 from sms_gateway.config import ConfigError, build_section
 
 
+class CannotReconcile(RuntimeError):
+    """The provider offers no way to ask what became of a send (see Provider.reconcile)."""
+
+
 class InvalidRequest(ValueError):
     """A webhook request that cannot be decoded; the message says what is wrong."""
 
@@ -100,6 +104,16 @@ class Provider(Protocol):
     def status_response(self) -> WebResponse:
         """The answer to a stored delivery report (Jasmin retries until it reads its ACK)."""
         return WebResponse("", 204)
+
+    # True when `reconcile` can ask the provider what became of a send whose answer was lost
+    # (telco/uncertain.py); otherwise `[sms] on_uncertain` decides.
+    can_reconcile: bool = False
+
+    def reconcile(self, to: str, body: str, since: datetime,
+                  known_ids: frozenset[str]) -> SendResult | None:
+        """The SMS the provider took for this number and text since then (not one of
+        `known_ids`), or None when it never got it; raises when it cannot be asked now."""
+        raise CannotReconcile(f"{self.provider} cannot be asked what it sent")
 
     def verify(self, request: WebRequest) -> bool:
         """True when the request really comes from this channel's provider."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -99,6 +100,7 @@ class TwilioProvider(Provider):
     name: str = "twilio"
     provider: str = "twilio"
     idempotent_send: bool = False
+    can_reconcile: bool = True  # its Messages list can be asked (reconcile)
     # The requests session the SDK's HTTP client uses: the channel-log and test seam.
     http_session: requests.Session | None = None
 
@@ -174,6 +176,23 @@ class TwilioProvider(Provider):
             raise SendError(SendErrorKind.PROVIDER,
                             f"twilio status {message.status}: {message.error_code}")
         return SendResult(message.sid, STATUS_MAPPING.get(message.status or "", "sent"))
+
+    def reconcile(self, to: str, body: str, since: datetime,
+                  known_ids: frozenset[str]) -> SendResult | None:
+        """The message Twilio took for this number and text since then, if any (a send whose
+        answer was lost); None when it has none. Messages list, filtered by To and DateSent:
+        https://www.twilio.com/docs/messaging/api/message-resource#read-multiple-message-resources
+        """
+        try:
+            found = self._rest().messages.list(to=to, date_sent_after=since, limit=200)
+        except TwilioRestException as exc:
+            raise classify_http(exc.status, f"twilio error {exc.code}: {exc.msg}") from None
+        except requests.RequestException as exc:
+            raise classify_exception(exc) from None
+        for message in found:
+            if message.body == body and message.sid and message.sid not in known_ids:
+                return SendResult(message.sid, STATUS_MAPPING.get(message.status or "", "sent"))
+        return None
 
     # -- signature -----------------------------------------------------------
     def verify(self, request: WebRequest) -> bool:
