@@ -45,6 +45,14 @@ def _no_leftover_gateway_threads() -> Iterator[None]:
 
 
 @pytest.fixture
+def embedded_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CLI run in this test reads no DATABASE_URL/REDIS_URL from the environment (CI sets
+    them for the integration tests): it is the embedded gateway, as on a developer's laptop."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+
+
+@pytest.fixture
 def config(tmp_path: Path) -> Config:
     """An embedded-mode config on a fresh SQLite file."""
     return make_config(tmp_path)

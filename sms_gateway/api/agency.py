@@ -36,6 +36,19 @@ bp.register_error_handler(HTTPException, handle_http_error)
 
 MAX_LIMIT = 200
 TEXT_LIMITS = {"response": 2000, "note": 500, "reason": 500, "agency_code": 64, "status": 24}
+# The query parameters each endpoint documents (api/openapi.py); any other is refused, so that
+# a misspelt filter (`statuss=selesai`) is an error rather than a silently unfiltered list.
+QUERY_PARAMS = {
+    "agency_api.list_tickets": frozenset({"status", "limit", "offset", "updated_since",
+                                          "updated_until"}),
+}
+
+
+@bp.before_request
+def _known_query_parameters() -> None:
+    unknown = sorted(set(request.args) - QUERY_PARAMS.get(request.endpoint or "", frozenset()))
+    if unknown:
+        raise ApiError(400, "bad_request", f"unknown query parameter {unknown[0]!r}")
 
 
 def _scope(agency_code: str) -> Any:

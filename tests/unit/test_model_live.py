@@ -119,8 +119,8 @@ def test_a_model_that_cannot_be_used_stops_start_up_naming_it(
         build_services(config)
 
 
-def test_the_cli_stops_with_one_line_naming_the_bad_model(tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cli_stops_with_one_line_naming_the_bad_model(
+        embedded_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from sms_gateway.cli.main import main
 
     toml = tmp_path / "gateway.toml"

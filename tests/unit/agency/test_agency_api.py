@@ -177,3 +177,9 @@ def test_token_is_stored_only_as_a_hash(services: Services, token: str) -> None:
     with services.sessions() as session:
         stored = session.execute(select(AgencyToken.token_hash)).scalars().all()
     assert token not in stored and len(stored) == 1
+
+
+def test_an_unknown_query_parameter_is_refused_not_ignored(client: Any, services: Any) -> None:
+    token = token_for(services, PUPR_SURABAYA)
+    resp = client.get("/api/v1/tickets?statuss=selesai", headers=auth(token))
+    assert (resp.status_code, resp.get_json()["error"]) == (400, "bad_request")

@@ -80,8 +80,8 @@ def test_unknown_agency_code_is_refused_in_the_console(login: Any) -> None:  # n
     assert (answer.status_code, "tidak dikenal" in answer.get_data(as_text=True)) == (400, True)
 
 
-def test_unknown_agency_code_is_refused_by_the_cli(services: Services, monkeypatch: Any,
-                                                   tmp_path: Any) -> None:
+def test_unknown_agency_code_is_refused_by_the_cli(embedded_env: None, services: Services,
+                                                   monkeypatch: Any, tmp_path: Any) -> None:
     from sms_gateway.cli.main import main
 
     monkeypatch.chdir(tmp_path)

@@ -11,6 +11,9 @@ from click.testing import CliRunner
 
 from sms_gateway.cli.parser import parse_command, parser_group
 
+# Each command builds its configuration from the environment: the embedded one here.
+pytestmark = pytest.mark.usefixtures("embedded_env")
+
 
 def test_parse_prints_one_json_object_with_the_contract_fields() -> None:
     result = CliRunner().invoke(parse_command, ["--default-region", "35.78",
