@@ -12,7 +12,6 @@ from twilio.request_validator import RequestValidator
 
 from sms_gateway.config import Config
 from sms_gateway.services import Services
-from tests.conftest import make_config
 from tests.support.agency import (
     PHONE,
     PUPR_SURABAYA,
@@ -20,8 +19,8 @@ from tests.support.agency import (
     SURABAYA_ROAD,
     Receiver,
     auth,
-    overrides_file,
     token_for,
+    webhook_agency_config,
     webhook_receiver,
 )
 
@@ -42,11 +41,7 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def config(tmp_path: Path, receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> Config:
     monkeypatch.setenv(SECRET_ENV, SECRET)
-    channels = [{"agency": PUPR_SURABAYA, "kind": "webhook", "url": receiver.url,
-                 "secret": SECRET_ENV}]
-    return make_config(tmp_path, twilio={"auth_token": AUTH_TOKEN,
-                                         "account_sid": "AC" + "0" * 32, "from_": "1708"},
-                       agency={"routing_overrides": str(overrides_file(tmp_path, channels))})
+    return webhook_agency_config(tmp_path, receiver.url, AUTH_TOKEN)
 
 
 def _twilio_sms(client: Any, sid: str, phone: str, text: str) -> None:

@@ -18,11 +18,13 @@ from werkzeug.wrappers import Request, Response
 
 from sms_gateway.agency.records import directory_for, ensure_agency
 from sms_gateway.agency.tokens import issue_token
+from sms_gateway.config import Config
 from sms_gateway.services import Services
 from sms_gateway.store.models import OutboundMessage, Ticket
 from sms_gateway.telco.inbox import enqueue_inbound
 from sms_gateway.telco.intake import store_inbound
 from sms_gateway.telco.providers.base import IncomingSms
+from tests.support.config import make_config
 from tests.support.net import free_port
 
 PHONE = "+6281234567890"
@@ -101,6 +103,17 @@ class Receiver:
         self.requests.append({"headers": dict(request.headers), "body": request.get_data()})
         status = self.statuses.popleft() if self.statuses else 200
         return Response("ok", status=status)(environ, start_response)
+
+
+def webhook_agency_config(tmp_path: Path, receiver_url: str, twilio_auth_token: str) -> Config:
+    """Embedded config for an end-to-end run: Twilio webhooks signed with this token, and
+    Dinas PUPR Surabaya receiving its tickets on a signed webhook at `receiver_url` (its
+    secret read from the SECRET_ENV variable, which the caller sets)."""
+    channels = [{"agency": PUPR_SURABAYA, "kind": "webhook", "url": receiver_url,
+                 "secret": SECRET_ENV}]
+    return make_config(tmp_path, twilio={"auth_token": twilio_auth_token,
+                                         "account_sid": "AC" + "0" * 32, "from_": "1708"},
+                       agency={"routing_overrides": str(overrides_file(tmp_path, channels))})
 
 
 @contextmanager
