@@ -116,19 +116,38 @@ def _breach(services: Services, session: Session, ticket: Ticket, deadline: dead
     if exists is not None:
         return False
     target = escalation_target(services, ticket)
+    # One problem, one escalation: the agency answers a case once, so a case whose other
+    # ticket was escalated for this stage is not escalated again for each of its reporters.
+    escalated_with = _escalated_case_ticket(session, ticket, deadline.stage)
     session.add(SlaBreach(ticket_id=ticket.id, stage=deadline.stage,
                           agency_code=ticket.agency_code, since=deadline.since,
                           due_at=deadline.due_at, detected_at=now, escalated_to=target))
     event = tickets.add_event(session, ticket, "escalated", actor=ACTOR, stage=deadline.stage,
                               due_at=deadline.due_at.isoformat(), escalated_to=target,
                               agency_code=ticket.agency_code,
-                              working_days_late=deadline.working_days_late(now))
-    if ensure_agency(session, directory_for(services), target) is not None:
+                              working_days_late=deadline.working_days_late(now),
+                              **({"case_of": escalated_with} if escalated_with else {}))
+    if escalated_with is None and ensure_agency(session, directory_for(services),
+                                                target) is not None:
         delivery_ids += create_deliveries(services, session, ticket, target, event,
                                           "escalation")
     log.warning("ticket %s missed its %s deadline (%s); escalated to %s", ticket.number,
                 deadline.stage, deadline.due_date, target)
     return True
+
+
+def _escalated_case_ticket(session: Session, ticket: Ticket, stage: str) -> str | None:
+    """The number of another ticket of this ticket's case already escalated for this stage
+    while with the same agency; None when there is none (or no case)."""
+    if ticket.case_id is None:
+        return None
+    return session.execute(
+        select(Ticket.number).join(SlaBreach, SlaBreach.ticket_id == Ticket.id)
+        .where(Ticket.case_id == ticket.case_id, Ticket.id != ticket.id,
+               SlaBreach.stage == stage,
+               SlaBreach.agency_code.is_(None) if ticket.agency_code is None
+               else SlaBreach.agency_code == ticket.agency_code)
+        .order_by(Ticket.id).limit(1)).scalar()
 
 
 def run_periodic(services: Services) -> SlaReport | None:

@@ -118,3 +118,24 @@ def test_a_backlog_bigger_than_a_batch_is_cleared_in_one_round(
     with prod_services.sessions() as session:
         breached = set(session.execute(select(SlaBreach.ticket_id)).scalars())
     assert (report.breaches, breached) == (5, late)
+
+
+def test_a_case_is_escalated_once_for_all_its_reporters(prod_services: Services) -> None:
+    from sms_gateway.complaints.cases import join
+
+    lead_id, other_id = _ticket(prod_services, DISPOSITIONED), _ticket(prod_services,
+                                                                       DISPOSITIONED)
+    with prod_services.sessions.begin() as session:
+        lead, other = session.get(Ticket, lead_id), session.get(Ticket, other_id)
+        join(session, other, lead)
+        session.execute(update(TicketEvent).where(TicketEvent.ticket_id == other_id)
+                        .values(at=DISPOSITIONED))
+        lead_number = lead.number
+    check_deadlines(now=DUE_END)
+    with prod_services.sessions() as session:
+        escalations = session.execute(select(AgencyDelivery.ticket_id).where(
+            AgencyDelivery.purpose == "escalation")).scalars().all()
+        other_event = session.execute(select(TicketEvent.detail).where(
+            TicketEvent.ticket_id == other_id, TicketEvent.kind == "escalated")).scalar_one()
+    assert (len(_breaches(prod_services)), escalations, other_event.get("case_of")) == (
+        2, [lead_id], lead_number)
