@@ -226,9 +226,11 @@ def forward_again(services: Services, session: Session, ticket: Ticket, actor: s
     return event
 
 
+@across_case
 def close(services: Services, session: Session, ticket: Ticket, actor: str, note: str,
           effects: Effects) -> TicketEvent:
-    """Close (arsip) a ticket; the citizen hears it unless it was already answered."""
+    """Close (arsip) a ticket and the rest of its case (one problem: a ticket that does not
+    belong is split out first); each citizen hears it unless already answered."""
     if not lifecycle.can_transition(ticket.status, lifecycle.ARSIP):
         raise ActionError(f"a ticket in status {ticket.status} cannot be closed")
     answered = ticket.status == lifecycle.SELESAI

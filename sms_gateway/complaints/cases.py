@@ -5,8 +5,8 @@ place (the same desa/kelurahan, or coordinates within `[cases] distance_meters` 
 have them) and similar words (Jaccard similarity of the normalised word sets at least
 `[cases] similarity`), filed within `[cases] window_days`. The joining ticket keeps its own
 number, takes the case's agency and status, and creates no delivery: the agency got the case
-once. Every agency action on any ticket of a case applies to all of them (`across_case`),
-so each reporter hears each answer.
+once. Every agency action on any ticket of a case, and an operator's closing (arsip), applies
+to all of them (`across_case`), so each reporter hears each answer.
 """
 
 from __future__ import annotations

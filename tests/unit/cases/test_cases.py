@@ -161,3 +161,18 @@ def test_dashboard_lists_the_largest_open_cases(login: Any, services: Services, 
     page = login("operator").get("/console/dashboard").get_data(as_text=True)
     section = page[page.index('id="largest-cases"'):]
     assert f"#{pair[0].number}" in section
+
+
+def test_operator_closing_one_ticket_closes_the_case_and_tells_each_reporter(
+        login: Any, services: Services, pair: tuple[Ticket, Ticket]) -> None:  # noqa: F811
+    from sms_gateway.store.models import OutboundMessage
+
+    client = login("operator")
+    for status in ("tertunda", "arsip"):  # on hold (the whole case, as before), then closed
+        client.post(f"/console/tickets/{pair[0].number}/status",
+                    data={"csrf_token": client.csrf, "status": status, "note": "bukan masalah"})
+    with services.sessions() as session:
+        told = set(session.execute(select(OutboundMessage.ticket_id).where(
+            OutboundMessage.purpose == "update_arsip")).scalars())
+    assert ({reload(services, t.id).status for t in pair}, told) == (
+        {"arsip"}, {pair[0].id, pair[1].id})
