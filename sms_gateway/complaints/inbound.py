@@ -15,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sms_gateway.agency.deliveries import enqueue_deliveries
+from sms_gateway.agency.dispositions import forward_many
 from sms_gateway.complaints import abuse
 from sms_gateway.complaints.context import Context
 from sms_gateway.complaints.intents import HANDLERS, handle_unknown
 from sms_gateway.complaints.live_parser import Current
-from sms_gateway.dispatch import FORWARD_TICKET, run_or_queue
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import FAILED, PROCESSED, RECEIVED, Citizen, InboundMessage
 from sms_gateway.store.pii import mask_phone
@@ -47,18 +47,17 @@ def process(services: Services, message_id: int) -> None:
         _follow_ups(services, ctx)
 
 
-def _follow_ups(services: Services, ctx: Context) -> None:
-    """After the commit: the reply, the forward, the agency deliveries."""
-    # The reply first: the citizen is waiting for it. It goes to the process's send pool
+def _follow_ups(services: Services, *contexts: Context) -> None:
+    """After the commit: the replies, the forwards, the agency deliveries."""
+    # The replies first: the citizens are waiting for them. They go to the process's send pool
     # (telco/send_pool.py) so the provider's latency does not hold up the next message; the
-    # forward runs here unless queueing is cheaper (dispatch.run_or_queue). The rows are
+    # forwards run here, all in one transaction (agency/dispositions.py). The rows are
     # committed, so a crash from here on loses nothing.
-    for outbound_id in ctx.outbound_ids:
-        send_soon(services, outbound_id)
-    for ticket_id in ctx.forward_ids:
-        run_or_queue(services.dispatcher, FORWARD_TICKET, ticket_id,
-                     job_id=f"forward-{ticket_id}")
-    enqueue_deliveries(services, ctx.delivery_ids)
+    for ctx in contexts:
+        for outbound_id in ctx.outbound_ids:
+            send_soon(services, outbound_id)
+    forward_many(services, [i for ctx in contexts for i in ctx.forward_ids])
+    enqueue_deliveries(services, [i for ctx in contexts for i in ctx.delivery_ids])
 
 
 def process_batch(services: Services, message_ids: list[int]) -> None:
@@ -88,8 +87,7 @@ def process_batch(services: Services, message_ids: list[int]) -> None:
                         "on its own", len(chunk), exc_info=True)
             _one_by_one(services, chunk)
             continue
-        for ctx in contexts:
-            _follow_ups(services, ctx)
+        _follow_ups(services, *contexts)
 
 
 def _one_by_one(services: Services, message_ids: list[int]) -> None:
