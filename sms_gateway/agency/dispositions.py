@@ -103,11 +103,12 @@ class _Plan:
         self.latest: dict[int, _Event | int] = {}
         already = [t.id for t in loaded if t.status == lifecycle.TERDISPOSISI]
         if already:
-            self.latest.update(session.execute(
-                select(TicketEvent.ticket_id, func.max(TicketEvent.id))
-                .where(TicketEvent.ticket_id.in_(already),
-                       TicketEvent.to_status == lifecycle.TERDISPOSISI)
-                .group_by(TicketEvent.ticket_id)).tuples())
+            for ticket_id, event_id in session.execute(
+                    select(TicketEvent.ticket_id, func.max(TicketEvent.id))
+                    .where(TicketEvent.ticket_id.in_(already),
+                           TicketEvent.to_status == lifecycle.TERDISPOSISI)
+                    .group_by(TicketEvent.ticket_id)):
+                self.latest[ticket_id] = event_id
 
     def dispose(self, ticket_id: int, services: Services) -> None:
         """What `deliveries.dispose` does to one ticket, in memory."""
@@ -175,9 +176,11 @@ class _Plan:
                 raise LookupError(f"agency {code!r} is not in the routing directory")
             records[code] = record
         old = [e for _, e in self.to_deliver if isinstance(e, int)]
-        exists = set(session.execute(select(
-            AgencyDelivery.event_id, AgencyDelivery.agency_code, AgencyDelivery.channel)
-            .where(AgencyDelivery.event_id.in_(old))).tuples()) if old else set()
+        exists: set[tuple[int, str, str]] = set()
+        if old:
+            exists.update((e, a, c) for e, a, c in session.execute(select(
+                AgencyDelivery.event_id, AgencyDelivery.agency_code, AgencyDelivery.channel)
+                .where(AgencyDelivery.event_id.in_(old))))
         rows = []
         for ticket, event in self.to_deliver:
             event_id = event if isinstance(event, int) else event.id
@@ -195,7 +198,8 @@ class _Plan:
                     "state": "available" if kind == "pull" else "pending", "attempts": 0})
         if not rows:
             return []
+        # render_nulls: one INSERT for all, not one per set of columns that hold a value.
         ids = session.execute(
-            insert(AgencyDelivery).returning(AgencyDelivery.id, sort_by_parameter_order=True),
-            rows).scalars().all()
+            insert(AgencyDelivery).returning(AgencyDelivery.id, sort_by_parameter_order=True)
+            .execution_options(render_nulls=True), rows).scalars().all()
         return [i for i, row in zip(ids, rows, strict=True) if row["channel"] != "pull"]
