@@ -58,7 +58,7 @@ def forward_many(services: Services, ticket_ids: Sequence[int]) -> None:
 def dispose_all(services: Services, ticket_ids: Sequence[int]) -> list[int]:
     """`deliveries.dispose` for each ticket, in one transaction; returns deliveries to send."""
     with services.sessions.begin() as session:
-        plan = _Plan(session, _lock(session, ticket_ids))
+        plan = _Plan(session, _lock(session, ticket_ids), ticket_ids)
         for ticket_id in ticket_ids:
             plan.dispose(ticket_id, services)
         return plan.write(services)
@@ -89,7 +89,8 @@ class _Event:
 class _Plan:
     """What `dispose` would do to each ticket, worked out in memory and written at the end."""
 
-    def __init__(self, session: Session, loaded: list[Ticket]) -> None:
+    def __init__(self, session: Session, loaded: list[Ticket],
+                 ticket_ids: Sequence[int]) -> None:
         self.session = session
         self.by_id = {t.id: t for t in loaded}
         self.status = {t.id: t.status for t in loaded}
@@ -101,7 +102,8 @@ class _Plan:
         self.to_deliver: list[tuple[Ticket, _Event | int]] = []
         # The latest terdisposisi entry of each ticket: a new one, or the id of one stored.
         self.latest: dict[int, _Event | int] = {}
-        already = [t.id for t in loaded if t.status == lifecycle.TERDISPOSISI]
+        asked = set(ticket_ids)
+        already = [t.id for t in loaded if t.status == lifecycle.TERDISPOSISI and t.id in asked]
         if already:
             for ticket_id, event_id in session.execute(
                     select(TicketEvent.ticket_id, func.max(TicketEvent.id))
