@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from sms_gateway.dispatch import PERIODIC, resolve
+from routing import lifecycle
+from sms_gateway.dispatch import FORWARD_TICKET, PERIODIC, resolve
 from sms_gateway.services import Services, current
 from sms_gateway.store.db import utcnow
-from sms_gateway.store.models import RECEIVED, InboundMessage, OutboundMessage
+from sms_gateway.store.models import RECEIVED, InboundMessage, OutboundMessage, Ticket
 from sms_gateway.telco import uncertain
 from sms_gateway.telco.inbox import enqueue_inbound
 from sms_gateway.telco.sending import enqueue_send
@@ -30,10 +31,12 @@ class SweepReport:
     inbound_requeued: int
     outbound_requeued: int
     outbound_unknown: int
+    forwards_requeued: int = 0
 
 
 def sweep(*, older_than_seconds: int | None = None) -> SweepReport:
-    """Re-enqueue stuck inbound and outbound messages; settle sends cut off mid-way."""
+    """Re-enqueue stuck inbound and outbound messages and lost forwards; settle sends cut
+    off mid-way."""
     services = current()
     age = timedelta(seconds=services.config.queue.stuck_after_seconds
                     if older_than_seconds is None else older_than_seconds)
@@ -52,12 +55,20 @@ def sweep(*, older_than_seconds: int | None = None) -> SweepReport:
                     OutboundMessage.next_attempt_at <= utcnow()))
             .order_by(OutboundMessage.priority, OutboundMessage.id).limit(BATCH)
         ).scalars().all()
+        # Verified and routed but never dispositioned: the process died between committing
+        # the ticket and forwarding it (the forward runs after the commit).
+        forward_ids = session.execute(
+            select(Ticket.id).where(Ticket.status == lifecycle.TERVERIFIKASI,
+                                    Ticket.agency_code.is_not(None), Ticket.updated_at <= cutoff)
+            .order_by(Ticket.id).limit(BATCH)).scalars().all()
     for message_id in inbound_ids:
         enqueue_inbound(services, message_id)
     for outbound_id in outbound_ids:
         enqueue_send(services, outbound_id)
-    report = SweepReport(len(inbound_ids), len(outbound_ids), unknown)
-    if inbound_ids or outbound_ids or unknown:
+    for ticket_id in forward_ids:
+        services.dispatcher.enqueue(FORWARD_TICKET, ticket_id, job_id=f"forward-{ticket_id}")
+    report = SweepReport(len(inbound_ids), len(outbound_ids), unknown, len(forward_ids))
+    if inbound_ids or outbound_ids or unknown or forward_ids:
         log.info("sweep: %s", report)
     return report
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from sms_gateway.dispatch import InlineDispatcher
@@ -96,3 +97,19 @@ def test_sweeper_requeues_messages_stored_before_the_head_of_the_queue(
     report = sweep(older_than_seconds=0)
     assert (report.inbound_requeued, sorted(services.dispatcher.queued)) == (
         2, ["inbound-1", "inbound-2"])
+
+
+def test_sweeper_forwards_routed_tickets_whose_forward_was_lost(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sms_gateway.jobs.inbound import process_inbound
+
+    _store(services, 1)
+    with monkeypatch.context() as patched:  # the process dies after the commit
+        patched.setattr("sms_gateway.complaints.inbound.forward_many", lambda *a, **k: None)
+        process_inbound(1)
+    with services.sessions() as session:
+        before = session.execute(select(Ticket.status)).scalar_one()
+    report = sweep(older_than_seconds=0)
+    with services.sessions() as session:
+        after = session.execute(select(Ticket.status)).scalar_one()
+    assert (before, report.forwards_requeued, after) == ("terverifikasi", 1, "terdisposisi")
