@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/probable_places.py [--csv ../shared/data/surabaya_dev.csv]
                                               [--default-region 35.78] [--non-complaints]
+                                              [--only-non-complaints] [--show]
 
 Prints the `parser eval` location lines for `region`, then for `region` or, when it has no
 kelurahan, `probable_region`, how often the probable kelurahan lies inside the labelled place,
@@ -61,15 +62,24 @@ def locations(path: Path, default_region: str | None) -> None:
           f"accuracy {right / routed if routed else 0:.4f}")
 
 
-def non_complaints(default_region: str | None) -> None:
-    """Print how many fixture SMS become confident complaints."""
+# Tuned on: the first set, its first hold-out and half of set B; never tuned on: the other half.
+NON_COMPLAINT_SETS = ("non_complaints.txt", "non_complaints_holdout.txt",
+                      "non_complaints_b_tune.txt", "non_complaints_b_holdout.txt")
+
+
+def non_complaints(default_region: str | None, show: bool = False) -> None:
+    """Print how many fixture SMS become confident complaints (and, with show, which)."""
     parser = parsers.default_parser()
-    for name in ("non_complaints.txt", "non_complaints_holdout.txt"):
+    for name in NON_COMPLAINT_SETS:
         lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
         texts = [t.strip() for t in lines if t.strip() and not t.startswith("#")]
         results = [parser.parse(t, default_region=default_region) for t in texts]
-        bad = sum(1 for r in results if r.intent == "complaint" and not r.needs_review)
-        print(f"{name}: {bad}/{len(texts)} = {bad / len(texts):.1%} confident complaints")
+        confident = [(t, r) for t, r in zip(texts, results, strict=True)
+                     if r.intent == "complaint" and not r.needs_review]
+        print(f"{name}: {len(confident)}/{len(texts)} = {len(confident) / len(texts):.1%} "
+              f"confident complaints")
+        for text, result in confident if show else ():
+            print(f"    {result.category}: {text}  [{', '.join(result.reasons)}]")
 
 
 def main() -> None:
@@ -77,10 +87,14 @@ def main() -> None:
     ap.add_argument("--csv", type=Path, default=DEFAULT_CSV)
     ap.add_argument("--default-region")
     ap.add_argument("--non-complaints", action="store_true")
+    ap.add_argument("--only-non-complaints", action="store_true",
+                    help="skip the location figures (no CSV needed)")
+    ap.add_argument("--show", action="store_true", help="list the confident non-complaints")
     args = ap.parse_args()
-    locations(args.csv, args.default_region)
-    if args.non_complaints:
-        non_complaints(args.default_region)
+    if not args.only_non_complaints:
+        locations(args.csv, args.default_region)
+    if args.non_complaints or args.only_non_complaints:
+        non_complaints(args.default_region, args.show)
 
 
 if __name__ == "__main__":
