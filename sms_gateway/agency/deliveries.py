@@ -181,6 +181,8 @@ def _email_text(body: bytes) -> str:
         f"Tiket #{t['number']} - {t['category_name']}",
         f"Lokasi: {t['region_name'] or '-'} ({t['region_code'] or '-'})"
         + (f", koordinat {t['lat']}, {t['long']}" if t.get("lat") is not None else ""),
+        *([f"Kelurahan (perkiraan dari alamat, belum pasti): {probable['name']} "
+           f"({probable['code']})"] if (probable := t.get("probable_region")) else []),
         f"Status: {t['status']}",
         f"Pelapor: {reporter}",
         f"Rahasia: {'ya' if t['confidential'] else 'tidak'}",

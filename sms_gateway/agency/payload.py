@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 import routing
 from routing import lifecycle
-from sms_gateway.store import cases
+from sms_gateway.store import cases, tickets
 from sms_gateway.store.agency import AgencyResponse
 from sms_gateway.store.models import Citizen, Ticket, TicketEvent
 from sms_gateway.store.pii import Vault
@@ -49,6 +49,14 @@ def reporter(session: Session, vault: Vault, ticket: Ticket) -> dict[str, Any] |
     return {"phone": vault.decrypt(citizen.phone_enc)}
 
 
+def probable_region(ticket: Ticket) -> dict[str, Any] | None:
+    """The kelurahan an address suggests, marked as probable; None once it is the place."""
+    place = tickets.probable_place(ticket)
+    if place is None:
+        return None
+    return {"code": place[0], "name": place[1], "probable": True, "basis": "address"}
+
+
 def ticket_summary(session: Session, ticket: Ticket) -> dict[str, Any]:
     """Return a ticket as the API lists it (no reporter, no history)."""
     response = latest_response(session, ticket.id)
@@ -60,6 +68,8 @@ def ticket_summary(session: Session, ticket: Ticket) -> dict[str, Any]:
         "category_name": category_name(ticket.category),
         "region_code": ticket.region_code,
         "region_name": ticket.region_name,
+        # Only a guess from a street or address in the SMS: never the confirmed place above.
+        "probable_region": probable_region(ticket),
         "lat": ticket.latitude,
         "long": ticket.longitude,
         "description": ticket.description,

@@ -60,7 +60,9 @@ SCHEMAS: dict[str, Any] = {
     "TicketSummary": _obj({
         "number": _s(), "status": _s(enum=list(lifecycle.STATUSES)), "status_label": _s(),
         "category": _s(), "category_name": _s(), "region_code": _s(True),
-        "region_name": _s(True), "lat": {"type": "number", "nullable": True},
+        "region_name": _s(True),
+        "probable_region": {"allOf": [_ref("ProbableRegion")], "nullable": True},
+        "lat": {"type": "number", "nullable": True},
         "long": {"type": "number", "nullable": True}, "description": _s(),
         "anonymous": {"type": "boolean"},
         "confidential": {"type": "boolean"}, "source": _s(), "agency_code": _s(True),
@@ -70,6 +72,14 @@ SCHEMAS: dict[str, Any] = {
         "latest_response": {"allOf": [_ref("Response")], "nullable": True},
         "created_at": DATE_TIME, "updated_at": DATE_TIME,
     }),
+    "ProbableRegion": {
+        **_obj({"code": _s(description="Kemendagri code of the kelurahan/desa"),
+                "name": _s(), "probable": {"type": "boolean", "enum": [True]},
+                "basis": _s(enum=["address"])}),
+        "description": "A GUESS, not the ticket's place: the kelurahan/desa that a street or "
+                       "address in the SMS suggests (e.g. 'jl kebraon gang 5'). The confirmed "
+                       "place is region_code/region_name, which routing used; null once an "
+                       "operator or the citizen confirms this guess (region_code is then it)."},
     "Case": _obj({
         "id": {"type": "integer", "nullable": True,
                "description": "The case many reporters of one problem share; null: alone."},

@@ -132,6 +132,8 @@ def handle_complaint(ctx: Context) -> str:
     ticket = tickets.open_ticket(
         ctx.session, citizen_id=ctx.citizen.id, inbound_message_id=ctx.message.id,
         category=r.category, region_code=region_code, region_name=region_name,
+        probable_region_code=r.probable_region.code if r.probable_region else None,
+        probable_region_name=r.probable_region.name if r.probable_region else None,
         description=r.description,
         anonymous=r.anonymous, confidential=r.confidential, about_officials=r.about_officials)
     ctx.message.ticket_id = ticket.id

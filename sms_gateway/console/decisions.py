@@ -139,8 +139,11 @@ def _make_ticket(services: Services, session: Session, message: InboundMessage,
               "anonymous": decision.anonymous, "confidential": decision.confidential,
               "about_officials": decision.about_officials}
     if ticket is None:
+        probable = (message.parse or {}).get("probable_region") or {}
         ticket = tickets.open_ticket(session, citizen_id=citizen.id,
                                      inbound_message_id=message.id,
+                                     probable_region_code=probable.get("code"),
+                                     probable_region_name=probable.get("name"),
                                      description=message.text or "", **fields)
         message.ticket_id = ticket.id
     elif ticket.status not in CORRECTABLE:

@@ -49,6 +49,10 @@ ID: dict[str, str] = {
     "Confidence": "Keyakinan",
     "Parser reasons": "Alasan parser",
     "Region candidates": "Kandidat wilayah",
+    "Village (probable)": "Kelurahan (perkiraan)",
+    "A guess from the address in the SMS, not confirmed.":
+        "Perkiraan dari alamat dalam SMS, belum pasti.",
+    "Use as the ticket's place": "Jadikan lokasi tiket",
     "Type a village, district or city": "Ketik desa, kecamatan atau kota",
     "Suggested by routing": "Saran routing",
     "Anonymous (anonim)": "Anonim",

@@ -89,6 +89,10 @@ class Ticket(Base):
     category: Mapped[str] = mapped_column(String(40), index=True)
     region_code: Mapped[str | None] = mapped_column(String(16), index=True)
     region_name: Mapped[str | None] = mapped_column(String(120))
+    # A kelurahan that only a street or address suggests (parsers: probable_region): shown to
+    # operators and agencies as probable, never used for routing until someone confirms it.
+    probable_region_code: Mapped[str | None] = mapped_column(String(16))
+    probable_region_name: Mapped[str | None] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     anonymous: Mapped[bool] = mapped_column(default=False)
     confidential: Mapped[bool] = mapped_column(default=False)

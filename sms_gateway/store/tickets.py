@@ -22,6 +22,17 @@ def new_ticket_number() -> str:
     return str(1_000_000 + secrets.randbelow(9_000_000))
 
 
+def probable_place(ticket: Ticket) -> tuple[str, str] | None:
+    """The (code, name) of the kelurahan an address suggests, while it is still only a guess.
+
+    None when there is none, or once the ticket's confirmed place is that kelurahan.
+    """
+    code, name = ticket.probable_region_code, ticket.probable_region_name
+    if not code or code == ticket.region_code:
+        return None
+    return code, name or code
+
+
 def add_event(session: Session, ticket: Ticket, kind: str, *, actor: str = "system",
               from_status: str | None = None, to_status: str | None = None,
               **detail: Any) -> TicketEvent:

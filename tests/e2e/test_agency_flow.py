@@ -85,3 +85,12 @@ def test_citizen_first_got_the_ticket_number(client: Any, services: Services,
     number = _flow(client, services, receiver)["number"]
     first = services.channels["console"].sent[0]
     assert f"Nomor tiket #{number}" in first.body
+
+
+def test_agency_webhook_gets_an_address_kelurahan_marked_probable(
+        client: Any, services: Services, receiver: Receiver) -> None:
+    assert _twilio_sms(client, "jalan rusak di jl kebraon gang 5 surabaya").status_code == 200
+    ticket = json.loads(receiver.requests[0]["body"])["ticket"]
+    assert (ticket["region_code"], ticket["probable_region"]) == (
+        "35.78", {"code": "35.78.01.1002", "name": "Kebraon", "probable": True,
+                  "basis": "address"})

@@ -12,7 +12,7 @@ from sms_gateway.agency.records import directory_for
 from sms_gateway.console import agencies, audit, decisions, privacy, queue, regions, roles, web
 from sms_gateway.console.ticket_queries import open_tickets_of
 from sms_gateway.store.db import utcnow
-from sms_gateway.store.models import Citizen, InboundMessage
+from sms_gateway.store.models import Citizen, InboundMessage, Ticket
 
 bp = Blueprint("review", __name__)
 
@@ -58,6 +58,8 @@ def _page(message_id: int, *, status: int = 200, error: str | None = None,
                                          InboundMessage.id != message.id)
             .order_by(InboundMessage.received_at.desc()).limit(5)).scalars())
         open_tickets = open_tickets_of(s, message.citizen_id)
+        ticket = s.get(Ticket, message.ticket_id) if message.ticket_id else None
+        ticket_region = ticket.region_code if ticket else None
     parse: dict[str, Any] = message.parse or {}
     region = (parse.get("region") or {}).get("code")
     suggestion = agencies.suggest(directory_for(svc), parse.get("category"), region,
@@ -70,6 +72,7 @@ def _page(message_id: int, *, status: int = 200, error: str | None = None,
         "sender": citizen.phone_masked if citizen else privacy.masked_sender(svc.vault, message),
         "revealed": revealed, "error": error, "suggestion": suggestion,
         "region_hit": regions.get(region) if region else None,
+        "probable": _probable(parse, region, ticket_region),
         "categories": web.categories(),
         "ask_text": ("Mohon lengkapi laporan Anda: apa masalahnya dan di mana lokasinya "
                      "(desa/kelurahan, kecamatan, kab/kota)? Balas SMS ini."),
@@ -80,6 +83,15 @@ def _page(message_id: int, *, status: int = 200, error: str | None = None,
         context["notice"] = web.t("This message is being handled by another operator.")
         status = 409 if status == 200 else status
     return render_template("console/review.html", **context), status
+
+
+def _probable(parse: dict[str, Any], *places: str | None) -> dict[str, str] | None:
+    """The kelurahan an address suggests, unless it is already one of the given places."""
+    probable = parse.get("probable_region") or {}
+    code = probable.get("code")
+    if not code or code in places:
+        return None
+    return {"code": code, "name": probable.get("name") or code}
 
 
 @bp.get("/review/<int:message_id>")

@@ -12,6 +12,7 @@ from routing import lifecycle
 from sms_gateway.complaints import actions, replies
 from sms_gateway.console import audit, labels, privacy, roles, ticket_queries, web
 from sms_gateway.console.ticket_queries import TicketFilter
+from sms_gateway.store import tickets
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import Citizen, Ticket
 
@@ -64,6 +65,7 @@ def _show(number: str, *, revealed: str | None = None, status: int = 200,
     return render_template(
         "console/ticket.html", ticket=ticket, deadline=deadline, thread=thread,
         history=history, responses=responses, revealed=revealed, now=now,
+        probable=tickets.probable_place(ticket),
         phone=privacy.masked(user, citizen, anonymous=ticket.anonymous),
         may_reveal=citizen is not None and privacy.may_reveal(user, anonymous=ticket.anonymous),
         allowed=allowed, answerable=answerable, error=error, categories=web.categories(),
