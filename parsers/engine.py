@@ -105,7 +105,8 @@ class Parser:
         tokens = self.normaliser.tokens(prefix.rest)
         normalised = " ".join(tokens)
         keyword = self.grammar.keywords.get(prefix.keyword) if prefix.keyword else None
-        screen = self.screener.screen(prefix.rest, tokens, normalised, self.rules)
+        screen = self.screener.screen(prefix.rest, tokens, normalised, self.rules,
+                                      self.normaliser.vocabulary)
         if screen.kind is not None:
             polite = screen.kind == "courtesy" or not tokens
             return ParseResult(intent="unknown", spam=screen.kind == "spam",

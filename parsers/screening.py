@@ -34,6 +34,7 @@ class Screener:
     grievance: frozenset[str] = frozenset()
     grievance_max_words: int = 0
     personal: tuple[str, ...] = ()
+    personal_suffixes: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, rules: Path | None = None) -> Screener:
@@ -43,7 +44,8 @@ class Screener:
         doc = load_toml(path)
         check_keys(source, "(top)", doc, ("courtesy", "spam", "grievance"))
         grievance = doc.get("grievance", {})
-        check_keys(source, "grievance", grievance, ("words", "max_words", "personal"))
+        check_keys(source, "grievance", grievance,
+                   ("words", "max_words", "personal", "personal_suffixes"))
         courtesy = doc.get("courtesy", {})
         check_keys(source, "courtesy", courtesy, ("words",))
         spam = doc.get("spam", {})
@@ -79,6 +81,8 @@ class Screener:
                                            grievance.get("max_words", 0))),
             personal=tuple(f" {p} " for p in str_list(source, "grievance.personal",
                                                        grievance.get("personal", []))),
+            personal_suffixes=str_list(source, "grievance.personal_suffixes",
+                                       grievance.get("personal_suffixes", [])),
         )
 
     def spam_score(self, raw_lower: str, tokens: list[str]) -> float:
@@ -91,10 +95,12 @@ class Screener:
         return sum(found.values()) + sum(w for p, w in self.spam if p.search(raw_lower))
 
     def screen(self, raw: str, tokens: list[str], normalised: str,
-               rules: CategoryRules | None = None) -> Screen:
+               rules: CategoryRules | None = None,
+               vocabulary: frozenset[str] = frozenset()) -> Screen:
         """Classify a message as courtesy, spam or noise, or None when it may be a complaint.
 
         A short message on which a category rule fires ("jalan rusak") may be a complaint.
+        `vocabulary` (known words) lets "anakmu" read as "anak" + the chat suffix "-mu".
         """
         if not tokens:
             return Screen("noise", "screen:empty")
@@ -110,9 +116,10 @@ class Screener:
             if rules is not None and len(content) >= 2 and rules.hits(tokens, normalised):
                 return Screen(None)
             return Screen("noise", "screen:too-short")
-        return Screen(None, doubt=self.doubt(tokens, normalised))
+        return Screen(None, doubt=self.doubt(tokens, normalised, vocabulary))
 
-    def doubt(self, tokens: list[str], normalised: str) -> str:
+    def doubt(self, tokens: list[str], normalised: str,
+              vocabulary: frozenset[str] = frozenset()) -> str:
         """A short message of family chat, or without a word of grievance, is doubtful.
 
         "Jangan lupa minum obatnya ya pak" fires a health rule but complains of nothing.
@@ -120,7 +127,9 @@ class Screener:
         if len(tokens) > self.grievance_max_words:
             return ""
         padded = f" {normalised} "
-        if any(p in padded for p in self.personal):
+        if any(p in padded for p in self.personal) or any(
+                t.endswith(s) and t not in vocabulary and t[:-len(s)] in vocabulary
+                for t in tokens for s in self.personal_suffixes):
             return "screen:personal"
         if any(f in self.grievance for t in tokens for f in forms(t)):
             return ""

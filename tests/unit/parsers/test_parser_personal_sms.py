@@ -9,6 +9,8 @@ import pytest
 from parsers import Parser
 
 DATA = Path(__file__).parent / "data"
+SETS = ("non_complaints.txt", "non_complaints_holdout.txt", "non_complaints_b_tune.txt",
+        "non_complaints_b_holdout.txt")
 
 
 def _texts(name: str) -> list[str]:
@@ -28,8 +30,8 @@ def test_fixture_holds_at_least_150_varied_messages() -> None:
 @pytest.mark.parametrize("default_region", [None, "35.78"])
 def test_personal_and_promotional_sms_rarely_become_confident_complaints(
         parser: Parser, default_region: str | None) -> None:
-    # The tuned set and the held-out set (never used to tune) together.
-    texts = _texts("non_complaints.txt") + _texts("non_complaints_holdout.txt")
+    # The tuned sets and the held-out ones together (set B's holdout was never used to tune).
+    texts = [t for name in SETS for t in _texts(name)]
     assert _confident(parser, texts, default_region) < 0.03 * len(texts)
 
 
@@ -58,4 +60,27 @@ def test_long_complaint_is_not_doubted_for_lack_of_grievance_words(parser: Parse
 
 def test_loan_offer_asking_for_a_ktp_photo_is_spam(parser: Parser) -> None:
     text = "Anda mendapat bantuan dana 5 juta, isi data diri dan kirim foto KTP ke nomor ini"
+    assert parser.parse(text).spam is True
+
+
+def test_set_b_holds_180_distinct_messages_in_two_halves() -> None:
+    tune, held = _texts("non_complaints_b_tune.txt"), _texts("non_complaints_b_holdout.txt")
+    assert (len(tune), len(held), len(set(tune) | set(held))) == (90, 90, 180)
+
+
+def test_a_second_person_word_reads_as_chat(parser: Parser) -> None:
+    # "anakmu": a known word with the chat suffix -mu
+    result = parser.parse("Anakmu kemarin nangis terus, kenapa ya? Udh dibawa ke bidan?")
+    assert "screen:personal" in result.reasons
+
+
+def test_a_word_that_only_ends_in_mu_is_not_chat(parser: Parser) -> None:
+    result = parser.parse("warga sulit bertemu petugas puskesmas, antrian lama sekali")
+    assert "screen:personal" not in result.reasons
+
+
+def test_a_utility_notice_apologising_for_the_inconvenience_is_not_a_complaint(
+        parser: Parser) -> None:
+    text = ("Pesan dr PLN: Pemeliharaan jaringan 02/12 pukul 09.00-15.00 di wil Tandes. "
+            "Mohon maaf atas ketidaknyamanan")
     assert parser.parse(text).spam is True
