@@ -5,24 +5,13 @@ SMS in through the signed webhook, the console through its forms, SMS out at a f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import select
 
 from sms_gateway.store.agency import AgencyResponse
 from sms_gateway.store.models import TicketEvent
-from tests.e2e.loop_support import Gateway, make_gateway
-from tests.support.fake_twilio import fake_twilio
+from tests.e2e.loop_support import Gateway
 
 ROAD = "jalan rusak berlubang di kelurahan ketintang kecamatan gayungan kota surabaya"
-
-
-@pytest.fixture
-def gw(tmp_path: Path) -> Iterator[Gateway]:
-    with fake_twilio() as twilio:
-        yield from make_gateway(tmp_path, twilio)
 
 
 def _filed(gw: Gateway) -> str:

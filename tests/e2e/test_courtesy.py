@@ -6,24 +6,14 @@ Signed webhooks in, SMS out at a fake Twilio, the review queue through the conso
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from sms_gateway.store.models import InboundMessage
-from tests.e2e.loop_support import Gateway, make_gateway
-from tests.support.fake_twilio import fake_twilio
+from tests.e2e.loop_support import Gateway
 from tests.unit.console.conftest import add_pending
 
 ROAD = "jalan rusak berlubang di kelurahan ketintang kecamatan gayungan kota surabaya"
-
-
-@pytest.fixture
-def gw(tmp_path: Path) -> Iterator[Gateway]:
-    with fake_twilio() as twilio:
-        yield from make_gateway(tmp_path, twilio)
 
 
 def _pending(gw: Gateway) -> int:

@@ -6,26 +6,14 @@ does: one request with the whole body).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from tests.e2e.loop_support import Gateway, make_gateway
+from tests.e2e.loop_support import Gateway
 from tests.support.agency import auth, token_for
-from tests.support.fake_twilio import fake_twilio
 from tests.unit.console.conftest import add_pending
 
 ROAD = "jalan rusak berlubang di kelurahan ketintang kecamatan gayungan kota surabaya"
 ANSWER = ("Terima kasih atas laporan Anda. Tim UPT Jalan dan Jembatan sudah meninjau lokasi "
           "pada hari Senin dan menambal tiga lubang di depan kantor kelurahan. Perbaikan "
           "menyeluruh dijadwalkan bulan depan bersama saluran drainase di sisi timur jalan.")
-
-
-@pytest.fixture
-def gw(tmp_path: Path) -> Iterator[Gateway]:
-    with fake_twilio() as twilio:
-        yield from make_gateway(tmp_path, twilio)
 
 
 def _answer(gw: Gateway, text: str):

@@ -6,26 +6,15 @@ so that re-routing, the console and disposisi keep the oversight rule too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import select
 
 from sms_gateway.store.agency import AgencyDelivery
-from tests.e2e.loop_support import Gateway, make_gateway
+from tests.e2e.loop_support import Gateway
 from tests.support.agency import auth, token_for
-from tests.support.fake_twilio import fake_twilio
 
 PUNGLI = ("RAHASIA pungli di kantor kelurahan babakan ciamis kota bandung, petugas minta "
           "bayar 200rb")
 KELURAHAN = "kantor_wilayah:32.73.19.1004"
-
-
-@pytest.fixture
-def gw(tmp_path: Path) -> Iterator[Gateway]:
-    with fake_twilio() as twilio:
-        yield from make_gateway(tmp_path, twilio)
 
 
 def test_confidential_extortion_report_is_answered_with_the_oversight_body(

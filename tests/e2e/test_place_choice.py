@@ -4,23 +4,11 @@ signed Twilio webhook, SMS out at a fake Twilio."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from sms_gateway.telco.gsm import encoding_of
-from tests.e2e.loop_support import Gateway, make_gateway
-from tests.support.fake_twilio import fake_twilio
+from tests.e2e.loop_support import Gateway
 
 # "kenjeran" is both a kecamatan of Kota Surabaya and a kelurahan of Kecamatan Bulak.
 AMBIGUOUS = "jalan rusak parah di kenjeran tolong diperbaiki"
-
-
-@pytest.fixture
-def gw(tmp_path: Path) -> Iterator[Gateway]:
-    with fake_twilio() as twilio:
-        yield from make_gateway(tmp_path, twilio)
 
 
 def test_an_ambiguous_place_is_asked_with_numbered_choices_in_one_sms(gw: Gateway) -> None:

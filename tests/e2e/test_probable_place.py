@@ -7,24 +7,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.e2e.loop_support import Gateway, make_gateway
+from tests.e2e.loop_support import Gateway
 from tests.support.agency import PUPR_SURABAYA, auth, token_for
-from tests.support.fake_twilio import fake_twilio
 
 ADDRESS = "jalan rusak di jl kebraon gang 5 surabaya"
 KEBRAON = "35.78.01.1002"
-
-
-@pytest.fixture
-def gw(tmp_path: Path) -> Iterator[Gateway]:
-    with fake_twilio() as twilio:
-        yield from make_gateway(tmp_path, twilio)
 
 
 def _filed(gw: Gateway) -> str:

@@ -7,25 +7,14 @@ lists the sender's tickets. SMS in through the signed webhook, SMS out at a fake
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import select
 
 from sms_gateway.store.agency import AgencyDelivery
 from sms_gateway.store.console import LabelledExample
-from tests.e2e.loop_support import Gateway, make_gateway
-from tests.support.fake_twilio import fake_twilio
+from tests.e2e.loop_support import Gateway
 
 NO_PLACE = "jalan rusak berlubang mohon segera diperbaiki"
 ROAD = "jalan rusak berlubang di kelurahan ketintang kecamatan gayungan kota surabaya"
-
-
-@pytest.fixture
-def gw(tmp_path: Path) -> Iterator[Gateway]:
-    with fake_twilio() as twilio:
-        yield from make_gateway(tmp_path, twilio)
 
 
 def _waiting_for_place(gw: Gateway) -> str:
