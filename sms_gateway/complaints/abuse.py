@@ -1,9 +1,11 @@
 """What one phone number may cause: spam held back, floods throttled, repeats merged.
 
 `screen` runs inside process_inbound's transaction, after parsing and before the intent
-handlers. It takes the sender's citizen row lock first, so two workers never judge the same
-sender's messages at once; every count is by arrival (message id), not by processing order,
-so the verdicts do not depend on which worker ran first. STOP and START always go through.
+handlers. The chunk of messages being processed (complaints/chunk.py) holds its senders'
+citizen row locks, so two workers never judge the same sender's messages at once, and reads
+each sender's recent messages once for all of them; every count is by arrival (message id),
+not by processing order, so the verdicts do not depend on which worker ran first. STOP and
+START always go through.
 """
 
 from __future__ import annotations
@@ -12,10 +14,8 @@ import re
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-
 from sms_gateway.store import tickets
-from sms_gateway.store.models import Citizen, InboundMessage, OutboundMessage, Ticket
+from sms_gateway.store.models import Ticket
 
 if TYPE_CHECKING:
     from sms_gateway.complaints.context import Context
@@ -36,11 +36,6 @@ def screen(ctx: Context) -> str | None:
         return None
     if ctx.result.spam:
         return _hold_spam(ctx)
-    # Serialise the judging of one sender's messages across workers (SQLite: BEGIN IMMEDIATE).
-    # Core statements on the session's connection: this runs for every message (see
-    # docs/performance.md), and none of it needs ORM objects.
-    conn = ctx.session.connection()
-    conn.execute(select(Citizen.id).where(Citizen.id == ctx.citizen.id).with_for_update())
     over_limit = arrival_rank(ctx, cfg.window_seconds) > cfg.max_messages_per_window
     original = _identical_ticket(ctx, cfg.duplicate_window_seconds) \
         if ctx.result.intent == "complaint" else None
@@ -55,11 +50,8 @@ def arrival_rank(ctx: Context, window_seconds: int) -> int:
     """How many messages this sender sent in the window up to and including this one."""
     message = ctx.message
     since = message.received_at - timedelta(seconds=window_seconds)
-    return int(ctx.session.connection().execute(
-        select(func.count()).select_from(InboundMessage).where(
-            InboundMessage.sender_hash == message.sender_hash,
-            InboundMessage.id <= message.id,
-            InboundMessage.received_at > since)).scalar_one())
+    return sum(1 for id_, at in ctx.chunk.arrivals(message.sender_hash, window_seconds)
+               if id_ <= message.id and at > since)
 
 
 def same_text(a: str, b: str) -> bool:
@@ -71,19 +63,16 @@ def _identical_ticket(ctx: Context, window_seconds: int) -> Ticket | None:
     """The ticket an identical complaint from this sender opened within the window, if any."""
     message = ctx.message
     window = timedelta(seconds=window_seconds)
-    recent = ctx.session.connection().execute(
-        select(InboundMessage.id, InboundMessage.text)
-        .where(InboundMessage.sender_hash == message.sender_hash,
-               InboundMessage.id != message.id,
-               InboundMessage.ticket_id.is_not(None),
-               InboundMessage.received_at >= message.received_at - window,
-               InboundMessage.received_at <= message.received_at + window)
-        .order_by(InboundMessage.id).limit(MAX_COMPARED)).all()
-    same = [i for i, text in recent if text is not None and same_text(text, message.text or "")]
-    if not same:
-        return None
-    return ctx.session.execute(select(Ticket).where(Ticket.inbound_message_id.in_(same))
-                               .order_by(Ticket.inbound_message_id).limit(1)).scalar()
+    recent = sorted((r for r in ctx.chunk.ticketed(message.sender_hash, window_seconds)
+                     if r.id != message.id
+                     and message.received_at - window <= r.received_at
+                     <= message.received_at + window), key=lambda r: r.id)[:MAX_COMPARED]
+    for earlier in recent:  # the first identical one that opened a ticket
+        if earlier.text is not None and same_text(earlier.text, message.text or ""):
+            ticket = ctx.chunk.ticket_opened_by(earlier.id)
+            if ticket is not None:
+                return ticket
+    return None
 
 
 def _hold_spam(ctx: Context) -> str:
@@ -94,9 +83,9 @@ def _hold_spam(ctx: Context) -> str:
 
 
 def _merge(ctx: Context, ticket: Ticket, *, reply: bool) -> str:
-    ctx.message.ticket_id = ticket.id
-    tickets.add_event(ctx.session, ticket, "duplicate_merged", actor="citizen",
-                      inbound_message_id=ctx.message.id)
+    ctx.attach(ticket)
+    tickets.queue_event(ctx.session, ticket, "duplicate_merged", actor="citizen",
+                        inbound_message_id=ctx.message.id)
     if reply:
         ctx.reply("duplicate", ticket=ticket, number=ticket.number)
     return MERGED
@@ -107,10 +96,7 @@ def _throttle(ctx: Context, cooldown_seconds: int) -> str:
     ctx.message.review_status = "pending"
     ctx.message.review_reason = "rate_limited"
     since = ctx.message.received_at - timedelta(seconds=cooldown_seconds)
-    already = ctx.session.execute(
-        select(OutboundMessage.id).where(OutboundMessage.citizen_id == ctx.citizen.id,
-                                         OutboundMessage.purpose == THROTTLED,
-                                         OutboundMessage.created_at > since).limit(1)).scalar()
-    if already is None:
+    last = ctx.chunk.last_reply_at(ctx.citizen.id, THROTTLED)
+    if last is None or last <= since:
         ctx.reply(THROTTLED)
     return THROTTLED

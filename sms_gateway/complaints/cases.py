@@ -15,11 +15,12 @@ import functools
 import logging
 import math
 import re
-from collections.abc import Callable
-from datetime import timedelta
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from parsers import stem
@@ -87,19 +88,30 @@ def same_place(a: Ticket, b: Ticket, max_meters: float) -> bool:
     return _is_desa(a.region_code) and a.region_code == b.region_code
 
 
-def find_case(session: Session, config: CasesConfig, ticket: Ticket) -> Ticket | None:
-    """The open ticket whose case this new ticket belongs to, or None."""
+def find_case(session: Session, config: CasesConfig, ticket: Ticket, *,
+              among: Callable[[str, str | None], Iterable[Ticket]] | None = None) -> Ticket | None:
+    """The open ticket whose case this new ticket belongs to, or None.
+
+    `among` gives the candidates of a category and place instead of the query (the look-up of
+    a chunk of messages, complaints/chunk.py); the same rules are applied to them here.
+    """
     if config.window_days <= 0 or ticket.confidential:  # a confidential report stays alone
         return None
-    query = select(Ticket).where(
-        Ticket.id != ticket.id, Ticket.category == ticket.category, ~Ticket.confidential,
-        Ticket.status.in_(JOINABLE), Ticket.agency_code.is_not(None),
-        Ticket.created_at >= utcnow() - timedelta(days=config.window_days))
-    if ticket.latitude is None or ticket.longitude is None:
-        if not _is_desa(ticket.region_code):
-            return None
-        query = query.where(Ticket.region_code == ticket.region_code)
-    rows = session.execute(query.order_by(Ticket.id).limit(CANDIDATES)).scalars()
+    located = ticket.latitude is not None and ticket.longitude is not None
+    if not located and not _is_desa(ticket.region_code):
+        return None
+    if among is not None and not located:
+        since = utcnow() - timedelta(days=config.window_days)
+        rows: Iterable[Ticket] = sorted(
+            (other for other in among(ticket.category, ticket.region_code)
+             if other is not ticket and _may_lead(other, ticket, since)),
+            key=lambda t: (t.id is None, t.id or 0))[:CANDIDATES]  # not inserted yet: last
+    else:
+        query = select(Ticket).where(Ticket.id != ticket.id, Ticket.category == ticket.category,
+                                     *_leading(config))
+        if not located:
+            query = query.where(Ticket.region_code == ticket.region_code)
+        rows = session.execute(query.order_by(Ticket.id).limit(CANDIDATES)).scalars()
     best, best_score = None, config.similarity
     for other in rows:
         if not same_place(ticket, other, config.distance_meters):
@@ -108,6 +120,41 @@ def find_case(session: Session, config: CasesConfig, ticket: Ticket) -> Ticket |
         if score >= best_score and (best is None or score > best_score):
             best, best_score = other, score
     return best
+
+
+def candidates(session: Session, config: CasesConfig,
+               places: Iterable[tuple[str, str | None]], *,
+               slack: int) -> dict[tuple[str, str | None], list[Ticket]]:
+    """find_case's query for many (category, desa) places at once: the first CANDIDATES +
+    slack tickets by id of each place that may lead a case (slack: how many of them may stop
+    qualifying before they are compared)."""
+    wanted = [(category, code) for category, code in places if _is_desa(code)]
+    if config.window_days <= 0 or not wanted:
+        return {}
+    rank = func.row_number().over(partition_by=(Ticket.category, Ticket.region_code),
+                                  order_by=Ticket.id).label("rank")
+    ranked = select(Ticket.id, rank).where(
+        or_(*(and_(Ticket.category == category, Ticket.region_code == code)
+              for category, code in wanted)), *_leading(config)).subquery()
+    found: dict[tuple[str, str | None], list[Ticket]] = defaultdict(list)
+    for ticket in session.execute(select(Ticket).join(ranked, ranked.c.id == Ticket.id)
+                                  .where(ranked.c.rank <= CANDIDATES + slack)
+                                  .order_by(Ticket.id)).scalars():
+        found[(ticket.category, ticket.region_code)].append(ticket)
+    return found
+
+
+def _leading(config: CasesConfig) -> list[ColumnElement[bool]]:
+    """SQL: a ticket may lead a case (with an agency, open, not confidential, recent)."""
+    return [~Ticket.confidential, Ticket.status.in_(JOINABLE), Ticket.agency_code.is_not(None),
+            Ticket.created_at >= utcnow() - timedelta(days=config.window_days)]
+
+
+def _may_lead(other: Ticket, ticket: Ticket, since: datetime) -> bool:
+    """_leading and the category and place of find_case's query, for a ticket in memory."""
+    return (other.category == ticket.category and not other.confidential
+            and other.status in JOINABLE and other.agency_code is not None
+            and other.created_at >= since and other.region_code == ticket.region_code)
 
 
 def join(session: Session, ticket: Ticket, lead: Ticket, *, actor: str = "system") -> TicketEvent:
@@ -119,8 +166,9 @@ def join(session: Session, ticket: Ticket, lead: Ticket, *, actor: str = "system
     previous, ticket.status = ticket.status, lead.status
     ticket.updated_at = utcnow()
     tickets.queue_event(session, lead, "case_reporter", actor=actor, number=ticket.number)
-    return tickets.add_event(session, ticket, "case_joined", actor=actor, from_status=previous,
-                             to_status=lead.status, case=case_id, lead=lead.number)
+    return tickets.queue_event(session, ticket, "case_joined", actor=actor,
+                               from_status=previous, to_status=lead.status, case=case_id,
+                               lead=lead.number)
 
 
 def merge(session: Session, ticket: Ticket, into: Ticket, *, actor: str) -> int:

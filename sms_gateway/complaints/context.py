@@ -1,4 +1,4 @@
-"""What the handling of one inbound message works with, inside one transaction."""
+"""What the handling of one inbound message works with, inside its chunk's transaction."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import Session
 
 import parsers
-from sms_gateway.complaints.outbox import language_of, queue_sms
-from sms_gateway.store.models import Citizen, InboundMessage, Ticket
+from sms_gateway.complaints import outbox
+from sms_gateway.complaints.chunk import Chunk
+from sms_gateway.store.models import Citizen, InboundMessage, OutboundMessage, Ticket
 
 if TYPE_CHECKING:
     from sms_gateway.services import Services
@@ -17,26 +18,62 @@ if TYPE_CHECKING:
 
 @dataclass
 class Context:
-    """What one inbound message's handling works with, inside one transaction."""
+    """What one inbound message's handling works with, inside its chunk's transaction.
 
-    services: Services
-    session: Session
+    New tickets and replies get their ids from the chunk's flush: `outbound_ids` and
+    `forward_ids` are read after it.
+    """
+
+    chunk: Chunk
     message: InboundMessage
     citizen: Citizen
     result: parsers.ParseResult
-    outbound_ids: list[int] = field(default_factory=list)
-    forward_ids: list[int] = field(default_factory=list)
+    replies: list[OutboundMessage] = field(default_factory=list)
+    forwards: list[Ticket] = field(default_factory=list)
     delivery_ids: list[int] = field(default_factory=list)
 
     @property
+    def services(self) -> Services:
+        return self.chunk.services
+
+    @property
+    def session(self) -> Session:
+        return self.chunk.session
+
+    @property
     def language(self) -> str:
-        return language_of(self.services, self.citizen)
+        return outbox.language_of(self.services, self.citizen)
+
+    @property
+    def ticket(self) -> Ticket | None:
+        """The ticket this message belongs to (opened, joined or followed up), if any."""
+        return self.chunk.ticket_of.get(self.message.id)
+
+    def attach(self, ticket: Ticket) -> None:
+        """This message belongs to the ticket (its ticket_id, written at the chunk's end)."""
+        self.chunk.ticket_of[self.message.id] = ticket
+
+    def forward(self, ticket: Ticket) -> None:
+        """Forward the routed ticket to its agency once the chunk is committed."""
+        self.forwards.append(ticket)
+
+    @property
+    def outbound_ids(self) -> list[int]:
+        return [row.id for row in self.replies]
+
+    @property
+    def forward_ids(self) -> list[int]:
+        return [ticket.id for ticket in self.forwards]
 
     def reply(self, template: str, *, ticket: Ticket | None = None, **values: str) -> None:
         """Queue the one reply this inbound message gets (a template of replies.py)."""
-        row = queue_sms(self.services, self.session, self.citizen, purpose=template,
-                        dedupe_key=f"reply:{self.message.id}", template=template, values=values,
-                        ticket_id=ticket.id if ticket else None,
-                        inbound_message_id=self.message.id)
-        if row is not None:
-            self.outbound_ids.append(row.id)
+        key = f"reply:{self.message.id}"
+        # In a batch the message was claimed by this transaction, so nothing replied to it
+        # yet (and the unique key would fail the batch, which is then processed one by one).
+        if self.chunk.alone and outbox.is_queued(self.session, key):
+            return
+        row = outbox.add_reply(self.services, self.session, self.citizen, template=template,
+                               values=values, dedupe_key=key, ticket=ticket,
+                               inbound_message_id=self.message.id)
+        self.replies.append(row)
+        self.chunk.replies.append(row)

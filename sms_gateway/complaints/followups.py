@@ -50,11 +50,11 @@ def _rating_of(ctx: Context) -> int | None:
 
 
 def _awaiting(ctx: Context, what: str, status: str) -> Ticket | None:
-    return ctx.session.execute(
-        select(Ticket).where(Ticket.citizen_id == ctx.citizen.id, Ticket.awaiting == what,
-                             Ticket.status == status,
-                             Ticket.updated_at >= utcnow() - INFO_WINDOW)
-        .order_by(Ticket.updated_at.desc(), Ticket.id.desc()).limit(1)).scalar_one_or_none()
+    """The citizen's ticket in this status waiting for this answer, the latest changed."""
+    since = utcnow() - INFO_WINDOW
+    waiting = [t for t in ctx.chunk.waiting_tickets(ctx.citizen.id)
+               if t.awaiting == what and t.status == status and t.updated_at >= since]
+    return max(waiting, key=lambda t: (t.updated_at, t.id or 0), default=None)
 
 
 def _named_open_ticket(ctx: Context) -> Ticket | None:
@@ -73,7 +73,7 @@ def _rate(ctx: Context, ticket: Ticket, rating: int) -> str:
                                  rating=rating, inbound_message_id=ctx.message.id, at=utcnow()))
     ticket.rating = rating
     ticket.awaiting = None
-    ctx.message.ticket_id = ticket.id
+    ctx.attach(ticket)
     tickets.set_status(ctx.session, ticket, lifecycle.ARSIP, actor="citizen", rating=rating)
     ctx.reply("rating_thanks", ticket=ticket, number=ticket.number, rating=str(rating))
     return "rated"
@@ -91,7 +91,7 @@ def _previous_status(ctx: Context, ticket: Ticket) -> str:
 
 def _add_info(ctx: Context, ticket: Ticket) -> str:
     """Add the message to the ticket's history and pass it on to the ticket's agency."""
-    ctx.message.ticket_id = ticket.id
+    ctx.attach(ticket)
     event = tickets.add_event(ctx.session, ticket, "citizen_message", actor="citizen",
                               inbound_message_id=ctx.message.id, purpose="info",
                               text=(ctx.message.text or "")[:MAX_INFO_CHARS])

@@ -8,18 +8,20 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from parsers import ParseResult
 from sms_gateway.agency.deliveries import enqueue_deliveries
 from sms_gateway.agency.dispositions import forward_many
 from sms_gateway.complaints import abuse
+from sms_gateway.complaints.chunk import Chunk
 from sms_gateway.complaints.context import Context
-from sms_gateway.complaints.intents import HANDLERS, handle_unknown
-from sms_gateway.complaints.live_parser import Current
+from sms_gateway.complaints.intents import HANDLERS, case_place, handle_unknown
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import FAILED, PROCESSED, RECEIVED, Citizen, InboundMessage
 from sms_gateway.store.pii import mask_phone
@@ -98,61 +100,70 @@ def _one_by_one(services: Services, message_ids: list[int]) -> None:
             log.exception("inbound message %s failed in a batch", message_id)
 
 
-def _process_together(services: Services, message_ids: list[int]) -> list[Context]:
+def _process(services: Services, message_id: int) -> Context | None:
+    """Process one message on its own: a chunk of one."""
+    contexts = _process_together(services, [message_id], alone=True)
+    return contexts[0] if contexts else None
+
+
+def _process_together(services: Services, message_ids: list[int], *,
+                      alone: bool = False) -> list[Context]:
+    """Claim, parse and handle the messages in one transaction (see complaints/chunk.py)."""
     # Before the transaction: this may ask the database for the active model version.
     live = services.parser.current()
     with services.sessions.begin() as session:
-        claimed = session.execute(
+        # The claim: only the transaction that flips a row does its work.
+        messages = sorted(session.execute(
             update(InboundMessage)
             .where(InboundMessage.id.in_(message_ids), InboundMessage.state == RECEIVED)
             .values(state=PROCESSED, processed_at=utcnow())
-            .returning(InboundMessage.id)
-            .execution_options(synchronize_session=False)).scalars().all()
-        if not claimed:
+            .returning(InboundMessage)).scalars().all(), key=lambda m: m.id)
+        if not messages:
             return []
-        messages = session.execute(select(InboundMessage).where(
-            InboundMessage.id.in_(claimed)).order_by(InboundMessage.id)).scalars().all()
-        citizens = citizens_for(session, services, messages)
-        contexts = []
-        for message in messages:
-            contexts.append(_handle(services, session, message, citizens[message.sender_hash],
-                                    live))
-            # abuse.py counts and compares with Core statements, which do not autoflush: the
-            # next message of the same sender must see this one's ticket.
-            session.flush()
+        chunk = Chunk(services, session, messages, citizens_for(session, services, messages),
+                      alone=alone)
+        default_region = services.config.parser.default_region or None
+        results = [live.parser.parse(m.text or "", default_region=default_region)
+                   for m in messages]
+        chunk.case_places = {place for place in map(partial(case_place, services), results)
+                             if place is not None}
+        contexts = [_handle(services, chunk, message, result, live.version)
+                    for message, result in zip(messages, results, strict=True)]
+        _write(chunk, contexts)
         return contexts
 
 
-def _process(services: Services, message_id: int) -> Context | None:
-    # Before the claim's transaction: this may ask the database for the active model version.
-    live = services.parser.current()
-    with services.sessions.begin() as session:
-        # The claim: only the transaction that flips this row does the work.
-        claimed = session.execute(
-            update(InboundMessage)
-            .where(InboundMessage.id == message_id, InboundMessage.state == RECEIVED)
-            .values(state=PROCESSED, processed_at=utcnow())).rowcount
-        if not claimed:
-            return None
-        message = session.get(InboundMessage, message_id)
-        assert message is not None
-        return _handle(services, session, message, citizen_for(session, services, message),
-                       live)
-
-
-def _handle(services: Services, session: Session, message: InboundMessage,
-            citizen: Citizen, live: Current) -> Context:
-    """Parse one claimed message and act on it, inside the caller's transaction."""
-    result = live.parser.parse(message.text or "",
-                               default_region=services.config.parser.default_region or None)
-    ctx = Context(services, session, message, citizen, result)
+def _handle(services: Services, chunk: Chunk, message: InboundMessage, result: ParseResult,
+            model_version: int | str | None) -> Context:
+    """Act on one parsed message of the chunk, in arrival order."""
+    citizen = chunk.citizens[message.sender_hash]
+    ctx = Context(chunk, message, citizen, result)
     handler = HANDLERS.get(result.intent, handle_unknown)
     # Spam, floods and repeats stop here (abuse.py); everything else goes to its handler.
     outcome = abuse.screen(ctx) or handler(ctx)
-    # Set last, so that the handlers' queries do not flush the row once more before this.
-    parse = result.as_dict() | {"model_version": live.version}  # which model decided
+    parse = result.as_dict() | {"model_version": model_version}  # which model decided
     message.citizen_id, message.parse, message.outcome = citizen.id, parse, outcome
     return ctx
+
+
+# The columns of a message the handling writes: one UPDATE of them for the whole chunk.
+_WRITTEN = ("citizen_id", "parse", "outcome", "ticket_id", "review_status", "review_reason")
+
+
+def _write(chunk: Chunk, contexts: list[Context]) -> None:
+    """Insert the chunk's new rows in one flush (a statement per table), then write the
+    messages' own columns in one executemany UPDATE."""
+    session = chunk.session
+    for ctx in contexts:
+        changed = set(inspect(ctx.message).attrs.keys()) - inspect(ctx.message).unmodified
+        if not changed <= set(_WRITTEN):  # a handler wrote a column that would be lost
+            raise RuntimeError(f"message columns {sorted(changed)} not written by _write")
+        session.expunge(ctx.message)  # so that the flush does not UPDATE it a row at a time
+    session.flush()
+    session.execute(update(InboundMessage), [
+        {"id": ctx.message.id, **{key: getattr(ctx.message, key) for key in _WRITTEN},
+         "ticket_id": ctx.ticket.id if ctx.ticket is not None else ctx.message.ticket_id}
+        for ctx in contexts])
 
 
 def _record_failure(services: Services, message_id: int, exc: Exception) -> None:
@@ -190,10 +201,15 @@ def citizen_for(session: Session, services: Services, message: InboundMessage) -
 
 def citizens_for(session: Session, services: Services,
                  messages: Sequence[InboundMessage]) -> dict[str, Citizen]:
-    """The citizens who sent these messages by phone hash, the new ones created in one INSERT."""
+    """The citizens who sent these messages by phone hash, the new ones created in one INSERT.
+
+    Their rows are locked (in id order, one statement) until the transaction ends: one worker
+    at a time judges a sender's messages (SQLite: BEGIN IMMEDIATE does it).
+    """
     hashes = {m.sender_hash for m in messages}
     found = {c.phone_hash: c for c in session.execute(
-        select(Citizen).where(Citizen.phone_hash.in_(hashes))).scalars()}
+        select(Citizen).where(Citizen.phone_hash.in_(hashes))
+        .order_by(Citizen.id).with_for_update()).scalars()}
     new = {m.sender_hash: m for m in messages if m.sender_hash not in found}
     if new:
         language = services.config.sms.language
@@ -204,7 +220,8 @@ def citizens_for(session: Session, services: Services,
         session.execute(_insert(session)(Citizen).values(rows).on_conflict_do_nothing(
             index_elements=[Citizen.phone_hash]))
         found.update((c.phone_hash, c) for c in session.execute(
-            select(Citizen).where(Citizen.phone_hash.in_(list(new)))).scalars())
+            select(Citizen).where(Citizen.phone_hash.in_(list(new)))
+            .order_by(Citizen.id).with_for_update()).scalars())
     return found
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -19,7 +20,10 @@ from sms_gateway.complaints import cases, followups, replies
 from sms_gateway.complaints.context import Context
 from sms_gateway.store import tickets
 from sms_gateway.store.db import utcnow
-from sms_gateway.store.models import OutboundMessage, Ticket, TicketEvent
+from sms_gateway.store.models import Ticket, TicketEvent
+
+if TYPE_CHECKING:
+    from sms_gateway.services import Services
 
 LOCATION_WINDOW = timedelta(days=3)
 MAX_OPTIONS = 4  # numbered places offered in one SMS, at most
@@ -37,11 +41,11 @@ def _own_ticket(ctx: Context, number: str | None) -> Ticket | None:
 
 
 def _awaiting_location(ctx: Context) -> Ticket | None:
-    return ctx.session.execute(
-        select(Ticket).where(Ticket.citizen_id == ctx.citizen.id,
-                             Ticket.awaiting == "location",
-                             Ticket.created_at >= utcnow() - LOCATION_WINDOW)
-        .order_by(Ticket.created_at.desc()).limit(1)).scalar_one_or_none()
+    """The citizen's latest ticket waiting for its place, opened within LOCATION_WINDOW."""
+    since = utcnow() - LOCATION_WINDOW
+    waiting = [t for t in ctx.chunk.waiting_tickets(ctx.citizen.id)
+               if t.awaiting == "location" and t.created_at >= since]
+    return max(waiting, key=lambda t: t.created_at, default=None)
 
 
 def _follow_up(ctx: Context) -> str | None:
@@ -84,7 +88,7 @@ def _ask_place(ctx: Context, ticket: Ticket) -> None:
         text = " ".join(f"{n} {label}" for n, (_, label) in enumerate(options, 1))
         if not replies.overflow("ask_location_choice", ctx.language, number=ticket.number,
                                 options=text):
-            tickets.add_event(ctx.session, ticket, "location_asked", purpose="options",
+            tickets.queue_event(ctx.session, ticket, "location_asked", purpose="options",
                               options=[code for code, _ in options])
             ctx.reply("ask_location_choice", ticket=ticket, number=ticket.number, options=text)
             return
@@ -113,7 +117,7 @@ def _route_and_answer(ctx: Context, ticket: Ticket) -> None:
     if decision.agency is None:
         _ask_place(ctx, ticket)
     else:
-        ctx.forward_ids.append(ticket.id)
+        ctx.forward(ticket)
         ctx.reply("ticket_created", ticket=ticket, number=ticket.number,
                   agency=ticket.agency_name or "")
 
@@ -128,22 +132,23 @@ def handle_complaint(ctx: Context) -> str:
     waiting = _awaiting_location(ctx) if r.needs_review else None
     if waiting is not None:  # an unsure reply to our location question opens no new ticket
         return _unclear_location(ctx, waiting)
-    region_code, region_name = _region_of(ctx)
-    ticket = tickets.open_ticket(
-        ctx.session, citizen_id=ctx.citizen.id, inbound_message_id=ctx.message.id,
+    region_code, region_name = _region_of(ctx.services, r)
+    ticket = ctx.chunk.open_ticket(
+        citizen_id=ctx.citizen.id, inbound_message_id=ctx.message.id,
         category=r.category, region_code=region_code, region_name=region_name,
         probable_region_code=r.probable_region.code if r.probable_region else None,
         probable_region_name=r.probable_region.name if r.probable_region else None,
         description=r.description,
         anonymous=r.anonymous, confidential=r.confidential, about_officials=r.about_officials)
-    ctx.message.ticket_id = ticket.id
+    ctx.attach(ticket)
     if r.needs_review:
         if _only_the_place_is_unsure(r) and _place_options(ctx):
             ticket.awaiting = "location"  # the citizen picks the place: no operator needed
             _ask_place(ctx, ticket)
             return "location_asked"
         return _await_verification(ctx, ticket)
-    lead = cases.find_case(ctx.session, ctx.services.config.cases, ticket)
+    lead = cases.find_case(ctx.session, ctx.services.config.cases, ticket,
+                           among=ctx.chunk.case_candidates)
     if lead is not None:  # another citizen reported it already: one case, no second forward
         cases.join(ctx.session, ticket, lead)
         ctx.reply("case_joined", ticket=ticket, number=ticket.number,
@@ -165,11 +170,18 @@ def _await_verification(ctx: Context, ticket: Ticket) -> str:
     return "ticket_unverified"
 
 
-def _region_of(ctx: Context) -> tuple[str | None, str | None]:
+def case_place(services: Services, result: ParseResult) -> tuple[str, str | None] | None:
+    """The category and place in which a complaint's new ticket would look for its case."""
+    if result.intent != "complaint" or result.category is None:
+        return None
+    return result.category, _region_of(services, result)[0]
+
+
+def _region_of(services: Services, result: ParseResult) -> tuple[str | None, str | None]:
     """The place named in the SMS, else the region the channel implies (a city's own number)."""
-    if ctx.result.region is not None:
-        return ctx.result.region.code, ctx.result.region.name
-    implied = ctx.services.config.parser.default_region
+    if result.region is not None:
+        return result.region.code, result.region.name
+    implied = services.config.parser.default_region
     info = regions.gazetteer().get(implied) if implied else None
     return (info.code, info.name) if info is not None else (None, None)
 
@@ -177,9 +189,9 @@ def _region_of(ctx: Context) -> tuple[str | None, str | None]:
 def _join_location(ctx: Context, ticket: Ticket, code: str, name: str) -> str:
     """The answer to our location question: complete the waiting ticket and route it."""
     ticket.region_code, ticket.region_name = code, name
-    ctx.message.ticket_id = ticket.id
-    tickets.add_event(ctx.session, ticket, "citizen_message", actor="citizen",
-                      inbound_message_id=ctx.message.id, purpose="location")
+    ctx.attach(ticket)
+    tickets.queue_event(ctx.session, ticket, "citizen_message", actor="citizen",
+                        inbound_message_id=ctx.message.id, purpose="location")
     _route_and_answer(ctx, ticket)
     return "location_added"
 
@@ -268,10 +280,8 @@ def handle_courtesy(ctx: Context) -> str:
         log.info("message %s is empty: dropped", ctx.message.id)
         return "empty"
     if kind == "greeting":
-        helped = ctx.session.execute(select(OutboundMessage.id).where(
-            OutboundMessage.citizen_id == ctx.citizen.id, OutboundMessage.purpose == "help",
-            OutboundMessage.created_at >= utcnow() - HELP_AGAIN_AFTER).limit(1)).scalar()
-        if helped is None:
+        helped = ctx.chunk.last_reply_at(ctx.citizen.id, "help")
+        if helped is None or helped < utcnow() - HELP_AGAIN_AFTER:
             ctx.reply("help")
             return "help"
     return "courtesy"
@@ -297,9 +307,9 @@ def handle_unknown(ctx: Context) -> str:
 def _unclear_location(ctx: Context, ticket: Ticket) -> str:
     """A reply to our location question that names no place we know (a wrong kelurahan, say):
     an operator places the ticket; the citizen is told which ticket waits for it."""
-    tickets.add_event(ctx.session, ticket, "citizen_message", actor="citizen",
-                      inbound_message_id=ctx.message.id, purpose="location_unclear",
-                      text=(ctx.message.text or "")[:500])
+    tickets.queue_event(ctx.session, ticket, "citizen_message", actor="citizen",
+                        inbound_message_id=ctx.message.id, purpose="location_unclear",
+                        text=(ctx.message.text or "")[:500])
     ctx.message.review_status = "pending"
     ctx.message.review_reason = "location_unclear"
     ctx.reply("location_unclear", ticket=ticket, number=ticket.number)

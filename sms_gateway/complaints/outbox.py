@@ -9,11 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sms_gateway.complaints import replies
+from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import (
     PRIORITY_NOTIFICATION,
     PRIORITY_REPLY,
     Citizen,
     OutboundMessage,
+    Ticket,
 )
 from sms_gateway.telco.gsm import encoding_of
 
@@ -41,20 +43,54 @@ def queue_sms(services: Services, session: Session, citizen: Citizen, *, purpose
     """
     if (template is None) == (body is None):
         raise ValueError("queue_sms needs either a template or a body")
-    exists = session.execute(select(OutboundMessage.id)
-                             .where(OutboundMessage.dedupe_key == dedupe_key)).scalar()
-    if exists is not None:
+    if is_queued(session, dedupe_key):
         return None
+    msg = _row(services, citizen, purpose=purpose, dedupe_key=dedupe_key, template=template,
+               values=values, body=body, channel=channel,
+               inbound_message_id=inbound_message_id, notification=notification)
+    msg.ticket_id = ticket_id
+    session.add(msg)
+    session.flush()
+    return msg
+
+
+def is_queued(session: Session, dedupe_key: str) -> bool:
+    """Whether this cause produced its SMS already."""
+    return session.execute(select(OutboundMessage.id)
+                           .where(OutboundMessage.dedupe_key == dedupe_key)).scalar() is not None
+
+
+def add_reply(services: Services, session: Session, citizen: Citizen, *, template: str,
+              values: Mapping[str, str], dedupe_key: str, ticket: Ticket | None,
+              inbound_message_id: int) -> OutboundMessage:
+    """queue_sms for a reply whose cause cannot have its SMS yet (a message claimed in this
+    very transaction): no look-up, and the row is inserted by the session's next flush.
+
+    The unique dedupe key still guards: a second row for it fails that flush.
+    """
+    msg = _row(services, citizen, purpose=template, dedupe_key=dedupe_key, template=template,
+               values=values, inbound_message_id=inbound_message_id)
+    if ticket is not None and ticket.id is None:  # a ticket of this flush, inserted first
+        msg.ticket = ticket
+    else:
+        msg.ticket_id = ticket.id if ticket is not None else None
+    session.add(msg)
+    return msg
+
+
+def _row(services: Services, citizen: Citizen, *, purpose: str, dedupe_key: str,
+         template: str | None = None, values: Mapping[str, str] | None = None,
+         body: str | None = None, channel: str | None = None,
+         inbound_message_id: int | None = None, notification: bool = False) -> OutboundMessage:
+    now = utcnow()
     if template is not None:
         body = replies.render_fitted(template, language_of(services, citizen), **(values or {}))
     assert body is not None
     enc = encoding_of(body)
-    msg = OutboundMessage(
-        citizen_id=citizen.id, ticket_id=ticket_id, inbound_message_id=inbound_message_id,
+    return OutboundMessage(
+        citizen_id=citizen.id, inbound_message_id=inbound_message_id,
         dedupe_key=dedupe_key, purpose=purpose, body=body, encoding=enc.name,
         segments=enc.segments, channel=channel or services.config.sms.outbound,
         priority=PRIORITY_NOTIFICATION if notification else PRIORITY_REPLY,
-        status="suppressed" if notification and citizen.opted_out else "queued", attempts=0)
-    session.add(msg)
-    session.flush()
-    return msg
+        status="suppressed" if notification and citizen.opted_out else "queued", attempts=0,
+        created_at=now, updated_at=now)

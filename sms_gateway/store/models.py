@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Double, ForeignKey, Index, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sms_gateway.store.db import Base, utcnow
 
@@ -127,6 +127,9 @@ class TicketEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(24))
     to_status: Mapped[str | None] = mapped_column(String(24))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Set instead of ticket_id for a ticket not inserted yet: the flush inserts the ticket
+    # first and fills ticket_id (batched processing writes a chunk's rows in one flush).
+    ticket: Mapped[Ticket] = relationship(lazy="raise_on_sql")
 
 
 class OutboundMessage(Base):
@@ -156,3 +159,5 @@ class OutboundMessage(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    # As TicketEvent.ticket: set for a ticket not inserted yet.
+    ticket: Mapped[Ticket | None] = relationship(lazy="raise_on_sql")

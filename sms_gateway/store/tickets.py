@@ -47,8 +47,12 @@ def queue_event(session: Session, ticket: Ticket, kind: str, *, actor: str = "sy
                 from_status: str | None = None, to_status: str | None = None,
                 **detail: Any) -> TicketEvent:
     """Append one entry, written by the session's next flush in one INSERT with the others."""
-    event = TicketEvent(ticket_id=ticket.id, kind=kind, actor=actor, at=utcnow(),
-                        from_status=from_status, to_status=to_status, detail=detail or None)
+    event = TicketEvent(kind=kind, actor=actor, at=utcnow(), from_status=from_status,
+                        to_status=to_status, detail=detail or None)
+    if ticket.id is None:  # a ticket of this flush: inserted first, its id filled in then
+        event.ticket = ticket
+    else:
+        event.ticket_id = ticket.id
     session.add(event)
     return event
 
@@ -71,6 +75,32 @@ def open_ticket(session: Session, **fields: Any) -> Ticket:
                     category=ticket.category, region_code=ticket.region_code)
         return ticket
     raise RuntimeError("could not find a free ticket number")  # pragma: no cover
+
+
+def fresh_numbers(session: Session, n: int) -> list[str]:
+    """n distinct ticket numbers that no ticket has, checked in one SELECT (rarely two)."""
+    numbers: set[str] = set()
+    while len(numbers) < n:
+        drawn = {new_ticket_number() for _ in range(n - len(numbers))} - numbers
+        taken = set(session.execute(select(Ticket.number).where(
+            Ticket.number.in_(drawn))).scalars())
+        numbers |= drawn - taken
+    return list(numbers)
+
+
+def new_ticket(session: Session, number: str, **fields: Any) -> Ticket:
+    """A ticket under a number from fresh_numbers, inserted by the session's next flush.
+
+    The handlers route it before that flush, so it is inserted as it ends up, in one INSERT
+    with the other tickets of the flush. The columns they read are set now, not at the flush.
+    """
+    now = utcnow()
+    ticket = Ticket(number=number, status=lifecycle.BELUM_TERVERIFIKASI, created_at=now,
+                    updated_at=now, **fields)
+    session.add(ticket)
+    queue_event(session, ticket, "created", to_status=ticket.status,
+                category=ticket.category, region_code=ticket.region_code)
+    return ticket
 
 
 def set_status(session: Session, ticket: Ticket, status: str, *, actor: str = "system",
