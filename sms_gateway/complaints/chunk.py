@@ -58,6 +58,7 @@ class Chunk:
         # what a batch may take for granted, such as that its reply is not queued yet.
         self.alone = alone
         self.opened: list[Ticket] = []  # tickets opened by this chunk's messages
+        self._opened_by: dict[int, list[Ticket]] = defaultdict(list)  # by citizen id
         self.ticket_of: dict[int, Ticket] = {}  # message id -> the ticket it belongs to
         self.replies: list[OutboundMessage] = []  # queued by this chunk
         # (category, region code) of the chunk's complaints: their case candidates are
@@ -80,6 +81,7 @@ class Chunk:
                 self._numbers = tickets.fresh_numbers(self.session, len(self.messages))
         ticket = tickets.new_ticket(self.session, self._numbers.pop(), **fields)
         self.opened.append(ticket)
+        self._opened_by[ticket.citizen_id or 0].append(ticket)
         return ticket
 
     def arrivals(self, sender_hash: str, window_seconds: int) -> list[tuple[int, datetime]]:
@@ -146,8 +148,8 @@ class Chunk:
                         Ticket.citizen_id.in_([c.id for c in self.citizens.values()]),
                         Ticket.awaiting.is_not(None))).scalars():
                     self._waiting[ticket.citizen_id or 0].append(ticket)
-        mine = [t for t in self.opened if t.citizen_id == citizen_id]
-        return list(dict.fromkeys([*self._waiting.get(citizen_id, []), *mine]))
+        return list(dict.fromkeys([*self._waiting.get(citizen_id, []),
+                                   *self._opened_by.get(citizen_id, [])]))
 
     def case_candidates(self, category: str, region_code: str | None) -> list[Ticket]:
         """The tickets of this category and place that may lead a case when asked, in id

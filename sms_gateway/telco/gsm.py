@@ -54,6 +54,8 @@ def split(text: str) -> list[str]:
 
 def encoding_of(text: str) -> Encoding:
     """Choose the encoding and count segments (160/153 septets, 70/67 UCS-2 units)."""
+    if GSM7_BASIC.issuperset(text) and len(text) <= 160:  # most replies: no per-character work
+        return Encoding("gsm7", len(text), 1)
     name = "gsm7" if is_gsm7(text) else "ucs2"
     units = sum(_width(c, name) for c in text)
     return Encoding(name, units, len(split(text)))
