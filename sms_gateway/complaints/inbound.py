@@ -63,11 +63,13 @@ def _follow_ups(services: Services, *contexts: Context) -> None:
 
 
 def process_batch(services: Services, message_ids: list[int]) -> None:
-    """Process messages the webhooks queued together (intake_batch.py) in one transaction.
+    """Process messages the webhooks queued together (intake_batch.py), PROCESS_CHUNK to a
+    transaction.
 
-    The batch is claimed, read and its new citizens created in a few statements, then each
-    message is handled and the whole batch committed once. If any message fails, the batch is
-    rolled back and each message is processed on its own (`process`): the failing one is
+    A chunk is claimed and read in one statement, its citizens locked and the new ones created
+    in one or three, each message handled in arrival order with look-ups made once for the
+    chunk (complaints/chunk.py), and its new rows written by one flush and one UPDATE: a few
+    statements a chunk, none a message. If any message fails, the chunk is rolled back and each message is processed on its own (`process`): the failing one is
     recorded on itself (attempts, last error) and stays `received` for the sweeper, the others
     go through. Past half the job timeout (slow agencies, say) the rest goes back to the queue
     as a new batch rather than be cut off by the worker.
