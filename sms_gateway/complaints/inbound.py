@@ -69,10 +69,11 @@ def process_batch(services: Services, message_ids: list[int]) -> None:
     A chunk is claimed and read in one statement, its citizens locked and the new ones created
     in one or three, each message handled in arrival order with look-ups made once for the
     chunk (complaints/chunk.py), and its new rows written by one flush and one UPDATE: a few
-    statements a chunk, none a message. If any message fails, the chunk is rolled back and each message is processed on its own (`process`): the failing one is
-    recorded on itself (attempts, last error) and stays `received` for the sweeper, the others
-    go through. Past half the job timeout (slow agencies, say) the rest goes back to the queue
-    as a new batch rather than be cut off by the worker.
+    statements a chunk, none a message. If any message fails, the chunk is rolled back and
+    each message is processed on its own (`process`): the failing one is recorded on itself
+    (attempts, last error) and stays `received` for the sweeper, the others go through. Past
+    half the job timeout (slow agencies, say) the rest goes back to the queue as a new batch
+    rather than be cut off by the worker.
     """
     budget = services.config.queue.job_timeout_seconds / 2
     started = time.monotonic()

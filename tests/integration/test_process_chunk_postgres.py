@@ -8,15 +8,23 @@ from pathlib import Path
 
 import pytest
 
+from sms_gateway.complaints import inbound
 from sms_gateway.services import Services
-from tests.support.chunk_scenario import batch_and_alone, gateway, state, statements_for_complaints
+from tests.support.chunk_scenario import (
+    batch_and_alone,
+    gateway,
+    hold_forwards,
+    state,
+    statements_for_complaints,
+)
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def gateways(tmp_path: Path, pg_url: str,
+def gateways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_url: str,
              other_pg_url: str) -> Iterator[tuple[Services, Services]]:
+    monkeypatch.setattr(inbound, "forward_many", hold_forwards)
     batch = gateway(tmp_path / "batch", url=pg_url)
     alone = gateway(tmp_path / "alone", url=other_pg_url)
     yield batch, alone

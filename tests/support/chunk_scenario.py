@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import event, select
 
+from sms_gateway.agency.dispositions import forward_many
 from sms_gateway.complaints import inbound
 from sms_gateway.dispatch import InlineDispatcher, RetryPolicy
 from sms_gateway.services import Services, build_services, set_current
@@ -58,25 +59,38 @@ PHONES = {name: f"+62812{70000000 + i:08d}" for i, name in enumerate(
 
 
 class HoldingDispatcher(InlineDispatcher):
-    """Runs inbound jobs inline; holds the follow-ups (sends, forwards) until released."""
+    """Holds the follow-ups (jobs, and the forwards with hold_forwards) until released.
+
+    One by one, a ticket would be forwarded before the next message is handled, in a batch
+    after the chunk: held, both compare what processing itself wrote.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.held: list[tuple[str, tuple[Any, ...], str]] = []
+        self.forwards: list[int] = []
 
     def enqueue(self, func: str, *args: Any, job_id: str, retry: RetryPolicy | None = None,
                 at_front: bool = False, fresh: bool = False, delay: float = 0) -> None:
         self.held.append((func, args, job_id))
 
-    def release(self) -> None:
+    def release(self, services: Services) -> None:
+        forwards, self.forwards = self.forwards, []
+        forward_many(services, forwards)
         held, self.held = self.held, []
         for func, args, job_id in held:
             super().enqueue(func, *args, job_id=job_id)
 
 
+def hold_forwards(services: Services, ticket_ids: list[int]) -> None:
+    """In place of agency.dispositions.forward_many in complaints/inbound.py (monkeypatch)."""
+    assert isinstance(services.dispatcher, HoldingDispatcher)
+    services.dispatcher.forwards += ticket_ids
+
+
 def gateway(path: Path, **database: str) -> Services:
     """Services for the scenario (SQLite under path unless a database url is given), whose
-    follow-up jobs wait for HoldingDispatcher.release."""
+    follow-ups wait for HoldingDispatcher.release (with inbound.forward_many = hold_forwards)."""
     config = make_config(path, abuse={"max_messages_per_window": LIMIT},
                          **({"database": database} if database else {}))
     migrate.upgrade(config)
@@ -94,7 +108,7 @@ def prologue(services: Services) -> None:
     for message_id in store(services, PROLOGUE):
         inbound.process(services, message_id)
         assert isinstance(services.dispatcher, HoldingDispatcher)
-        services.dispatcher.release()
+        services.dispatcher.release(services)
 
 
 def state(services: Services) -> dict[str, Any]:
@@ -118,8 +132,10 @@ def state(services: Services) -> dict[str, Any]:
                       m.citizen_id is not None, plain(m.parse)) for m in messages],
         "tickets": [(ref[t.id], t.category, t.region_code, t.status, t.agency_code, t.awaiting,
                      t.case_id is not None, t.confidential) for t in tickets],
-        "events": [(ref[e.ticket_id], e.kind, e.actor, e.from_status, e.to_status,
-                    plain(e.detail)) for e in events],
+        # Each ticket's history in order; across tickets the forwards' events come after the
+        # chunk's commit in a batch, after each message's commit one by one.
+        "events": {ref[t.id]: [(e.kind, e.actor, e.from_status, e.to_status, plain(e.detail))
+                               for e in events if e.ticket_id == t.id] for t in tickets},
         "outbound": [(position.get(o.inbound_message_id or 0), ref.get(o.ticket_id or 0),
                       o.purpose, o.status, plain(o.body), citizens[o.citizen_id].phone_masked)
                      for o in outbound],

@@ -18,6 +18,7 @@ from tests.support.chunk_scenario import (
     PROLOGUE,
     batch_and_alone,
     gateway,
+    hold_forwards,
     prologue,
     state,
     store,
@@ -25,7 +26,9 @@ from tests.support.chunk_scenario import (
 
 
 @pytest.fixture
-def gateways(tmp_path: Path) -> Iterator[tuple[Services, Services]]:
+def gateways(tmp_path: Path,
+             monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Services, Services]]:
+    monkeypatch.setattr(inbound, "forward_many", hold_forwards)
     batch, alone = gateway(tmp_path / "batch"), gateway(tmp_path / "alone")
     yield batch, alone
     batch.close()
