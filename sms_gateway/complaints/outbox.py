@@ -63,10 +63,12 @@ def is_queued(session: Session, dedupe_key: str) -> bool:
 def add_reply(services: Services, session: Session, citizen: Citizen, *, template: str,
               values: Mapping[str, str], dedupe_key: str, ticket: Ticket | None,
               inbound_message_id: int) -> OutboundMessage:
-    """queue_sms for a reply whose cause cannot have its SMS yet (a message claimed in this
-    very transaction): no look-up, and the row is inserted by the session's next flush.
+    """Queue a reply (a template) without queue_sms's look-up and flush: the row is inserted
+    by the session's next flush, with the other rows of a chunk of messages.
 
-    The unique dedupe key still guards: a second row for it fails that flush.
+    The caller knows that the cause has no SMS yet (a message claimed by this very
+    transaction has none) or asks `is_queued` first; the unique dedupe key still guards: a
+    second row for it fails that flush.
     """
     msg = _row(services, citizen, purpose=template, dedupe_key=dedupe_key, template=template,
                values=values, inbound_message_id=inbound_message_id)
