@@ -11,6 +11,7 @@ from parsers.commands import Grammar
 from parsers.conduct import Conduct
 from parsers.courtesy import Courtesy
 from parsers.features import RULES_REVIEW_THRESHOLD, CategoryModel, rules_decision
+from parsers.gate import Gate
 from parsers.gazetteer import Gazetteer
 from parsers.location import LocationFinder, Resolution
 from parsers.normalize import Normaliser
@@ -43,6 +44,7 @@ class Parser:
     model: CategoryModel | None = None
     conduct: Conduct | None = None
     courtesy: Courtesy | None = None
+    gate: Gate | None = None  # learned complaint-vs-not check before routing without review
 
     @classmethod
     def load(cls, model_path: Path | str | None = None) -> Parser:
@@ -59,6 +61,7 @@ class Parser:
             locations=LocationFinder.load(gazetteer, normaliser.vocabulary),
             conduct=Conduct.load(),
             courtesy=Courtesy.load(),
+            gate=Gate.load(),
         )
         if model_path is not None:
             # The model file module imports no engine code; scikit-learn only when asked for.
@@ -70,6 +73,10 @@ class Parser:
     def with_model(self, model: CategoryModel | None) -> Parser:
         """A parser sharing this one's rules and gazetteer that decides with `model`."""
         return replace(self, model=model)
+
+    def with_gate(self, gate: Gate | None) -> Parser:
+        """A parser sharing this one's rules and model that gates with `gate` (None: no gate)."""
+        return replace(self, gate=gate)
 
     def categorise(self, tokens: list[str], normalised: str,
                    extra: dict[str, float] | None = None) -> tuple[Category, Match]:
@@ -126,6 +133,11 @@ class Parser:
         unsure = category.confidence < category.review_threshold
         review = unsure or _unroutable(where, scope)
         review = review or bool(screen.doubt)  # reads as personal/promotional
+        # Would be routed without a human, but the learned gate reads it as not a complaint
+        # (a LAPOR-style keyword says it is one).
+        gated = (not review and keyword is None and self.gate is not None
+                 and not self.gate.passes(tokens))
+        review = review or gated
         # Says why a human must look: the category is below the threshold that meets the target.
         doubt = (f"review:confidence<{category.review_threshold:.3f}",) if unsure else ()
         extras = {"agency": keyword.agency} if keyword and keyword.agency else {}
@@ -137,7 +149,8 @@ class Parser:
             region_candidates=tuple(self.gazetteer.region(c) for c in where.candidates),
             description=prefix.rest, confidence=category.confidence, needs_review=review,
             reasons=prefix.reasons + category.reasons + doubt + where.reasons
-            + ((screen.doubt,) if screen.doubt else ()) + conduct_reasons,
+            + ((screen.doubt,) if screen.doubt else ()) + (("screen:gate",) if gated else ())
+            + conduct_reasons,
             about_officials=conduct is not None, extras=extras,
             probable_region=self.gazetteer.region(where.probable) if where.probable else None,
             region_options=tuple(self.gazetteer.option(c) for c in where.options), **base)

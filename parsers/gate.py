@@ -1,0 +1,145 @@
+"""A learned complaint-vs-not gate (issue 13, part 4): pure Python at parse time.
+
+    gate = Gate.load()                    # parsers/data/complaint_gate.json (None if absent)
+    gate.score(tokens)                    # log-odds that the normalised tokens are a complaint
+    gate.passes(tokens)                   # score >= the threshold chosen when training
+
+The rules screen personal and promotional SMS with word lists, which do not generalise to new
+texts. The gate is a logistic regression on TF-IDF word 1-2-grams and character 3-5-grams of
+the normaliser's tokens, trained on hand-written non-complaints against real complaints. The
+parser asks it only about messages it would otherwise route without review; when the gate
+says "not a complaint" the message goes to review with the reason `screen:gate`.
+
+Training needs scikit-learn (the `ml` extra; `train` imports it lazily). The file is plain JSON
+(feature -> [idf, weight]) so that parsing needs neither scikit-learn nor pickle:
+
+    .venv/bin/python -m bench.complaint_gate --csv ../shared/data/surabaya_dev.csv --write
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+GATE_FORMAT = 1
+GATE_PATH = Path(__file__).resolve().parent / "data" / "complaint_gate.json"
+CHAR_NGRAMS = (3, 5)
+MIN_DF = 3  # a feature seen in fewer training texts is dropped (and no rare text is kept)
+
+
+class GateError(ValueError):
+    """A gate file that cannot be used; the message names the path."""
+
+
+def features(tokens: Sequence[str]) -> list[str]:
+    """The gate's features of normalised tokens: words, word pairs, character 3-5-grams."""
+    out = [f"w:{t}" for t in tokens]
+    out += [f"b:{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    low, high = CHAR_NGRAMS
+    for token in tokens:
+        padded = f" {token} "
+        for n in range(low, high + 1):
+            out += [f"c:{padded[i:i + n]}" for i in range(len(padded) - n + 1)]
+    return out
+
+
+@dataclass(frozen=True)
+class Gate:
+    """Weights of a linear model over L2-normalised TF-IDF features, and its threshold."""
+
+    weights: dict[str, tuple[float, float]]  # feature -> (idf, weight)
+    intercept: float
+    threshold: float
+    figures: dict[str, Any] = field(default_factory=dict)
+
+    def score(self, tokens: Sequence[str]) -> float:
+        """Log-odds that the tokens are a complaint (the logistic regression's decision value)."""
+        counts = Counter(features(tokens))
+        norm = dot = 0.0
+        weights = self.weights
+        for feature, count in counts.items():
+            known = weights.get(feature)
+            if known is not None:
+                value = count * known[0]
+                norm += value * value
+                dot += value * known[1]
+        return self.intercept + (dot / math.sqrt(norm) if norm else 0.0)
+
+    def passes(self, tokens: Sequence[str]) -> bool:
+        """True when the gate lets the message through as a complaint."""
+        return self.score(tokens) >= self.threshold
+
+    def with_threshold(self, threshold: float) -> Gate:
+        """The same weights with another threshold (for measuring)."""
+        return Gate(self.weights, self.intercept, threshold, self.figures)
+
+    def to_json(self) -> str:
+        """The file's text: format, threshold, intercept, figures, then one feature per line."""
+        head = {"format": GATE_FORMAT, "threshold": round(self.threshold, 6),
+                "intercept": round(self.intercept, 6), "figures": self.figures}
+        lines = [json.dumps(head, ensure_ascii=False, sort_keys=True)]
+        lines += [json.dumps([f, round(idf, 4), round(w, 5)], ensure_ascii=False)
+                  for f, (idf, w) in sorted(self.weights.items())]
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, source: str) -> Gate:
+        """Read a gate file's text; GateError names `source` and what is wrong."""
+        lines = text.splitlines()
+        try:
+            head = json.loads(lines[0]) if lines else None
+            if not isinstance(head, dict):
+                raise GateError(f"{source}: not a complaint gate file")
+            if head.get("format") != GATE_FORMAT:
+                raise GateError(f"{source}: gate format {head.get('format')!r}, this code reads "
+                                f"format {GATE_FORMAT}: retrain it")
+            weights: dict[str, tuple[float, float]] = {}
+            for line in lines[1:]:
+                feature, idf, weight = json.loads(line)
+                weights[str(feature)] = (float(idf), float(weight))
+            return cls(weights, float(head["intercept"]), float(head["threshold"]),
+                       dict(head.get("figures", {})))
+        except (ValueError, KeyError, TypeError) as exc:
+            if isinstance(exc, GateError):
+                raise
+            raise GateError(f"{source}: broken gate file ({exc})") from exc
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Gate | None:
+        """Load the shipped gate (or `path`); None when the shipped file is absent."""
+        target = path or GATE_PATH
+        if path is None and not target.exists():
+            return None
+        try:
+            text = target.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise GateError(f"{target}: cannot read the gate file ({exc.strerror})") from exc
+        return cls.from_json(text, str(target))
+
+    def save(self, path: Path) -> None:
+        """Write the gate file."""
+        path.write_text(self.to_json(), encoding="utf-8")
+
+
+def fit(token_lists: Sequence[Sequence[str]], labels: Sequence[int], *,
+        c: float = 4.0) -> Gate:
+    """Fit the logistic regression (balanced class weights); threshold 0 until chosen.
+
+    labels: 1 complaint, 0 not. Needs scikit-learn (the `ml` extra).
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectoriser = TfidfVectorizer(analyzer=features, min_df=MIN_DF, sublinear_tf=False)
+    matrix = vectoriser.fit_transform([list(t) for t in token_lists])
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+    model.fit(matrix, list(labels))
+    names = vectoriser.get_feature_names_out()
+    weights = {str(name): (float(idf), float(w)) for name, idf, w
+               in zip(names, vectoriser.idf_, model.coef_[0], strict=True)}
+    return Gate(weights, float(model.intercept_[0]), 0.0)
