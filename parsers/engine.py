@@ -47,8 +47,9 @@ class Parser:
     gate: Gate | None = None  # learned complaint-vs-not check before routing without review
 
     @classmethod
-    def load(cls, model_path: Path | str | None = None) -> Parser:
-        """Load the shipped data and rules (and a trained model when a path is given)."""
+    def load(cls, model_path: Path | str | None = None,
+             gate_path: Path | str | None = None) -> Parser:
+        """Load the shipped data and rules (and a trained model / a complaint gate if given)."""
         gazetteer = Gazetteer.load()
         normaliser = Normaliser.load()
         categories = frozenset(load_taxonomy())
@@ -61,7 +62,7 @@ class Parser:
             locations=LocationFinder.load(gazetteer, normaliser.vocabulary),
             conduct=Conduct.load(),
             courtesy=Courtesy.load(),
-            gate=Gate.load(),
+            gate=Gate.load(gate_path) if gate_path is not None else None,
         )
         if model_path is not None:
             # The model file module imports no engine code; scikit-learn only when asked for.
@@ -133,9 +134,9 @@ class Parser:
         unsure = category.confidence < category.review_threshold
         review = unsure or _unroutable(where, scope)
         review = review or bool(screen.doubt)  # reads as personal/promotional
-        # Would be routed without a human, but the learned gate reads it as not a complaint
-        # (a LAPOR-style keyword says it is one).
-        gated = (not review and keyword is None and self.gate is not None
+        # Would be routed without a human, but the learned gate (when given one) reads it as
+        # not a complaint. A 1708 prefix (LAPOR, RAHASIA, a keyword) says it is one.
+        gated = (not review and not prefix.reasons and self.gate is not None
                  and not self.gate.passes(tokens))
         review = review or gated
         # Says why a human must look: the category is below the threshold that meets the target.

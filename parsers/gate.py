@@ -1,19 +1,23 @@
 """A learned complaint-vs-not gate (issue 13, part 4): pure Python at parse time.
 
-    gate = Gate.load()                    # parsers/data/complaint_gate.json (None if absent)
+    gate = Gate.load(path)                # a file written by bench/complaint_gate.py --out
     gate.score(tokens)                    # log-odds that the normalised tokens are a complaint
     gate.passes(tokens)                   # score >= the threshold chosen when training
 
 The rules screen personal and promotional SMS with word lists, which do not generalise to new
 texts. The gate is a logistic regression on TF-IDF word 1-2-grams and character 3-5-grams of
-the normaliser's tokens, trained on hand-written non-complaints against real complaints. The
-parser asks it only about messages it would otherwise route without review; when the gate
-says "not a complaint" the message goes to review with the reason `screen:gate`.
+the normaliser's tokens, trained on hand-written non-complaints against real complaints. A
+parser given a gate (`Parser.load(gate_path=...)` or `parser.with_gate(gate)`) asks it only
+about messages it would otherwise route without review and that carry no 1708 prefix (LAPOR,
+RAHASIA, a keyword...); when the gate says "not a complaint" the message goes to review with
+the reason `screen:gate`. No gate is shipped or loaded by default: on the project's own short
+SMS complaints it cost more than it gained (docs/parser.md, "A learned complaint gate").
 
 Training needs scikit-learn (the `ml` extra; `train` imports it lazily). The file is plain JSON
 (feature -> [idf, weight]) so that parsing needs neither scikit-learn nor pickle:
 
-    .venv/bin/python -m bench.complaint_gate --csv ../shared/data/surabaya_dev.csv --write
+    .venv/bin/python -m bench.complaint_gate --csv ../shared/data/surabaya_dev.csv --fresh \
+        --out complaint_gate.json
 """
 
 from __future__ import annotations
@@ -23,13 +27,13 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 GATE_FORMAT = 1
-GATE_PATH = Path(__file__).resolve().parent / "data" / "complaint_gate.json"
 CHAR_NGRAMS = (3, 5)
-MIN_DF = 3  # a feature seen in fewer training texts is dropped (and no rare text is kept)
+MIN_DF = 5  # a feature seen in fewer training texts is dropped (and no rare text is kept)
 
 
 class GateError(ValueError):
@@ -40,12 +44,17 @@ def features(tokens: Sequence[str]) -> list[str]:
     """The gate's features of normalised tokens: words, word pairs, character 3-5-grams."""
     out = [f"w:{t}" for t in tokens]
     out += [f"b:{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
-    low, high = CHAR_NGRAMS
     for token in tokens:
-        padded = f" {token} "
-        for n in range(low, high + 1):
-            out += [f"c:{padded[i:i + n]}" for i in range(len(padded) - n + 1)]
+        out += _char_ngrams(token)
     return out
+
+
+@lru_cache(maxsize=65536)
+def _char_ngrams(token: str) -> tuple[str, ...]:
+    padded = f" {token} "
+    low, high = CHAR_NGRAMS
+    return tuple(f"c:{padded[i:i + n]}" for n in range(low, high + 1)
+                 for i in range(len(padded) - n + 1))
 
 
 @dataclass(frozen=True)
@@ -110,16 +119,13 @@ class Gate:
             raise GateError(f"{source}: broken gate file ({exc})") from exc
 
     @classmethod
-    def load(cls, path: Path | None = None) -> Gate | None:
-        """Load the shipped gate (or `path`); None when the shipped file is absent."""
-        target = path or GATE_PATH
-        if path is None and not target.exists():
-            return None
+    def load(cls, path: Path | str) -> Gate:
+        """Load a gate file; GateError (one line, naming the path) when it cannot be used."""
         try:
-            text = target.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise GateError(f"{target}: cannot read the gate file ({exc.strerror})") from exc
-        return cls.from_json(text, str(target))
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise GateError(f"{path}: cannot read the gate file ({exc})") from exc
+        return cls.from_json(text, str(path))
 
     def save(self, path: Path) -> None:
         """Write the gate file."""

@@ -1,0 +1,133 @@
+"""The learned complaint gate (issue 13, part 4): scoring, file format, use in the parse."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from parsers import Parser
+from parsers.gate import GATE_FORMAT, MIN_DF, Gate, GateError, features, fit
+
+DATA = Path(__file__).parent / "data"
+ROUTED = "sampah numpuk di TPS pasar udah seminggu ga diangkut, baunya kemana2"
+
+
+def _texts(name: str) -> list[str]:
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _gate(weight: float, threshold: float = 0.0) -> Gate:
+    """Every word feature weighs `weight`; the decision is intercept + weight * word share."""
+    return Gate({f"w:{w}": (1.0, weight) for w in ("sampah", "numpuk", "pasar", "tps")},
+                intercept=0.0, threshold=threshold)
+
+
+def test_features_are_words_word_pairs_and_padded_character_ngrams() -> None:
+    got = features(["air", "mati"])
+    assert (got[:3], "c: ai" in got, "c:air " in got, "c: mati" in got, "c:ir m" in got) == (
+        ["w:air", "w:mati", "b:air mati"], True, True, True, False)
+
+
+def test_score_is_the_linear_model_on_l2_normalised_tfidf() -> None:
+    gate = Gate({"w:a": (2.0, 1.5), "w:b": (1.0, -0.5)}, intercept=0.25, threshold=0.0)
+    # a twice (tf-idf 4), b once (1), an unknown word: dot 4*1.5 - 0.5 = 5.5, norm sqrt(17)
+    assert gate.score(["a", "a", "b", "zzz"]) == pytest.approx(0.25 + 5.5 / math.sqrt(17))
+    assert gate.score(["zzz"]) == 0.25
+
+
+def test_passes_compares_with_the_threshold() -> None:
+    assert (_gate(1.0).passes(["sampah"]), _gate(-1.0).passes(["sampah"]),
+            _gate(1.0, threshold=2.0).passes(["sampah"])) == (True, False, False)
+
+
+def test_file_round_trip_keeps_scores(tmp_path: Path) -> None:
+    gate = Gate({"w:a": (2.0, 1.5), "c: a ": (1.3, -0.25)}, 0.5, 0.125, {"seed": 0})
+    path = tmp_path / "gate.json"
+    gate.save(path)
+    again = Gate.load(path)
+    assert (again.threshold, again.figures, again.score(["a"])) == (
+        0.125, {"seed": 0}, pytest.approx(gate.score(["a"]), abs=1e-4))
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"format": 99, "threshold": 0, "intercept": 0}\n', "gate format 99"),
+    ("[1, 2]\n", "not a complaint gate file"),
+    (f'{{"format": {GATE_FORMAT}, "threshold": 0, "intercept": 0}}\n["w:a", 1]\n',
+     "broken gate file"),
+    ("", "not a complaint gate file"),
+])
+def test_unusable_gate_file_names_the_path(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "gate.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(GateError) as info:
+        Gate.load(path)
+    assert (str(path) in str(info.value), message in str(info.value)) == (True, True)
+
+
+def test_missing_gate_file_is_a_gate_error(tmp_path: Path) -> None:
+    with pytest.raises(GateError, match="cannot read"):
+        Gate.load(tmp_path / "absent.json")
+
+
+def test_no_gate_is_loaded_by_default(parser: Parser) -> None:
+    assert parser.gate is None
+
+
+def test_a_gate_that_says_no_sends_a_confident_complaint_to_review(parser: Parser) -> None:
+    before = parser.parse(ROUTED, default_region="35.78")
+    after = parser.with_gate(_gate(-1.0)).parse(ROUTED, default_region="35.78")
+    assert (before.needs_review, after.needs_review, after.reasons[-1], after.intent,
+            after.category) == (False, True, "screen:gate", "complaint", before.category)
+
+
+def test_a_gate_that_says_yes_changes_nothing(parser: Parser) -> None:
+    assert parser.with_gate(_gate(1.0)).parse(ROUTED, default_region="35.78") == parser.parse(
+        ROUTED, default_region="35.78")
+
+
+def test_a_1708_prefix_is_never_gated(parser: Parser) -> None:
+    result = parser.with_gate(_gate(-1.0)).parse(f"LAPOR {ROUTED}", default_region="35.78")
+    assert (result.needs_review, "screen:gate" in result.reasons) == (False, False)
+
+
+def test_gate_is_asked_only_about_what_would_be_routed(parser: Parser) -> None:
+    # Already doubted (family chat): the gate adds no second reason.
+    text = "Pah, motor aku bannya bocor, bisa jemput di depan kampus?"
+    result = parser.with_gate(_gate(-1.0)).parse(text)
+    assert ("screen:personal" in result.reasons, "screen:gate" in result.reasons) == (True, False)
+
+
+def test_parser_load_reads_a_gate_file(tmp_path: Path) -> None:
+    path = tmp_path / "gate.json"
+    _gate(-1.0).save(path)
+    assert Parser.load(gate_path=path).gate is not None
+
+
+def test_fit_matches_scikit_learn_and_separates_its_training_rows() -> None:
+    pytest.importorskip("sklearn")
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    negatives = [t.lower().split() for t in _texts("non_complaints_c_holdout.txt")]
+    positives = [t.lower().split() for t in _texts("complaints_sms.txt")]
+    rows, labels = negatives + positives, [0] * len(negatives) + [1] * len(positives)
+    gate = fit(rows, labels, c=1.0)
+    vectoriser = TfidfVectorizer(analyzer=features, min_df=MIN_DF)
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
+    model.fit(vectoriser.fit_transform(rows), labels)
+    expected = model.decision_function(vectoriser.transform(rows[:5] + rows[-5:]))
+    got = [gate.score(r) for r in rows[:5] + rows[-5:]]
+    right = sum((gate.score(r) >= 0) == bool(y) for r, y in zip(rows, labels, strict=True))
+    assert (got == pytest.approx(list(expected), abs=1e-6), right >= 0.95 * len(rows)) == (
+        True, True)
+
+
+def test_set_d_is_fresh_and_large_enough() -> None:
+    d = _texts("non_complaints_d_holdout.txt")
+    others = {t for name in ("non_complaints.txt", "non_complaints_holdout.txt",
+                             "non_complaints_b_tune.txt", "non_complaints_b_holdout.txt",
+                             "non_complaints_c_holdout.txt") for t in _texts(name)}
+    assert (len(set(d)) >= 150, len(set(d)) == len(d), set(d) & others) == (True, True, set())
