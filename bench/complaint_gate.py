@@ -8,13 +8,15 @@ Training data: the non-complaint sets the screening rules were tuned on (A, A's 
 in tests/unit/parsers/data) as negatives, and the development complaints outside a fixed 20%
 hold-out (sha256 of the row id, mod 5 == 0) as positives, each also cut to its first 160
 characters (one SMS) and as 2 windows of 5-12 words (seeded by row id), plus the rules'
-`examples` and the short SMS complaints of tests/unit/parsers/data/complaints_sms.txt. Set D (non_complaints_d_holdout.txt) and the hold-out fifth are never
-used to train or tune. The threshold: the largest at which at most --max-loss of the
-out-of-fold positives the rules route without review (5 stratified folds, seed 0) would be
-sent to review. Prints, rules only, without and with the gate: the confident-complaint rate of
-every non-complaint set, routed-without-review share and accuracy on the hold-out fifth, and
-the golden SMS complaints routed. --out stores the gate, trained on all the training rows, in
-a file that `Parser.load(gate_path=...)` reads (not shipped: see docs/parser.md).
+`examples` and the short SMS complaints of tests/unit/parsers/data/complaints_sms.txt. Set D
+(non_complaints_d_holdout.txt) and the hold-out fifth are never used to train or tune. --fresh
+prints set D's figures (measure, never tune). The threshold: the largest at which at most
+--max-loss of the out-of-fold positives the rules route without review (5 stratified folds, seed
+0) would be sent to review. Prints, rules only, without and with the gate: the
+confident-complaint rate of every non-complaint set, routed-without-review share and accuracy on
+the hold-out fifth, and the golden SMS complaints routed. --out stores the gate, trained on all
+the training rows, in a file that `Parser.load(gate_path=...)` reads (not shipped: see
+docs/parser.md).
 """
 
 from __future__ import annotations
@@ -200,8 +202,8 @@ def main() -> None:
           f"{sum(s < threshold for s in negatives)}/{len(negatives)}")
     gate = fit(rows, labels, c=C).with_threshold(threshold)
     gated = rules.with_gate(gate)
-    figures: dict[str, object] = {"c": C, "windows": WINDOWS, "threshold_max_loss": args.max_loss, "folds": FOLDS,
-                                  "seed": SEED, "negatives": labels.count(0),
+    figures: dict[str, object] = {"c": C, "windows": WINDOWS, "folds": FOLDS, "seed": SEED,
+                                  "threshold_max_loss": args.max_loss, "negatives": labels.count(0),
                                   "positives": labels.count(1)}
     for name in TRAIN_SETS + (FRESH_SETS if args.fresh else ()):
         texts = fixture(name)
