@@ -181,12 +181,18 @@ def _handler(fake: FakeSms) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    # The stdlib listens with a backlog of 5: a send pool opening 32 connections at once had
+    # some of them reset, which a real provider's front end does not do.
+    request_queue_size = 256
+
+
 class FakeSmsServer:
     """Serve a FakeSms on a free loopback port from a daemon thread."""
 
     def __init__(self, port: int = 0) -> None:
         self.fake = FakeSms()
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self.fake))
+        self.server = _Server(("127.0.0.1", port), _handler(self.fake))
         self.server.daemon_threads = True
         self.fake.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     from sms_gateway.telco.intake import store_inbound
     from sms_gateway.telco.intake_batch import queue_in_chunks
     from sms_gateway.telco.providers.base import IncomingSms
-    from sms_gateway.telco.send_pool import SendPool
+    from sms_gateway.telco.sending import open_pool
 
     tmp = Path(tempfile.mkdtemp(prefix="profile-worker-"))
     with RedisServer(tmp) as redis, scratch_database() as db, FakeSmsServer() as phone:
@@ -97,10 +97,10 @@ def main(argv: list[str] | None = None) -> None:
 
         def drain() -> None:
             if args.send_concurrency > 0:
-                services.send_pool = SendPool(args.send_concurrency)
+                services.send_pool = open_pool(services, args.send_concurrency)
             work()
             if services.send_pool is not None:
-                services.send_pool.stop()  # waits for the sends in flight
+                services.send_pool.stop()  # waits for the sends in flight and their records
                 services.send_pool = None
 
         def work() -> None:

@@ -108,7 +108,7 @@ def worker(burst: bool, fork: bool) -> None:
     from sms_gateway.cli.procs import forked_children_die_with_this_process
     from sms_gateway.dispatch import RqDispatcher
     from sms_gateway.sweeper import SweeperThread, periodic_tasks
-    from sms_gateway.telco.send_pool import SendPool
+    from sms_gateway.telco.sending import open_pool
 
     config = _config()
     if config.embedded:
@@ -119,7 +119,7 @@ def worker(burst: bool, fork: bool) -> None:
     services.parser.current()  # the active model loaded before the first message, not during
     assert isinstance(services.dispatcher, RqDispatcher)
     if config.sms.send_concurrency > 0:
-        services.send_pool = SendPool(config.sms.send_concurrency)  # stopped by close()
+        services.send_pool = open_pool(services, config.sms.send_concurrency)  # close() stops it
     redis = services.dispatcher.redis
     interval = config.queue.sweep_interval_seconds
     lock_key = f"{config.queue.name}:sweeper-lock"

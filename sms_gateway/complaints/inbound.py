@@ -26,7 +26,7 @@ from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import FAILED, PROCESSED, RECEIVED, Citizen, InboundMessage
 from sms_gateway.store.pii import mask_phone
 from sms_gateway.telco.intake_batch import queue_ids
-from sms_gateway.telco.sending import send_soon
+from sms_gateway.telco.sending import send_many
 
 if TYPE_CHECKING:
     from sms_gateway.services import Services
@@ -52,12 +52,10 @@ def process(services: Services, message_id: int) -> None:
 def _follow_ups(services: Services, *contexts: Context) -> None:
     """After the commit: the replies, the forwards, the agency deliveries."""
     # The replies first: the citizens are waiting for them. They go to the process's send pool
-    # (telco/send_pool.py) so the provider's latency does not hold up the next message; the
-    # forwards run here, all in one transaction (agency/dispositions.py). The rows are
-    # committed, so a crash from here on loses nothing.
-    for ctx in contexts:
-        for outbound_id in ctx.outbound_ids:
-            send_soon(services, outbound_id)
+    # together (claimed in one statement, telco/sending.send_many) so the provider's latency
+    # does not hold up the next message; the forwards run here, all in one transaction
+    # (agency/dispositions.py). The rows are committed, so a crash from here on loses nothing.
+    send_many(services, [i for ctx in contexts for i in ctx.outbound_ids])
     forward_many(services, [i for ctx in contexts for i in ctx.forward_ids])
     enqueue_deliveries(services, [i for ctx in contexts for i in ctx.delivery_ids])
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from sms_gateway.store.channels import ChannelLog
@@ -31,12 +31,26 @@ def add(session: Session, channel: str, kind: str, exchanges: Iterable[Exchange]
         outbound_id: int | None = None, inbound_id: int | None = None) -> None:
     """Store exchanges (already masked) for one message."""
     for ex in exchanges:
-        session.add(ChannelLog(
-            channel=channel, kind=kind, outbound_message_id=outbound_id,
-            inbound_message_id=inbound_id, method=ex.method[:8], url=ex.url,
-            request_headers=ex.request_headers, request_body=ex.request_body,
-            status=ex.status, response_body=ex.response_body, error=ex.error,
-            elapsed_ms=ex.elapsed_ms))
+        session.add(ChannelLog(**_row(channel, kind, ex, outbound_id, inbound_id)))
+
+
+def add_sends(session: Session, sends: Iterable[tuple[str, int, Iterable[Exchange]]]) -> int:
+    """Store the send exchanges of many outbound messages, (channel, outbound id, exchanges)
+    each, in one executemany INSERT; returns how many."""
+    rows = [_row(channel, SEND, ex, outbound_id, None)
+            for channel, outbound_id, exchanges in sends for ex in exchanges]
+    if rows:
+        session.execute(insert(ChannelLog), rows)
+    return len(rows)
+
+
+def _row(channel: str, kind: str, ex: Exchange, outbound_id: int | None,
+         inbound_id: int | None) -> dict[str, Any]:
+    return {"channel": channel, "kind": kind, "outbound_message_id": outbound_id,
+            "inbound_message_id": inbound_id, "method": ex.method[:8], "url": ex.url,
+            "request_headers": ex.request_headers, "request_body": ex.request_body,
+            "status": ex.status, "response_body": ex.response_body, "error": ex.error,
+            "elapsed_ms": ex.elapsed_ms}
 
 
 def webhook_exchange(services: Services, channel: str, web: WebRequest, status: int,

@@ -1,25 +1,37 @@
-"""Step 3 of an SMS: send one outbound message, once, retrying only retryable failures.
+"""Step 3 of an SMS: send outbound messages, each once, retrying only retryable failures.
 
-The job entry point is `sms_gateway.jobs.outbound.send_sms`; this module is what it does.
+The job entry point is `sms_gateway.jobs.outbound.send_sms` (one message); the processing
+step hands the replies of a whole batch to `send_many`. Rows are claimed many in one
+statement, sent one per pool thread, and their results written down together
+(telco/send_records.py).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
 from sms_gateway.dispatch import SEND_SMS, RetryPolicy, run_or_queue
 from sms_gateway.store.db import utcnow
-from sms_gateway.store.models import OUTBOUND_RANK, PRIORITY_REPLY, Citizen, OutboundMessage
-from sms_gateway.telco import channel_logs, channels
+from sms_gateway.store.models import PRIORITY_REPLY, Citizen, OutboundMessage
+from sms_gateway.telco import channels
 from sms_gateway.telco.providers.base import OutgoingSms, Provider, SendResult
 from sms_gateway.telco.providers.errors import SendError, SendErrorKind
-from sms_gateway.telco.providers.transport import Exchange, Redactor, recording
-from sms_gateway.telco.status_reports import apply_pending, apply_status
+from sms_gateway.telco.providers.transport import Exchange, recording
+from sms_gateway.telco.send_pool import SendPool
+from sms_gateway.telco.send_records import (
+    Sent,
+    hand_back,
+    record_failed_try,
+    record_send_error,
+    record_sent,
+    write_sent,
+)
 
 if TYPE_CHECKING:
     from sms_gateway.services import Services
@@ -73,7 +85,10 @@ def decide(kind: SendErrorKind, *, idempotent: bool, attempts: int,
 
 
 @dataclass(frozen=True, slots=True)
-class _Claimed:
+class Claimed:
+    """An outbound row this process has flipped to `sending`: what its send needs."""
+
+    outbound_id: int
     phone: str
     body: str
     channel: str | None
@@ -81,37 +96,100 @@ class _Claimed:
     reply: bool
 
 
+def open_pool(services: Services, size: int) -> SendPool:
+    """A send pool whose sends' results are written down together (send_records.write_sent)."""
+    return SendPool(size, partial(write_sent, services))
+
+
 def send_soon(services: Services, outbound_id: int, *, reply: bool = True) -> None:
-    """Hand one send to this process's send pool and return; without a pool, send it here.
+    """Hand one send to this process's send pool and return; without a pool, send it here."""
+    send_many(services, [outbound_id], reply=reply)
 
-    A send that fails in the pool is queued for a retry after the policy's first interval,
-    like a follow-up job that failed (dispatch.run_or_queue).
+
+def send_many(services: Services, outbound_ids: Sequence[int], *, reply: bool = True) -> None:
+    """Hand sends to this process's send pool and return; without a pool, send each here.
+
+    The pool's free threads are reserved first (waiting for one if none is free), then as many
+    rows claimed in one statement, so a row is `sending` only once a thread will send it. A
+    send that fails in the pool is queued for a retry after the policy's first interval, like
+    a follow-up job that failed (dispatch.run_or_queue).
     """
-    retry = send_retry(services)
-    job_id = f"send-{outbound_id}"
-
-    def queue_retry(exc: Exception) -> None:
-        log.warning("send of outbound %s failed in the pool (%s); queued for a retry",
-                    outbound_id, type(exc).__name__)
-        services.dispatcher.enqueue(SEND_SMS, outbound_id, job_id=job_id, retry=retry,
-                                    at_front=reply, delay=retry.delay(1))
-
+    ids = list(dict.fromkeys(outbound_ids))
     pool = services.send_pool
-    if pool is not None and pool.submit(lambda: send(services, outbound_id), queue_retry):
-        return
-    run_or_queue(services.dispatcher, SEND_SMS, outbound_id, job_id=job_id, retry=retry,
-                 at_front=reply)
+    while ids and pool is not None:
+        slots = pool.reserve(len(ids))
+        if not slots:  # the pool stopped: the rest is sent here
+            break
+        chunk, ids = ids[:slots], ids[slots:]
+        try:
+            claimed = claim(services, chunk)
+        except Exception as exc:  # noqa: BLE001 - queued for a retry, as a failed send
+            pool.release(slots)
+            for outbound_id in chunk:
+                _queue_retry(services, outbound_id, reply, exc)
+            continue
+        pool.release(slots - len(claimed))
+        for c in claimed:
+            if not pool.run(partial(deliver, services, c, pool.record),
+                            partial(_queue_retry, services, c.outbound_id, c.reply)):
+                _deliver_here(services, c)  # stopped meanwhile: sent here, the row is ours
+    retry = send_retry(services)
+    for outbound_id in ids:
+        run_or_queue(services.dispatcher, SEND_SMS, outbound_id, job_id=f"send-{outbound_id}",
+                     retry=retry, at_front=reply)
+
+
+def _deliver_here(services: Services, claimed: Claimed) -> None:
+    try:
+        deliver(services, claimed)
+    except Exception as exc:  # noqa: BLE001 - recorded by deliver, then retried from the queue
+        _queue_retry(services, claimed.outbound_id, claimed.reply, exc)
+
+
+def _queue_retry(services: Services, outbound_id: int, reply: bool, exc: Exception) -> None:
+    log.warning("send of outbound %s failed in the pool (%s); queued for a retry",
+                outbound_id, type(exc).__name__)
+    retry = send_retry(services)
+    services.dispatcher.enqueue(SEND_SMS, outbound_id, job_id=f"send-{outbound_id}",
+                                retry=retry, at_front=reply, delay=retry.delay(1))
 
 
 def send(services: Services, outbound_id: int) -> None:
-    """Send one queued SMS; a duplicate or late job finds it claimed or done and does nothing.
+    """Send one queued SMS; a duplicate or late job finds it claimed or done and does nothing."""
+    for c in claim(services, [outbound_id]):
+        deliver(services, c)
 
-    The channels are tried in failover order; each waits for its throttle, and every HTTP
-    exchange is stored as a channel log of this message.
+
+def claim(services: Services, outbound_ids: Sequence[int]) -> list[Claimed]:
+    """Flip these rows from queued to sending in one statement, which also reads what their
+    sends need; rows another job has or that are done are left out."""
+    if not outbound_ids:
+        return []
+    phone_enc = (select(Citizen.phone_enc).where(Citizen.id == OutboundMessage.citizen_id)
+                 .correlate(OutboundMessage).scalar_subquery())
+    with services.sessions.begin() as session:
+        rows = session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id.in_(outbound_ids), OutboundMessage.status == "queued")
+            .values(status="sending", attempts=OutboundMessage.attempts + 1, updated_at=utcnow())
+            .returning(OutboundMessage.id, OutboundMessage.body, OutboundMessage.channel,
+                       OutboundMessage.attempts, OutboundMessage.priority,
+                       phone_enc.label("phone_enc"))
+            .execution_options(synchronize_session=False)).all()
+    order = {outbound_id: i for i, outbound_id in enumerate(outbound_ids)}
+    return sorted((Claimed(r.id, services.vault.decrypt(r.phone_enc), r.body, r.channel,
+                           r.attempts, r.priority <= PRIORITY_REPLY) for r in rows),
+                  key=lambda c: order[c.outbound_id])
+
+
+def deliver(services: Services, claimed: Claimed,
+            record: Callable[[Sent], bool] | None = None) -> None:
+    """Send one claimed SMS through the channels in failover order, each after its throttle.
+
+    Every HTTP exchange is stored as a channel log of this message. A success goes to `record`
+    (the pool's recorder, written with others) or, without one, is written down here.
     """
-    claimed = _claim(services, outbound_id)
-    if claimed is None:
-        return
+    outbound_id = claimed.outbound_id
     public = services.config.server.public_url.rstrip("/")
     max_attempts = services.config.sms.max_send_attempts
     error: SendError | None = None
@@ -120,18 +198,19 @@ def send(services: Services, outbound_id: int) -> None:
     for channel in channels.send_chain(services, claimed.channel):
         wait = channels.wait_for_token(services, channel.name, reply=claimed.reply)
         if wait > 0:
-            _hand_back(services, outbound_id, wait)
+            log.info("outbound %s throttled; handed back for %.1fs", outbound_id, wait)
+            hand_back(services, outbound_id, wait)
             return
         callback = f"{public}/sms/{channel.name}/status" if public else None
         sms = OutgoingSms(claimed.phone, claimed.body, f"out-{outbound_id}", callback)
         result, error, unexpected, exchanges = _try(channel, sms)
-        if result is not None:  # the log goes in with the result: one transaction less
-            _record_sent(services, outbound_id, channel.name, result, exchanges)
+        if result is not None:
+            sent = Sent(outbound_id, channel.name, result, exchanges)
+            if record is None or not record(sent):
+                record_sent(services, [sent])
             return
         assert error is not None
-        with services.sessions.begin() as session:
-            channel_logs.add(session, channel.name, channel_logs.SEND, exchanges,
-                             outbound_id=outbound_id)
+        record_failed_try(services, channel.name, outbound_id, exchanges)
         log.warning("send of outbound %s through %s failed: %s", outbound_id, channel.name,
                     error.kind.label)
         decision = decide(error.kind, idempotent=channel.idempotent_send,
@@ -141,30 +220,15 @@ def send(services: Services, outbound_id: int) -> None:
         if not decision.next_channel:
             break
     assert error is not None and decision is not None  # the chain is never empty
-    _record_send_error(services, outbound_id, claimed.attempts, decision, error)
+    log.warning("send of outbound %s failed (try %d, %s): %s", outbound_id, claimed.attempts,
+                "will retry" if decision.retry else decision.status, error.kind.label)
+    delay = send_retry(services).delay(claimed.attempts)
+    record_send_error(services, outbound_id, decision.status, error,
+                      retry_in=delay if decision.retry else None)
     if unexpected is not None:
         raise unexpected
     if decision.retry:
         raise error  # the queue's retry policy runs the job again later
-
-
-def _claim(services: Services, outbound_id: int) -> _Claimed | None:
-    """Flip the row from queued to sending; None if another job has it or it is done."""
-    with services.sessions.begin() as session:
-        row = session.execute(
-            update(OutboundMessage)
-            .where(OutboundMessage.id == outbound_id, OutboundMessage.status == "queued")
-            .values(status="sending", attempts=OutboundMessage.attempts + 1, updated_at=utcnow())
-            .returning(OutboundMessage.citizen_id, OutboundMessage.body,
-                       OutboundMessage.channel, OutboundMessage.attempts,
-                       OutboundMessage.priority)
-            .execution_options(synchronize_session=False)).one_or_none()
-        if row is None:
-            return None
-        phone_enc = session.execute(select(Citizen.phone_enc).where(
-            Citizen.id == row.citizen_id)).scalar_one()
-        return _Claimed(services.vault.decrypt(phone_enc), row.body, row.channel,
-                        row.attempts, row.priority <= PRIORITY_REPLY)
 
 
 def _try(channel: Provider, sms: OutgoingSms) -> tuple[
@@ -179,42 +243,3 @@ def _try(channel: Provider, sms: OutgoingSms) -> tuple[
             # Nobody knows how far it got: as safe as a lost answer.
             return None, SendError(SendErrorKind.UNCERTAIN, f"{type(exc).__name__}: {exc}"), \
                 exc, exchanges
-
-
-def _record_sent(services: Services, outbound_id: int, channel: str, result: SendResult,
-                 exchanges: list[Exchange]) -> None:
-    with services.sessions.begin() as session:
-        channel_logs.add(session, channel, channel_logs.SEND, exchanges, outbound_id=outbound_id)
-        values = {"provider_message_id": result.provider_message_id, "sent_at": utcnow(),
-                  "updated_at": utcnow(), "channel": channel, "last_error": None}
-        session.execute(update(OutboundMessage).where(OutboundMessage.id == outbound_id)
-                        .values(status="sent", **values))
-        if OUTBOUND_RANK.get(result.status, 0) > OUTBOUND_RANK["sent"]:
-            apply_status(session, channel, result.provider_message_id, result.status)
-        # Delivery reports that overtook this very record.
-        apply_pending(session, channel, result.provider_message_id)
-
-
-def _hand_back(services: Services, outbound_id: int, wait: float) -> None:
-    """The channel is saturated: give the SMS back (uncounted) for the sweeper to requeue."""
-    log.info("outbound %s throttled; handed back for %.1fs", outbound_id, wait)
-    with services.sessions.begin() as session:
-        session.execute(update(OutboundMessage).where(OutboundMessage.id == outbound_id).values(
-            status="queued", attempts=OutboundMessage.attempts - 1,
-            next_attempt_at=utcnow() + timedelta(seconds=wait),
-            updated_at=utcnow() - timedelta(seconds=services.config.queue.stuck_after_seconds)))
-
-
-def _record_send_error(services: Services, outbound_id: int, attempts: int,
-                       decision: Decision, exc: SendError) -> None:
-    delay = send_retry(services).delay(attempts)
-    log.warning("send of outbound %s failed (try %d, %s): %s", outbound_id, attempts,
-                "will retry" if decision.retry else decision.status, exc.kind.label)
-    with services.sessions.begin() as session:
-        session.execute(
-            update(OutboundMessage).where(OutboundMessage.id == outbound_id).values(
-                status=decision.status,
-                # Provider error texts may quote the number (Twilio 21211): mask it.
-                last_error=Redactor().text(str(exc))[:2000], updated_at=utcnow(),
-                next_attempt_at=utcnow() + timedelta(seconds=delay) if decision.retry
-                else None))

@@ -7,6 +7,7 @@ the periodic upkeep, for the rare report that slips between the two transactions
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -44,11 +45,21 @@ def record(session: Session, channel: str, report: StatusReport) -> int | None:
 
 def apply_pending(session: Session, channel: str, provider_message_id: str) -> int:
     """Apply the kept reports of a send just recorded (most advanced last); returns how many."""
-    pending = session.execute(select(PendingStatus).where(
-        PendingStatus.channel == channel,
-        PendingStatus.provider_message_id == provider_message_id)).scalars().all()
+    return apply_pending_many(session, [(channel, provider_message_id)])
+
+
+def apply_pending_many(session: Session, sends: Collection[tuple[str, str]]) -> int:
+    """Apply the kept reports of sends just recorded, (channel, provider id) each, found in one
+    SELECT; returns how many."""
+    if not sends:
+        return 0
+    wanted = set(sends)
+    pending = [p for p in session.execute(select(PendingStatus).where(
+        PendingStatus.provider_message_id.in_({pid for _, pid in wanted}))).scalars()
+        if (p.channel, p.provider_message_id) in wanted]
+    # Most advanced last, so each step is applied (apply_status moves forward only).
     for p in sorted(pending, key=lambda p: OUTBOUND_RANK.get(p.status, 0)):
-        apply_status(session, channel, provider_message_id, p.status)
+        apply_status(session, p.channel, p.provider_message_id, p.status)
         session.delete(p)
     return len(pending)
 
