@@ -100,13 +100,18 @@ def _body_text(body: Any) -> str:
     return text[:MAX_BODY_CHARS]
 
 
+# Idle connections kept per host. requests keeps 10: a send pool of 32 threads (`[sms]
+# send_concurrency`) then closed 22 connections after each burst and opened (TLS) them again.
+POOL_MAXSIZE = 64
+
+
 class RecordingAdapter(BaseAdapter):
     """Wraps the real adapter: times each request and notes a redacted Exchange."""
 
     def __init__(self, redactor: Redactor, inner: BaseAdapter | None = None) -> None:
         super().__init__()
         self.redactor = redactor
-        self.inner = inner if inner is not None else HTTPAdapter()
+        self.inner = inner if inner is not None else HTTPAdapter(pool_maxsize=POOL_MAXSIZE)
 
     def send(self, request: requests.PreparedRequest, *args: Any,
              **kwargs: Any) -> requests.Response:
