@@ -102,17 +102,21 @@ def open_pool(services: Services, size: int) -> SendPool:
 
 
 def send_soon(services: Services, outbound_id: int, *, reply: bool = True) -> None:
-    """Hand one send to this process's send pool and return; without a pool, send it here."""
-    send_many(services, [outbound_id], reply=reply)
+    """The `send_sms` job's hand-over to the send pool: claimed here, sent there.
+
+    A claim that fails raises, so the job's own retry policy runs it again.
+    """
+    send_many(services, [outbound_id], reply=reply, queue_claim_errors=False)
 
 
-def send_many(services: Services, outbound_ids: Sequence[int], *, reply: bool = True) -> None:
+def send_many(services: Services, outbound_ids: Sequence[int], *, reply: bool = True,
+              queue_claim_errors: bool = True) -> None:
     """Hand sends to this process's send pool and return; without a pool, send each here.
 
     The pool's free threads are reserved first (waiting for one if none is free), then as many
     rows claimed in one statement, so a row is `sending` only once a thread will send it. A
-    send that fails in the pool is queued for a retry after the policy's first interval, like
-    a follow-up job that failed (dispatch.run_or_queue).
+    send that fails in the pool, or a claim that fails, is queued for a retry after the
+    policy's first interval, like a follow-up job that failed (dispatch.run_or_queue).
     """
     ids = list(dict.fromkeys(outbound_ids))
     pool = services.send_pool
@@ -125,6 +129,8 @@ def send_many(services: Services, outbound_ids: Sequence[int], *, reply: bool = 
             claimed = claim(services, chunk)
         except Exception as exc:  # noqa: BLE001 - queued for a retry, as a failed send
             pool.release(slots)
+            if not queue_claim_errors:
+                raise
             for outbound_id in chunk:
                 _queue_retry(services, outbound_id, reply, exc)
             continue
@@ -167,6 +173,7 @@ def claim(services: Services, outbound_ids: Sequence[int]) -> list[Claimed]:
         return []
     phone_enc = (select(Citizen.phone_enc).where(Citizen.id == OutboundMessage.citizen_id)
                  .correlate(OutboundMessage).scalar_subquery())
+    # Decrypted inside the transaction: a number that cannot be read leaves the rows queued.
     with services.sessions.begin() as session:
         rows = session.execute(
             update(OutboundMessage)
@@ -176,10 +183,10 @@ def claim(services: Services, outbound_ids: Sequence[int]) -> list[Claimed]:
                        OutboundMessage.attempts, OutboundMessage.priority,
                        phone_enc.label("phone_enc"))
             .execution_options(synchronize_session=False)).all()
+        claimed = [Claimed(r.id, services.vault.decrypt(r.phone_enc), r.body, r.channel,
+                           r.attempts, r.priority <= PRIORITY_REPLY) for r in rows]
     order = {outbound_id: i for i, outbound_id in enumerate(outbound_ids)}
-    return sorted((Claimed(r.id, services.vault.decrypt(r.phone_enc), r.body, r.channel,
-                           r.attempts, r.priority <= PRIORITY_REPLY) for r in rows),
-                  key=lambda c: order[c.outbound_id])
+    return sorted(claimed, key=lambda c: order[c.outbound_id])
 
 
 def deliver(services: Services, claimed: Claimed,

@@ -13,7 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import event, func, select
+import pytest
+from sqlalchemy import event, func, select, update
 
 from sms_gateway.complaints.outbox import queue_sms
 from sms_gateway.services import Services
@@ -116,6 +117,16 @@ def test_a_row_is_claimed_once(services: Services) -> None:
     again = claim(services, ids)
     assert ([c.outbound_id for c in first], [c.outbound_id for c in again]) == \
         ([ids[0]], [ids[1]])
+
+
+def test_a_number_that_cannot_be_read_leaves_the_rows_queued(services: Services) -> None:
+    ids = _queued(services, 2)
+    with services.sessions.begin() as s:
+        s.execute(update(Citizen).where(Citizen.phone_hash == services.vault.digest(
+            "+6281200000001")).values(phone_enc="not-a-ciphertext"))
+    with pytest.raises(Exception):  # noqa: B017 - whatever the vault raises
+        claim(services, ids)
+    assert [r[0] for r in _rows(services, ids)] == ["queued", "queued"]
 
 
 def test_a_batch_is_sent_and_recorded_together(services: Services) -> None:
