@@ -22,11 +22,12 @@ from sms_gateway.store.channels import ChannelLog, PendingStatus
 from sms_gateway.store.models import Citizen, OutboundMessage
 from sms_gateway.store.pii import mask_phone
 from sms_gateway.sweeper import sweep
+from sms_gateway.telco import sending
 from sms_gateway.telco.providers.base import OutgoingSms, SendResult
 from sms_gateway.telco.providers.errors import SendError, SendErrorKind
 from sms_gateway.telco.providers.transport import Exchange
 from sms_gateway.telco.send_records import Sent, write_sent
-from sms_gateway.telco.sending import claim, deliver, open_pool, send, send_many
+from sms_gateway.telco.sending import claim, deliver, open_pool, send, send_many, send_soon
 
 
 @dataclass
@@ -240,6 +241,53 @@ def test_a_queued_retry_still_sends_one_message_alone(services: Services) -> Non
     send(services, ids[1])
     assert ([r[0] for r in _rows(services, ids)], [s.to for s in phone.sent]) == \
         (["queued", "sent"], ["+6281200000001"])
+
+
+@dataclass
+class Queue:
+    """A dispatcher that only notes what was queued, and how late."""
+
+    runs_follow_ups: bool = True
+    queued: list[tuple[str, int, float]] = field(default_factory=list)
+
+    def enqueue(self, func: str, *args: Any, job_id: str, delay: float = 0,
+                **options: Any) -> None:
+        self.queued.append((job_id, *args, delay))
+
+
+def _claim_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(services: Services, outbound_ids: Any) -> Any:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(sending, "claim", fail)
+
+
+def test_a_batch_whose_claim_fails_is_queued_for_retries(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = _queued(services, 2)
+    queue = Queue()
+    services.dispatcher = queue  # type: ignore[assignment]
+    _claim_fails(monkeypatch)
+    pool = services.send_pool = open_pool(services, 4)
+    send_many(services, ids)
+    held = pool.in_flight()  # reserved threads not given back would count here
+    pool.stop()
+    services.send_pool = None
+    assert ([(job, oid, delay > 0) for job, oid, delay in queue.queued], held) == \
+        ([(f"send-{i}", i, True) for i in ids], 0)
+
+
+def test_the_send_jobs_failed_claim_raises_for_the_jobs_own_retry(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = _queued(services, 1)
+    _claim_fails(monkeypatch)
+    services.send_pool = open_pool(services, 2)
+    try:
+        with pytest.raises(RuntimeError, match="database gone"):
+            send_soon(services, ids[0])
+    finally:
+        services.send_pool.stop()
+        services.send_pool = None
 
 
 def _exchange() -> Exchange:
