@@ -91,7 +91,7 @@ def test_results_arriving_within_the_linger_are_written_together() -> None:
     recorder.add(1)
     time.sleep(0.05)
     recorder.add(2)
-    time.sleep(0.5)  # past the linger: written without a stop
+    time.sleep(1.0)  # well past the linger: written without a stop
     recorded = list(writes)
     recorder.stop()
     assert recorded == [[1, 2]]
