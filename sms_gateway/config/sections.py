@@ -50,11 +50,12 @@ class QueueConfig:
     sweep_interval_seconds: int = 30
     stuck_after_seconds: int = 120
     job_timeout_seconds: int = 60
+    # > 0 (the default): the web process queues what it stored in batches, one job per up to
+    # intake_batch_max messages, within intake_batch_ms of the first, after the answer (the
+    # message is stored before it; the sweeper queues what a dead process left).
     # 0: each webhook queues its message before it answers (concurrent ones share a job).
-    # > 0 (high load): the web process queues what it stored in batches, one job per up to
-    # intake_batch_max messages, within intake_batch_ms of the first, after the answer.
-    # See sms_gateway/intake_batch.py.
-    intake_batch_ms: int = 0
+    # See sms_gateway/telco/intake_batch.py.
+    intake_batch_ms: int = 50
     intake_batch_max: int = 50
 
 
