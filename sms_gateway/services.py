@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -17,7 +17,7 @@ from sms_gateway.config import Config, ConfigError, check_startup, load_config
 from sms_gateway.dispatch import Dispatcher, InProcessDispatcher, RqDispatcher
 from sms_gateway.store.db import make_engine, make_sessionmaker
 from sms_gateway.store.pii import Vault, key_from_file
-from sms_gateway.telco.channels import Buckets, LocalBuckets, RedisBuckets
+from sms_gateway.telco.channels import Buckets, InFlight, LocalBuckets, RedisBuckets
 from sms_gateway.telco.intake_batch import GroupEnqueuer, IntakeBatcher
 from sms_gateway.telco.providers import build_channels
 from sms_gateway.telco.providers.base import Provider
@@ -58,6 +58,8 @@ class Services:
     # Sends in flight beside the worker's own work (`sms-gateway worker` sets it up);
     # None: each send runs in the thread that asks for it.
     send_pool: SendPool | None = None
+    # Per-channel bounds on sends in flight in this process ([channels.X] send_concurrency).
+    in_flight: InFlight = field(default_factory=InFlight)
 
     @property
     def outbound(self) -> Provider:

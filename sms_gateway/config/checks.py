@@ -30,6 +30,14 @@ def check_values(config: Config) -> None:
     if config.server.trusted_proxies < 0:
         raise ConfigError(f"server.trusted_proxies: must be 0 or more, got "
                           f"{config.server.trusted_proxies}")
+    for channel_name, channel in config.channels.items():
+        bounds: tuple[tuple[str, float], ...] = (
+            ("rate_limit", channel.rate_limit), ("burst", channel.burst),
+            ("send_concurrency", channel.send_concurrency))
+        for option, bound in bounds:
+            if bound < 0:
+                raise ConfigError(f"channels.{channel_name}.{option}: must be 0 or more, "
+                                  f"got {bound}")
     known = (*BUILT_IN_CHANNELS, *config.channels)
     for key, name in (("sms.outbound", config.sms.outbound),
                       *(("sms.failover", n) for n in config.sms.failover)):

@@ -109,6 +109,9 @@ split into the two by `loading.channel_from_table`.
     provider: str = ""  # kannel, http, twilio, console
     rate_limit: float = 0.0  # messages per second, 0: unlimited
     burst: int = 0  # bucket size; 0: one second's worth
+    # Sends through this channel in flight at once per worker process; 0: only the send
+    # pool's own bound ([sms] send_concurrency).
+    send_concurrency: int = 0
     options: dict[str, Any] = field(default_factory=dict)  # the provider's keys, as written
 
 

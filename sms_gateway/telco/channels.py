@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -124,6 +125,31 @@ def wait_for_token(services: Services, name: str, *, reply: bool,
             return wait
         sleep(wait)
         waited += wait
+
+
+class InFlight:
+    """Per-channel bounds on the sends in flight in this process (`send_concurrency` of a
+    channel), so one slow or fragile provider is never sent more at once than it takes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
+
+    @contextmanager
+    def slot(self, name: str, limit: int) -> Iterator[None]:
+        """Hold one of the channel's `limit` slots while sending (0: no bound of its own)."""
+        if limit <= 0:
+            yield
+            return
+        with self._lock:
+            semaphore = self._slots.setdefault(name, threading.BoundedSemaphore(limit))
+        with semaphore:
+            yield
+
+
+def in_flight_slot(services: Services, name: str) -> AbstractContextManager[None]:
+    """A slot of this channel's own concurrency bound, held around one provider call."""
+    return services.in_flight.slot(name, settings(services, name).send_concurrency)
 
 
 def send_chain(services: Services, preferred: str | None) -> list[Provider]:

@@ -210,7 +210,8 @@ def deliver(services: Services, claimed: Claimed,
             return
         callback = f"{public}/sms/{channel.name}/status" if public else None
         sms = OutgoingSms(claimed.phone, claimed.body, f"out-{outbound_id}", callback)
-        result, error, unexpected, exchanges = _try(channel, sms)
+        with channels.in_flight_slot(services, channel.name):
+            result, error, unexpected, exchanges = _try(channel, sms)
         if result is not None:
             sent = Sent(outbound_id, channel.name, result, exchanges)
             if record is None or not record(sent):

@@ -156,3 +156,9 @@ def test_example_config_documents_every_key() -> None:
     with open(REPO / "config.example.toml", "rb") as fh:
         example = _example_keys(tomllib.load(fh))
     assert sorted(_keys(Config) - example) == []
+
+
+def test_a_negative_channel_bound_names_the_channel_and_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"channels\.aggregator\.send_concurrency: must be 0"):
+        load_config(write(tmp_path, '[channels.aggregator]\nprovider = "http"\n'
+                                    'url = "http://x"\nsend_concurrency = -1\n'), env={})

@@ -292,3 +292,36 @@ def test_the_send_jobs_failed_claim_raises_for_the_jobs_own_retry(
 
 def _exchange() -> Exchange:
     return Exchange("POST", "http://phone/send", {}, "", 200, "ok", 1)
+
+
+@dataclass
+class SlowPhone(Phone):
+    """A channel that answers after a while and counts the sends it has at once."""
+
+    now: int = 0
+    most: int = 0
+
+    def send(self, sms: OutgoingSms) -> SendResult:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        time.sleep(0.05)
+        with self.lock:
+            self.now -= 1
+        return super().send(sms)
+
+
+def test_a_channels_own_bound_caps_its_sends_in_flight_below_the_pools(
+        services: Services) -> None:
+    from sms_gateway.config import ChannelConfig
+
+    phone = SlowPhone()
+    _with(services, phone)
+    services.config = replace(services.config, channels={
+        **services.config.channels, "phone": ChannelConfig(provider="phone", send_concurrency=2)})
+    ids = _queued(services, 8)
+    services.send_pool = open_pool(services, 8)
+    send_many(services, ids)
+    services.send_pool.stop()
+    assert (phone.most, len(phone.sent), {r[0] for r in _rows(services, ids)}) == (
+        2, 8, {"sent"})

@@ -150,7 +150,7 @@ def parse_options(cls: type[Options], channel: str, provider: str, table: Mappin
     if unknown:
         raise ConfigError(f"unknown configuration key channels.{channel}.{unknown[0]} for "
                           f"provider {provider} (its keys: {', '.join(sorted(accepted))}; "
-                          f"every channel: provider, rate_limit, burst)")
+                          f"every channel: provider, rate_limit, burst, send_concurrency)")
     data = {aliases.get(k, k): v for k, v in table.items()}
     return build_section(cls, data, f"channels.{channel}")  # type: ignore[no-any-return]
 
