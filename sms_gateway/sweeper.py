@@ -17,7 +17,7 @@ from sms_gateway.services import Services, current
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import RECEIVED, InboundMessage, OutboundMessage, Ticket
 from sms_gateway.telco import uncertain
-from sms_gateway.telco.inbox import enqueue_inbound
+from sms_gateway.telco.intake_batch import queue_in_chunks
 from sms_gateway.telco.sending import enqueue_send
 
 log = logging.getLogger(__name__)
@@ -61,8 +61,10 @@ def sweep(*, older_than_seconds: int | None = None) -> SweepReport:
             select(Ticket.id).where(Ticket.status == lifecycle.TERVERIFIKASI,
                                     Ticket.agency_code.is_not(None), Ticket.updated_at <= cutoff)
             .order_by(Ticket.id).limit(BATCH)).scalars().all()
-    for message_id in inbound_ids:
-        enqueue_inbound(services, message_id)
+    # In batch jobs, as the webhooks queue them: a backlog left by a crash is worked off at
+    # the batched rate, not one job per message.
+    queue_in_chunks(services.dispatcher, inbound_ids, services.config.queue.intake_batch_max,
+                    fresh=False)
     for outbound_id in outbound_ids:
         enqueue_send(services, outbound_id)
     for ticket_id in forward_ids:

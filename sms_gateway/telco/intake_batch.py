@@ -4,12 +4,13 @@ RQ's enqueue costs the web process more CPU than storing the SMS does (building 
 two Redis pipelines: about 0.6 ms of 2 ms per webhook, docs/performance.md). Two ways to
 share it, chosen by `[queue] intake_batch_ms` (production mode only):
 
-- 0, the default: `GroupEnqueuer`. Each webhook still answers only once its message is
-  queued, but webhooks that finish storing while another's enqueue is on its way are queued
-  together, in one job, by the first of them (group commit).
-- above 0, for high load: `IntakeBatcher`. The webhook stores the message, answers, and
+- above 0 (50, the default): `IntakeBatcher`. The webhook stores the message, answers, and
   leaves its id here; a thread of each web process queues the ids gathered over that many
-  milliseconds as one `process_inbound_batch` job.
+  milliseconds as one `process_inbound_batch` job, which a worker handles in a few
+  statements (complaints/inbound.py).
+- 0: `GroupEnqueuer`. Each webhook answers only once its message is queued, but webhooks
+  that finish storing while another's enqueue is on its way are queued together, in one job,
+  by the first of them (group commit).
 
 Nothing is lost either way: the message is in the database before the webhook answers. If
 the process dies before the batch is queued, or Redis refuses it, the message stays
@@ -49,12 +50,13 @@ def queue_ids(dispatcher: Dispatcher, ids: Sequence[int], *, fresh: bool = True)
         return False
 
 
-def queue_in_chunks(dispatcher: Dispatcher, ids: Sequence[int], max_size: int) -> int:
+def queue_in_chunks(dispatcher: Dispatcher, ids: Sequence[int], max_size: int, *,
+                    fresh: bool = True) -> int:
     """Queue ids as jobs of at most max_size messages; returns how many were queued."""
     queued = 0
     for start in range(0, len(ids), max_size):
         chunk = ids[start:start + max_size]
-        if queue_ids(dispatcher, chunk):
+        if queue_ids(dispatcher, chunk, fresh=fresh):
             queued += len(chunk)
     return queued
 
