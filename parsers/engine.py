@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from parsers.category import CategoryRules, Match, load_taxonomy
-from parsers.commands import Grammar
+from parsers.commands import Grammar, Prefix
 from parsers.conduct import Conduct
 from parsers.courtesy import Courtesy
 from parsers.features import RULES_REVIEW_THRESHOLD, CategoryModel, rules_decision
@@ -16,7 +16,7 @@ from parsers.gazetteer import Gazetteer
 from parsers.location import LocationFinder, Resolution
 from parsers.normalize import Normaliser
 from parsers.result import ParseResult
-from parsers.screening import Screener
+from parsers.screening import Screen, Screener
 
 NOISE_KNOWN_SHARE = 0.34
 
@@ -94,9 +94,9 @@ class Parser:
         return Category(code, confidence, reasons, RULES_REVIEW_THRESHOLD), match
 
     def parse(self, text: str, *, default_region: str | None = None) -> ParseResult:
-        """Parse one SMS text into a ParseResult."""
-        text = text or ""
-        prefix = self.grammar.strip_prefix(text)
+        """Parse one SMS text into a ParseResult: a command, a rating, screened out, or a
+        complaint with its category and place."""
+        prefix = self.grammar.strip_prefix(text or "")
         base: dict[str, Any] = {"anonymous": prefix.anonymous,
                                 "confidential": prefix.confidential, "keyword": prefix.keyword}
         command = self.grammar.command(prefix.rest)
@@ -112,7 +112,6 @@ class Parser:
                                reasons=prefix.reasons + ("rating",), **base)
         tokens = self.normaliser.tokens(prefix.rest)
         normalised = " ".join(tokens)
-        keyword = self.grammar.keywords.get(prefix.keyword) if prefix.keyword else None
         screen = self.screener.screen(prefix.rest, tokens, normalised, self.rules,
                                       self.normaliser.vocabulary)
         if screen.kind is not None:
@@ -123,6 +122,13 @@ class Parser:
                                needs_review=screen.kind == "noise" and bool(tokens),
                                description=prefix.rest, reasons=prefix.reasons + (screen.reason,),
                                **base)
+        return self._complaint(prefix, tokens, normalised, screen, default_region, base)
+
+    def _complaint(self, prefix: Prefix, tokens: list[str], normalised: str, screen: Screen,
+                   default_region: str | None, base: dict[str, Any]) -> ParseResult:
+        """A text that passed the screening: its category, its place, and whether a human
+        must look (an unsure category, an unroutable place, a doubt, the gate)."""
+        keyword = self.grammar.keywords.get(prefix.keyword) if prefix.keyword else None
         extra = {keyword.category: 3.0} if keyword and keyword.category else None
         category, match = self.categorise(tokens, normalised, extra)
         if not match.fired and not extra and self._mostly_unknown(tokens):
@@ -138,21 +144,19 @@ class Parser:
         # not a complaint. A 1708 prefix (LAPOR, RAHASIA, a keyword) says it is one.
         gated = (not review and not prefix.reasons and self.gate is not None
                  and not self.gate.passes(tokens))
-        review = review or gated
         # Says why a human must look: the category is below the threshold that meets the target.
         doubt = (f"review:confidence<{category.review_threshold:.3f}",) if unsure else ()
-        extras = {"agency": keyword.agency} if keyword and keyword.agency else {}
         conduct = self.conduct.about_officials(tokens) if self.conduct else None
-        conduct_reasons = (conduct,) if conduct else ()
         return ParseResult(
             intent="complaint", category=category.code,
             region=self.gazetteer.region(region_code) if region_code else None,
             region_candidates=tuple(self.gazetteer.region(c) for c in where.candidates),
-            description=prefix.rest, confidence=category.confidence, needs_review=review,
+            description=prefix.rest, confidence=category.confidence, needs_review=review or gated,
             reasons=prefix.reasons + category.reasons + doubt + where.reasons
             + ((screen.doubt,) if screen.doubt else ()) + (("screen:gate",) if gated else ())
-            + conduct_reasons,
-            about_officials=conduct is not None, extras=extras,
+            + ((conduct,) if conduct else ()),
+            about_officials=conduct is not None,
+            extras={"agency": keyword.agency} if keyword and keyword.agency else {},
             probable_region=self.gazetteer.region(where.probable) if where.probable else None,
             region_options=tuple(self.gazetteer.option(c) for c in where.options), **base)
 
