@@ -21,6 +21,7 @@ from bench.batch import Audit, audit, make_batch, wait_until, with_duplicates
 from bench.fake_sms import FakeSms, FakeSmsServer
 from bench.gateway import Gateway, local_gateway
 from bench.stack import ProcessGroup, TcpProxy, worker_argv
+from tests.support.batch_audit import EndStateChecks
 from tests.support.needs import REDIS_DEFAULT, need
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -113,16 +114,8 @@ def test_retries_after_the_outage_are_accepted(run: Run) -> None:
     assert (len(run.retry_answers) > 0, set(run.retry_answers)) == (True, {200})
 
 
-def test_every_message_is_stored_exactly_once(run: Run) -> None:
-    assert (run.end.missing(run.sids), run.end.stored_twice()) == (set(), set())
-
-
-def test_every_message_ends_as_one_ticket_or_one_review_item(run: Run) -> None:
-    assert (run.end.unsettled, run.end.extra_tickets()) == ([], set())
-
-
-def test_every_ticket_gets_exactly_one_reply(run: Run) -> None:
-    assert (run.end.tickets > 0, run.end.tickets_without_one_reply()) == (True, set())
+class TestEndState(EndStateChecks):
+    """Nothing lost, nothing doubled, every ticket answered once (tests/support)."""
 
 
 def test_every_reply_reaches_the_phone_exactly_once(run: Run) -> None:

@@ -22,6 +22,7 @@ from bench.gateway import Gateway, local_gateway
 from bench.stack import ProcessGroup, worker_argv
 from sms_gateway.dispatch import RqDispatcher
 from sms_gateway.store.models import InboundMessage, OutboundMessage
+from tests.support.batch_audit import EndStateChecks
 from tests.support.needs import REDIS_DEFAULT, need
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -82,20 +83,8 @@ def _race(gateway: Gateway, phone: FakeSms, tmp: Path) -> Run:
                Counter(d[1] for d in phone.delivered), phone.requests)
 
 
-def test_every_message_is_stored_exactly_once(run: Run) -> None:
-    assert (run.end.missing(run.sids), run.end.stored_twice()) == (set(), set())
-
-
-def test_every_message_ends_as_one_ticket_or_one_review_item(run: Run) -> None:
-    assert (run.end.unsettled, run.end.extra_tickets()) == ([], set())
-
-
-def test_every_ticket_gets_exactly_one_reply(run: Run) -> None:
-    assert (run.end.tickets > 0, run.end.tickets_without_one_reply()) == (True, set())
-
-
-def test_no_message_gets_two_replies(run: Run) -> None:
-    assert run.end.messages_with_two_replies() == set()
+class TestEndState(EndStateChecks):
+    """Nothing lost, nothing doubled, every ticket answered once (tests/support)."""
 
 
 def test_no_reply_is_sent_twice(run: Run) -> None:

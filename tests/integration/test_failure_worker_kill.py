@@ -23,6 +23,7 @@ from bench.batch import Audit, audit, make_batch, wait_until, with_duplicates
 from bench.fake_sms import FakeSms, FakeSmsServer, Fault
 from bench.gateway import Gateway, local_gateway
 from bench.stack import ProcessGroup, worker_argv
+from tests.support.batch_audit import EndStateChecks
 from tests.support.needs import REDIS_DEFAULT, need
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -110,20 +111,8 @@ def test_the_workers_were_killed_while_work_was_pending(run: Run) -> None:
     assert [p > 0 for p in run.pending_at_kills] == [True] * KILLS
 
 
-def test_every_message_is_stored_exactly_once(run: Run) -> None:
-    assert (run.end.missing(run.sids), run.end.stored_twice()) == (set(), set())
-
-
-def test_every_message_ends_as_one_ticket_or_one_review_item(run: Run) -> None:
-    assert (run.end.unsettled, run.end.extra_tickets()) == ([], set())
-
-
-def test_every_ticket_gets_exactly_one_reply(run: Run) -> None:
-    assert (run.end.tickets > 0, run.end.tickets_without_one_reply()) == (True, set())
-
-
-def test_no_message_gets_two_replies(run: Run) -> None:
-    assert run.end.messages_with_two_replies() == set()
+class TestEndState(EndStateChecks):
+    """Nothing lost, nothing doubled, every ticket answered once (tests/support)."""
 
 
 def test_every_reply_reaches_the_phone_exactly_once(run: Run) -> None:
