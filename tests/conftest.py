@@ -22,6 +22,7 @@ from sms_gateway.config import Config
 from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.services import Services, build_services
 from tests.support.config import make_config
+from tests.support.fake_twilio import FakeTwilio, fake_twilio
 from tests.support.needs import PG_DEFAULT, REDIS_DEFAULT, need
 
 # The gateway's own background threads (job runners, sweeper, intake batcher).
@@ -156,3 +157,10 @@ def prod_services(prod_config: Config) -> Iterator[Services]:
     svc = build_services(prod_config)
     yield svc
     svc.close()
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilio]:
+    """A local stand-in for Twilio's Messages API (tests/support/fake_twilio.py)."""
+    with fake_twilio() as fake:
+        yield fake

@@ -17,16 +17,10 @@ from sms_gateway.store import migrate
 from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
 from tests.support.config import make_config
 from tests.support.db import count
-from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
+from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.support.twilio_signing import PUBLIC_URL, inbound_form, signed
 
 TICKET = re.compile(r"#\d{7}\b")
-
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    with fake_twilio() as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ by the new model, without a restart (Postgres, Redis, RQ's SimpleWorker)."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,28 +17,18 @@ from sms_gateway.services import Services
 from sms_gateway.store import parser_models
 from sms_gateway.store.models import InboundMessage
 from tests.labels_corpus import corpus
-from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
+from tests.support.fake_twilio import FakeTwilio, sending_through
 from tests.support.rq import run_worker
-from tests.support.twilio_signing import PUBLIC_URL, inbound_form, signed
+from tests.support.twilio_signing import inbound_form, signed
 
 pytestmark = pytest.mark.integration
 pytest.importorskip("sklearn")
 
 
 @pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    with fake_twilio() as fake:
-        yield fake
-
-
-@pytest.fixture
 def prod_config(prod_config: Config, twilio: FakeTwilio) -> Config:
-    return replace(
-        prod_config, server=replace(prod_config.server, public_url=PUBLIC_URL),
-        parser=replace(prod_config.parser, model_check_seconds=0),
-        sms=replace(prod_config.sms, outbound="twilio", retry_intervals_seconds=(0,)),
-        twilio=replace(prod_config.twilio, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN,
-                       from_="1708", api_base_url=twilio.url))
+    config = sending_through(prod_config, twilio)
+    return replace(config, parser=replace(config.parser, model_check_seconds=0))
 
 
 def _sms(services: Services, client: Any, sid: str, text: str) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -20,29 +19,18 @@ from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
 from sms_gateway.sweeper import sweep
 from tests.support.db import count
-from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
+from tests.support.fake_twilio import FakeTwilio, sending_through
 from tests.support.rq import run_worker
-from tests.support.twilio_signing import PUBLIC_URL, inbound_form, signed
+from tests.support.twilio_signing import inbound_form, signed
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    with fake_twilio() as fake:
-        yield fake
-
-
-@pytest.fixture
 def prod_config(prod_config: Config, twilio: FakeTwilio) -> Config:
-    return replace(
-        prod_config, server=replace(prod_config.server, public_url=PUBLIC_URL),
-        # The high-load setting: these tests cover batched intake (see also the test
-        # without it below).
-        queue=replace(prod_config.queue, intake_batch_ms=50),
-        sms=replace(prod_config.sms, outbound="twilio", retry_intervals_seconds=(0,)),
-        twilio=replace(prod_config.twilio, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN,
-                       from_="1708", api_base_url=twilio.url))
+    config = sending_through(prod_config, twilio)
+    # Batched intake (the default; see also the test without it below).
+    return replace(config, queue=replace(config.queue, intake_batch_ms=50))
 
 
 @pytest.fixture

@@ -8,11 +8,15 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+if TYPE_CHECKING:
+    from sms_gateway.config import Config
 
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -73,3 +77,15 @@ def fake_twilio() -> Iterator[FakeTwilio]:
         server.shutdown()
         thread.join(5)
         server.server_close()
+
+
+def sending_through(config: Config, twilio: FakeTwilio) -> Config:
+    """The config with Twilio as the outbound channel, pointed at this stand-in, signed
+    webhooks expected at PUBLIC_URL, and send retries at once."""
+    from tests.support.twilio_signing import PUBLIC_URL
+
+    return replace(
+        config, server=replace(config.server, public_url=PUBLIC_URL),
+        sms=replace(config.sms, outbound="twilio", retry_intervals_seconds=(0,)),
+        twilio=replace(config.twilio, account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN,
+                       from_="1708", api_base_url=twilio.url))
