@@ -26,6 +26,10 @@ def main(verbose: bool) -> None:
     """SMS gateway for the 1708 complaint number (SP4N-LAPOR!)."""
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not verbose:
+        # Alembic (1.17+) logs one INFO line per built-in plugin when it is first imported:
+        # seven lines of noise before every command's own output. Shown with -v.
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 @main.command()

@@ -59,6 +59,19 @@ def test_init_creates_the_embedded_database(embedded_env: dict[str, str],
     assert (tmp_path / "var" / "sms_gateway.db").exists()
 
 
+def test_init_prints_no_alembic_plugin_lines(embedded_env: dict[str, str],
+                                             tmp_path: Path) -> None:
+    """A fresh process, as a newcomer runs it: Alembic's plugin set-up logs only with -v."""
+    quiet = subprocess.run([str(BIN / "sms-gateway"), "init"], cwd=tmp_path, env=embedded_env,
+                           capture_output=True, text=True, timeout=120, check=True)
+    assert "database ready" in quiet.stdout
+    assert "setup plugin" not in quiet.stderr, quiet.stderr
+    verbose = subprocess.run([str(BIN / "sms-gateway"), "-v", "init"], cwd=tmp_path,
+                             env=embedded_env, capture_output=True, text=True, timeout=120,
+                             check=True)
+    assert "setup plugin" in verbose.stderr
+
+
 def test_bad_configuration_stops_with_the_key_named(embedded_env: dict[str, str],
                                                     tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
