@@ -170,10 +170,15 @@ class LiveParser:
         previous = self._current.version if self._current else "-"
         self._current = current
         if previous != current.version:
-            log.info("parser model version %s -> %s", previous, current.version)
+            log.info("parser model version %s -> %s", _shown(previous), _shown(current.version))
 
     def parse(self, text: str, *, default_region: str | None = None,
               ) -> tuple[parsers.ParseResult, int | str | None]:
         """Parse with the current parser; also returns the model version that decided."""
         parser, version = self.current()
         return parser.parse(text, default_region=default_region), version
+
+
+def _shown(version: int | str | None) -> str:
+    """A model version as the log shows it: None (no model decides) as "rules only"."""
+    return "rules only" if version is RULES_ONLY else str(version)

@@ -54,6 +54,17 @@ def test_a_parse_without_a_model_records_no_model_version(services: Services) ->
     assert ("model_version" in parse, parse["model_version"]) == (True, None)
 
 
+def test_the_log_says_rules_only_when_no_model_decides(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("INFO", logger="sms_gateway.complaints.live_parser"):
+        services = _services(tmp_path)
+        try:
+            _send(services, "jalan berlubang besar di depan rumah mohon diperbaiki", "a")
+        finally:
+            services.close()
+    assert "parser model version - -> rules only" in caplog.text, caplog.text
+
+
 def test_the_configured_model_decides_and_is_registered_as_version_one(tmp_path: Path) -> None:
     path = _model_file(tmp_path)
     services = _services(tmp_path, model_path=str(path))
