@@ -73,6 +73,20 @@ def check_database(config: Config) -> None:
         engine.dispose()
 
 
+def check_port(host: str, port: int) -> None:
+    """Bind once, so a port another process listens on stops start-up with one line (gunicorn
+    would retry five times, then print a traceback)."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+            probe.bind((host, port))
+    except OSError as exc:
+        raise click.ClickException(f"server.port: cannot listen on {host}:{port} "
+                                   f"({exc.strerror or exc})") from None
+
+
 class Group(click.Group):
     """A command group whose commands fail with one line on configuration or database errors."""
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from sms_gateway.cli.common import Group, check_database, check_model
+from sms_gateway.cli.common import Group, check_database, check_model, check_port
 from sms_gateway.cli.common import config as _config
 from sms_gateway.cli.common import services as _services
 
@@ -72,6 +72,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     from sms_gateway.services import build_services
 
     config = _config()
+    host, port = host or config.server.host, port or config.server.port
+    check_port(host, port)
     check_model(config)  # each web process loads it; a bad one stops the server here, once
     check_database(config)
     if config.embedded:
@@ -81,7 +83,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     # Whatever the web processes would fail on, found here: one line, not a worker traceback.
     build_services(config, install=False).close()
     count = workers or (1 if config.embedded else 2 * (os.cpu_count() or 1) + 1)
-    bind = f"{host or config.server.host}:{port or config.server.port}"
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
     class _Gunicorn(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -90,6 +92,9 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
             self.cfg.set("threads", 4)
             self.cfg.set("accesslog", "-")
             self.cfg.set("access_log_format", ACCESS_LOG_FORMAT)
+            # gunicorn's control socket (gunicornc) is one path per user: two gateways on a
+            # host would take each other's, and nothing here uses it.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Any:
             from sms_gateway.app import create_app

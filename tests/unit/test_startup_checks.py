@@ -59,3 +59,15 @@ def test_unreachable_database_is_one_line(run, command: tuple[str, ...]) -> None
                        TWILIO_FROM="1708")
     assert (code, output.count("\n"), output.startswith("Error: cannot reach the database")) \
         == (1, 0, True), output
+
+
+def test_a_port_already_in_use_is_one_line(run) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, output = run("", ("serve", "--host", "127.0.0.1", "--port", str(port)))
+    assert (code, output.count("\n"), f"server.port: cannot listen on 127.0.0.1:{port}"
+            in output) == (1, 0, True), output
