@@ -101,8 +101,10 @@ def _chosen_place(ctx: Context, ticket: Ticket) -> tuple[str, str] | None:
     number = ctx.result.rating  # the parser reads a lone digit 1-5 as a rating
     if number is None:
         return None
+    # By the relationship, not ticket.id: a ticket this chunk opened has its id only once the
+    # query's autoflush has inserted it (the comparison reads the id at execution).
     asked = ctx.session.execute(select(TicketEvent.detail).where(
-        TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "location_asked")
+        TicketEvent.ticket == ticket, TicketEvent.kind == "location_asked")
         .order_by(TicketEvent.id.desc()).limit(1)).scalar()
     codes = list((asked or {}).get("options") or [])
     if not 1 <= number <= len(codes):
