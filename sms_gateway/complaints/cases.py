@@ -16,7 +16,7 @@ import logging
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -89,11 +89,15 @@ def same_place(a: Ticket, b: Ticket, max_meters: float) -> bool:
 
 
 def find_case(session: Session, config: CasesConfig, ticket: Ticket, *,
-              among: Callable[[str, str | None], Iterable[Ticket]] | None = None) -> Ticket | None:
+              among: Callable[[str, str | None], Iterable[Ticket]] | None = None,
+              forwarding: Collection[Ticket] = ()) -> Ticket | None:
     """The open ticket whose case this new ticket belongs to, or None.
 
     `among` gives the candidates of a category and place instead of the query (the look-up of
     a chunk of messages, complaints/chunk.py); the same rules are applied to them here.
+    `forwarding`: tickets routed by that chunk and forwarded once it commits (still
+    terverifikasi): they may lead a case, as they would once forwarded one message at a time;
+    a ticket that joins one goes along with its forward (agency/dispositions.py).
     """
     if config.window_days <= 0 or ticket.confidential:  # a confidential report stays alone
         return None
@@ -104,7 +108,7 @@ def find_case(session: Session, config: CasesConfig, ticket: Ticket, *,
         since = utcnow() - timedelta(days=config.window_days)
         rows: Iterable[Ticket] = sorted(
             (other for other in among(ticket.category, ticket.region_code)
-             if other is not ticket and _may_lead(other, ticket, since)),
+             if other is not ticket and _may_lead(other, ticket, since, forwarding)),
             key=lambda t: (t.id is None, t.id or 0))[:CANDIDATES]  # not inserted yet: last
     else:
         query = select(Ticket).where(Ticket.id != ticket.id, Ticket.category == ticket.category,
@@ -150,10 +154,14 @@ def _leading(config: CasesConfig) -> list[ColumnElement[bool]]:
             Ticket.created_at >= utcnow() - timedelta(days=config.window_days)]
 
 
-def _may_lead(other: Ticket, ticket: Ticket, since: datetime) -> bool:
+def _may_lead(other: Ticket, ticket: Ticket, since: datetime,
+              forwarding: Collection[Ticket] = ()) -> bool:
     """_leading and the category and place of find_case's query, for a ticket in memory."""
+    about_to_be_forwarded = other.status == lifecycle.TERVERIFIKASI and any(
+        other is each for each in forwarding)
     return (other.category == ticket.category and not other.confidential
-            and other.status in JOINABLE and other.agency_code is not None
+            and (other.status in JOINABLE or about_to_be_forwarded)
+            and other.agency_code is not None
             and other.created_at >= since and other.region_code == ticket.region_code)
 
 

@@ -61,6 +61,7 @@ class Chunk:
         self._opened_by: dict[int, list[Ticket]] = defaultdict(list)  # by citizen id
         self.ticket_of: dict[int, Ticket] = {}  # message id -> the ticket it belongs to
         self.replies: list[OutboundMessage] = []  # queued by this chunk
+        self.forwarding: list[Ticket] = []  # routed by this chunk, forwarded after its commit
         # (category, region code) of the chunk's complaints: their case candidates are
         # read in one query when the first is needed.
         self.case_places: set[tuple[str, str | None]] = set()

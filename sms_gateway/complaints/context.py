@@ -56,6 +56,7 @@ class Context:
     def forward(self, ticket: Ticket) -> None:
         """Forward the routed ticket to its agency once the chunk is committed."""
         self.forwards.append(ticket)
+        self.chunk.forwarding.append(ticket)
 
     @property
     def outbound_ids(self) -> list[int]:

@@ -150,7 +150,7 @@ def handle_complaint(ctx: Context) -> str:
             return "location_asked"
         return _await_verification(ctx, ticket)
     lead = cases.find_case(ctx.session, ctx.services.config.cases, ticket,
-                           among=ctx.chunk.case_candidates)
+                           among=ctx.chunk.case_candidates, forwarding=ctx.chunk.forwarding)
     if lead is not None:  # another citizen reported it already: one case, no second forward
         cases.join(ctx.session, ticket, lead)
         ctx.reply("case_joined", ticket=ticket, number=ticket.number,
