@@ -19,6 +19,7 @@ telco/uncertain.py).
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -110,6 +111,9 @@ class SendPool:
 
     def __init__(self, size: int, write: Callable[[list[Any]], None] | None = None) -> None:
         self.size = size
+        # A process forked from this one (RQ's `worker --fork` work horse) has none of the
+        # threads and exits right after its job: it sends in its own thread.
+        self._pid = os.getpid()
         self._slots = threading.BoundedSemaphore(size)
         self._executor = ThreadPoolExecutor(size, thread_name_prefix="send")
         self._stopped = False
@@ -122,11 +126,12 @@ class SendPool:
         return self.run(work, on_error)
 
     def reserve(self, n: int) -> int:
-        """Wait for one free thread, then take up to `n` of those free; 0 once stopped.
+        """Wait for one free thread, then take up to `n` of those free; 0 once stopped (or in
+        a process forked from the one that made the pool).
 
         Each reserved thread is then either `run` or given back with `release`.
         """
-        if self._stopped or n <= 0:
+        if self._stopped or n <= 0 or os.getpid() != self._pid:
             return 0
         self._slots.acquire()
         taken = 1
