@@ -136,20 +136,31 @@ class InFlight:
         self._slots: dict[str, threading.BoundedSemaphore] = {}
 
     @contextmanager
-    def slot(self, name: str, limit: int) -> Iterator[None]:
-        """Hold one of the channel's `limit` slots while sending (0: no bound of its own)."""
+    def slot(self, name: str, limit: int, timeout: float | None = None) -> Iterator[bool]:
+        """Hold one of the channel's `limit` slots while sending (0: no bound of its own);
+        yields False, holding none, if no slot was free within `timeout` seconds."""
         if limit <= 0:
-            yield
+            yield True
             return
         with self._lock:
             semaphore = self._slots.setdefault(name, threading.BoundedSemaphore(limit))
-        with semaphore:
-            yield
+        if not semaphore.acquire(timeout=timeout):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            semaphore.release()
 
 
-def in_flight_slot(services: Services, name: str) -> AbstractContextManager[None]:
-    """A slot of this channel's own concurrency bound, held around one provider call."""
-    return services.in_flight.slot(name, settings(services, name).send_concurrency)
+def in_flight_slot(services: Services, name: str) -> AbstractContextManager[bool]:
+    """A slot of this channel's own concurrency bound, held around one provider call.
+
+    The row waits for it `sending`: past half of `stuck_after_seconds` the sweeper could take
+    it for a send cut off and send it again, so the wait ends there (False: hand it back).
+    """
+    return services.in_flight.slot(name, settings(services, name).send_concurrency,
+                                   services.config.queue.stuck_after_seconds / 2)
 
 
 def send_chain(services: Services, preferred: str | None) -> list[Provider]:

@@ -216,7 +216,12 @@ def deliver(services: Services, claimed: Claimed,
             return
         callback = f"{public}/sms/{channel.name}/status" if public else None
         sms = OutgoingSms(claimed.phone, claimed.body, f"out-{outbound_id}", callback)
-        with channels.in_flight_slot(services, channel.name):
+        with channels.in_flight_slot(services, channel.name) as free:
+            if not free:  # the channel is that far behind: not sent, not counted
+                log.info("outbound %s waited too long for %s; handed back", outbound_id,
+                         channel.name)
+                hand_back(services, outbound_id, 0)
+                return
             result, error, unexpected, exchanges = _try(channel, sms)
         if result is not None:
             sent = Sent(outbound_id, channel.name, result, exchanges)

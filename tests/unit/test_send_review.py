@@ -45,3 +45,36 @@ def test_a_forked_work_horse_does_not_hand_sends_to_the_parents_pool() -> None:
         assert os.waitstatus_to_exitcode(status) == 0
     finally:
         pool.stop()
+
+
+def test_a_send_waiting_for_its_channels_slot_is_not_left_for_the_sweeper_to_resend(
+        services: Services) -> None:
+    """A claimed row waits `sending` for its channel's own bound: past stuck_after_seconds
+    the sweeper takes it for a send cut off mid-way and sends it again, while the waiting
+    thread sends it too. It must be handed back (queued) before that."""
+    import threading
+    import time
+    from dataclasses import replace
+
+    from sms_gateway.config import ChannelConfig
+
+    gate = threading.Event()
+    phone = Phone(gate=gate)
+    _with(services, phone)
+    services.config = replace(
+        services.config,
+        queue=replace(services.config.queue, stuck_after_seconds=1),
+        channels={**services.config.channels,
+                  "phone": ChannelConfig(provider="phone", send_concurrency=1)})
+    ids = _queued(services, 3)
+    services.send_pool = open_pool(services, 3)
+    try:
+        send_many(services, ids)
+        time.sleep(1.2)  # one send stuck at the provider, two waiting for the slot
+        waiting = sorted(r[0] for r in _rows(services, ids))
+    finally:
+        gate.set()
+        services.send_pool.stop()
+        services.send_pool = None
+    assert waiting == ["queued", "queued", "sending"]
+    assert len(phone.sent) == 1
