@@ -10,9 +10,18 @@ import pytest
 from sqlalchemy import select
 
 from sms_gateway.complaints import inbound
-from sms_gateway.services import Services
-from sms_gateway.store.models import InboundMessage
-from tests.support.chunk_scenario import AMBIGUOUS, gateway, hold_forwards, state, store
+from sms_gateway.services import Services, set_current
+from sms_gateway.store.agency import AgencyDelivery
+from sms_gateway.store.models import InboundMessage, Ticket
+from tests.support.chunk_scenario import (
+    AMBIGUOUS,
+    SAME_ROAD,
+    HoldingDispatcher,
+    gateway,
+    hold_forwards,
+    state,
+    store,
+)
 
 
 @pytest.fixture
@@ -50,11 +59,10 @@ def test_a_numbered_choice_for_a_ticket_asked_in_the_same_chunk(
 def test_two_reports_of_one_problem_in_one_chunk_make_one_case(tmp_path: Path) -> None:
     """Forwards not held: one by one the first ticket is forwarded before the second report
     is handled, which then joins its case."""
-    from tests.support.chunk_scenario import SAME_ROAD, gateway as plain_gateway
-    batch, alone = plain_gateway(tmp_path / "b"), plain_gateway(tmp_path / "a")
+    batch, alone = gateway(tmp_path / "b"), gateway(tmp_path / "a")
     try:
-        from sms_gateway.services import set_current
         for services in (batch, alone):
+            assert isinstance(services.dispatcher, HoldingDispatcher)
             set_current(services)
             ids = store(services, [("reporter", SAME_ROAD), ("other", SAME_ROAD)])
             if services is batch:
@@ -62,8 +70,8 @@ def test_two_reports_of_one_problem_in_one_chunk_make_one_case(tmp_path: Path) -
             else:
                 for message_id in ids:
                     inbound.process(services, message_id)
-                    services.dispatcher.release(services)  # type: ignore[attr-defined]
-            services.dispatcher.release(services)  # type: ignore[attr-defined]
+                    services.dispatcher.release(services)
+            services.dispatcher.release(services)
         assert _outcomes(alone) == ["ticket_created", "case_joined"]
         assert _outcomes(batch) == _outcomes(alone)
         # The case goes to its agency once, both tickets forwarded (the second along).
@@ -74,8 +82,6 @@ def test_two_reports_of_one_problem_in_one_chunk_make_one_case(tmp_path: Path) -
 
 
 def _cases(services: Services) -> tuple[list[tuple[str, bool]], list[str]]:
-    from sms_gateway.store.agency import AgencyDelivery
-    from sms_gateway.store.models import Ticket
     with services.sessions() as s:
         tickets = [(t.status, t.case_id is not None) for t in
                    s.execute(select(Ticket).order_by(Ticket.id)).scalars()]

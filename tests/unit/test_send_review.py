@@ -3,9 +3,15 @@ inherited by a forked work horse) must not lose or loop over the sends handed to
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
+import time
+from dataclasses import replace
 
+from sms_gateway.config import ChannelConfig
 from sms_gateway.services import Services, set_current
+from sms_gateway.telco.send_pool import SendPool
 from sms_gateway.telco.sending import open_pool, send_many
 from tests.unit.test_send_batch import Phone, _queued, _rows, _with
 
@@ -30,10 +36,6 @@ def test_sends_handed_to_a_stopped_pool_are_sent_here(services: Services) -> Non
 def test_a_forked_work_horse_does_not_hand_sends_to_the_parents_pool() -> None:
     """RQ's `worker --fork` runs each job in a child that has none of the pool's threads
     and leaves with os._exit right after the job: a send handed over there never runs."""
-    import os
-
-    from sms_gateway.telco.send_pool import SendPool
-
     pool = SendPool(2)
     try:
         assert pool.reserve(1) == 1  # the parent's pool works
@@ -52,12 +54,6 @@ def test_a_send_waiting_for_its_channels_slot_is_not_left_for_the_sweeper_to_res
     """A claimed row waits `sending` for its channel's own bound: past stuck_after_seconds
     the sweeper takes it for a send cut off mid-way and sends it again, while the waiting
     thread sends it too. It must be handed back (queued) before that."""
-    import threading
-    import time
-    from dataclasses import replace
-
-    from sms_gateway.config import ChannelConfig
-
     gate = threading.Event()
     phone = Phone(gate=gate)
     _with(services, phone)
