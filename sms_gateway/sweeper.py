@@ -56,10 +56,13 @@ def sweep(*, older_than_seconds: int | None = None) -> SweepReport:
             .order_by(OutboundMessage.priority, OutboundMessage.id).limit(BATCH)
         ).scalars().all()
         # Verified and routed but never dispositioned: the process died between committing
-        # the ticket and forwarding it (the forward runs after the commit).
+        # the ticket and forwarding it (the forward runs after the commit). Not one that
+        # waits for the citizen's answer: an operator corrected it to no place, and its
+        # agency is still that of the old place.
         forward_ids = session.execute(
             select(Ticket.id).where(Ticket.status == lifecycle.TERVERIFIKASI,
-                                    Ticket.agency_code.is_not(None), Ticket.updated_at <= cutoff)
+                                    Ticket.agency_code.is_not(None), Ticket.awaiting.is_(None),
+                                    Ticket.updated_at <= cutoff)
             .order_by(Ticket.id).limit(BATCH)).scalars().all()
     # In batch jobs, as the webhooks queue them: a backlog left by a crash is worked off at
     # the batched rate, not one job per message.

@@ -113,3 +113,25 @@ def test_sweeper_forwards_routed_tickets_whose_forward_was_lost(
     with services.sessions() as session:
         after = session.execute(select(Ticket.status)).scalar_one()
     assert (before, report.forwards_requeued, after) == ("terverifikasi", 1, "terdisposisi")
+
+
+def test_sweeper_leaves_a_routed_ticket_an_operator_sent_back_for_its_place(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Corrected to no place, the ticket waits for the citizen's answer and keeps the agency
+    of its old place: the lost-forward requeue must not forward it there."""
+    from sms_gateway.complaints.actions import Effects, correct
+    from sms_gateway.jobs.inbound import process_inbound
+
+    _store(services, 1)
+    with monkeypatch.context() as patched:  # its forward lost (or failed)
+        patched.setattr("sms_gateway.complaints.inbound.forward_many", lambda *a, **k: None)
+        process_inbound(1)
+    with services.sessions.begin() as session:
+        ticket = session.execute(select(Ticket)).scalar_one()
+        correct(services, session, ticket, "operator@example.org", ticket.category, None,
+                Effects())
+        assert (ticket.status, ticket.awaiting) == ("terverifikasi", "location")
+    report = sweep(older_than_seconds=0)
+    with services.sessions() as session:
+        after = session.execute(select(Ticket.status)).scalar_one()
+    assert (report.forwards_requeued, after) == (0, "terverifikasi")
