@@ -153,14 +153,11 @@ class InFlight:
             semaphore.release()
 
 
-def in_flight_slot(services: Services, name: str) -> AbstractContextManager[bool]:
-    """A slot of this channel's own concurrency bound, held around one provider call.
-
-    The row waits for it `sending`: past half of `stuck_after_seconds` the sweeper could take
-    it for a send cut off and send it again, so the wait ends there (False: hand it back).
-    """
-    return services.in_flight.slot(name, settings(services, name).send_concurrency,
-                                   services.config.queue.stuck_after_seconds / 2)
+def in_flight_slot(services: Services, name: str,
+                   timeout: float | None = None) -> AbstractContextManager[bool]:
+    """A slot of this channel's own concurrency bound, held around one provider call;
+    False if none was free within `timeout` seconds."""
+    return services.in_flight.slot(name, settings(services, name).send_concurrency, timeout)
 
 
 def send_chain(services: Services, preferred: str | None) -> list[Provider]:

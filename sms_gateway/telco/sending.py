@@ -9,8 +9,9 @@ statement, sent one per pool thread, and their results written down together
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -94,6 +95,7 @@ class Claimed:
     channel: str | None
     attempts: int
     reply: bool
+    at: float = field(default_factory=time.monotonic)  # when it was claimed (monotonic)
 
 
 def open_pool(services: Services, size: int) -> SendPool:
@@ -216,7 +218,10 @@ def deliver(services: Services, claimed: Claimed,
             return
         callback = f"{public}/sms/{channel.name}/status" if public else None
         sms = OutgoingSms(claimed.phone, claimed.body, f"out-{outbound_id}", callback)
-        with channels.in_flight_slot(services, channel.name) as free:
+        # The row waits `sending` (throttles, slots, channels that failed): past
+        # stuck_after_seconds the sweeper would take it for a send cut off and send it again.
+        left = services.config.queue.stuck_after_seconds / 2 - (time.monotonic() - claimed.at)
+        with channels.in_flight_slot(services, channel.name, max(left, 0.0)) as free:
             if not free:  # the channel is that far behind: not sent, not counted
                 log.info("outbound %s waited too long for %s; handed back", outbound_id,
                          channel.name)
