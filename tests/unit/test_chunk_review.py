@@ -87,3 +87,15 @@ def _cases(services: Services) -> tuple[list[tuple[str, bool]], list[str]]:
                    s.execute(select(Ticket).order_by(Ticket.id)).scalars()]
         deliveries = list(s.execute(select(AgencyDelivery.purpose)).scalars())
     return tickets, deliveries
+
+
+@pytest.mark.parametrize("messages", [
+    [("twice", "jalan rusak parah nomor 1 di kota bandung"), ("twice", "CEK")],
+    [("choice", AMBIGUOUS), ("choice", "kelurahan ketintang surabaya"), ("choice", "CEK")],
+    [("stopper", "STOP"), ("stopper", "jalan rusak parah nomor 1 di kota bandung")],
+    [("greeter", "halo"), ("greeter", "halo pak"), ("greeter", "INFO")],
+])
+def test_a_sender_writing_again_within_the_chunk(gateways: tuple[Services, Services],
+                                                 messages: list[tuple[str, str]]) -> None:
+    _both(gateways, messages)
+    assert state(gateways[0]) == state(gateways[1])
