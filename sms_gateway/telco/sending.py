@@ -144,6 +144,9 @@ def send_many(services: Services, outbound_ids: Sequence[int], *, reply: bool = 
     retry = send_retry(services)
     for outbound_id in ids:
         if pool is not None:  # it takes no more sends: sent here (its job would hand it back)
+            if not queue_claim_errors:  # the send job: a failure raises for its own retry
+                send(services, outbound_id)
+                continue
             try:
                 send(services, outbound_id)
             except Exception as exc:  # noqa: BLE001 - recorded by deliver, then retried
