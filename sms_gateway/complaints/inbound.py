@@ -216,8 +216,9 @@ def citizens_for(session: Session, services: Services,
         language = services.config.sms.language
         rows = [{"phone_hash": h, "phone_enc": m.sender_enc, "language": language,
                  "phone_masked": mask_phone(services.vault.decrypt(m.sender_enc))}
-                for h, m in new.items()]
-        # Another worker may create some of them meanwhile: theirs are kept.
+                for h, m in sorted(new.items())]
+        # Another worker may create some of them meanwhile: theirs are kept. In hash order,
+        # so two chunks with the same new senders wait for each other instead of deadlocking.
         session.execute(_insert(session)(Citizen).values(rows).on_conflict_do_nothing(
             index_elements=[Citizen.phone_hash]))
         found.update((c.phone_hash, c) for c in session.execute(
