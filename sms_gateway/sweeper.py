@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 BATCH = 1000
 # Slack between a message's storing and its (batch) job's queueing, and between hosts' clocks.
 QUEUE_CLOCK_MARGIN_SECONDS = 5
+# How long the sweeper keeps forwarding a ticket left verified and routed.
+FORWARD_RETRY_WINDOW = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,11 @@ def sweep(*, older_than_seconds: int | None = None) -> SweepReport:
         forward_ids = session.execute(
             select(Ticket.id).where(Ticket.status == lifecycle.TERVERIFIKASI,
                                     Ticket.agency_code.is_not(None), Ticket.awaiting.is_(None),
-                                    Ticket.updated_at <= cutoff)
+                                    Ticket.updated_at <= cutoff,
+                                    # A forward that keeps failing (its agency left the
+                                    # directory) is not retried forever: the SLA check
+                                    # escalates the ticket's missed verification deadline.
+                                    Ticket.updated_at > utcnow() - FORWARD_RETRY_WINDOW)
             .order_by(Ticket.id).limit(BATCH)).scalars().all()
     # In batch jobs, as the webhooks queue them: a backlog left by a crash is worked off at
     # the batched rate, not one job per message.

@@ -135,3 +135,18 @@ def test_sweeper_leaves_a_routed_ticket_an_operator_sent_back_for_its_place(
     with services.sessions() as session:
         after = session.execute(select(Ticket.status)).scalar_one()
     assert (report.forwards_requeued, after) == (0, "terverifikasi")
+
+
+def test_sweeper_stops_forwarding_a_ticket_after_a_day(
+        services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import update
+
+    from sms_gateway.jobs.inbound import process_inbound
+
+    _store(services, 1)
+    with monkeypatch.context() as patched:
+        patched.setattr("sms_gateway.complaints.inbound.forward_many", lambda *a, **k: None)
+        process_inbound(1)
+    with services.sessions.begin() as session:
+        session.execute(update(Ticket).values(updated_at=utcnow() - timedelta(days=2)))
+    assert sweep(older_than_seconds=0).forwards_requeued == 0
