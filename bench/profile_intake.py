@@ -18,8 +18,10 @@ from pathlib import Path
 from bench.stack import (
     PUBLIC_URL,
     RedisServer,
+    add_tuning_options,
     scratch_database,
     sender_number,
+    tuned_sections,
     twilio_form,
     twilio_signature,
     write_config,
@@ -32,6 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--plain", action="store_true", help="time only, no profiler")
+    add_tuning_options(parser)
     args = parser.parse_args(argv)
     from sms_gateway.app import create_app
     from sms_gateway.config import load_config
@@ -44,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
         env = {"DATABASE_URL": db, "REDIS_URL": redis.url, "SMS_GATEWAY_PII_KEY": new_key(),
                "SMS_GATEWAY_SECRET_KEY": new_key(),
                "SMS_GATEWAY_CONFIG": str(write_config(tmp / "gateway.toml", {
-                   "server": {"public_url": PUBLIC_URL}, "queue": {"name": "profile"},
+                   "server": {"public_url": PUBLIC_URL}, **tuned_sections(args, "profile"),
                    "sms": {"outbound": "twilio"},
                    "twilio": {"account_sid": "AC" + "0" * 31 + "1", "from": "1708",
                               "auth_token": "test-auth-token-0123456789abcdef"}}))}

@@ -3,14 +3,17 @@ to the workers. Used by intake (one SMS) and multipart (a long SMS joined from i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Insert, Table, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from sms_gateway.store.channels import ChannelLog
 from sms_gateway.store.models import InboundMessage
 from sms_gateway.telco.intake_batch import queue_ids
 
@@ -53,6 +56,47 @@ def insert_message(session: Session | Connection, values: dict[str, Any]) -> Sto
             InboundMessage.channel == values["channel"],
             InboundMessage.provider_message_id == values["provider_message_id"])).scalar_one()
     return Stored(int(existing), False)
+
+
+# The columns store_inbound sets, and those of a webhook's channel log (inbound_message_id aside).
+MESSAGE_COLUMNS = ("channel", "provider", "provider_message_id", "sender_hash", "sender_enc",
+                   "recipient", "text", "raw_enc", "received_at", "state", "attempts")
+LOG_COLUMNS = ("channel", "kind", "outbound_message_id", "method", "url", "request_headers",
+               "request_body", "status", "response_body", "error", "elapsed_ms", "created_at")
+
+
+@cache
+def _insert_logged_statement() -> Insert:
+    """WITH stored AS (INSERT the message ON CONFLICT DO NOTHING RETURNING id)
+    INSERT INTO channel_logs (..., inbound_message_id) SELECT ..., stored.id FROM stored
+    RETURNING inbound_message_id -- built once: Core's cache key of a new statement per call
+    costs as much as executing it. The log's parameters are named log_<column>."""
+    msg = InboundMessage.__table__
+    logs = ChannelLog.__table__
+    assert isinstance(msg, Table) and isinstance(logs, Table)
+    stored = (postgresql.insert(msg)
+              .values({c: bindparam(c, type_=msg.c[c].type) for c in MESSAGE_COLUMNS})
+              .on_conflict_do_nothing(index_elements=["channel", "provider_message_id"])
+              .returning(msg.c.id).cte("stored"))
+    row = select(*[bindparam("log_" + c, type_=logs.c[c].type) for c in LOG_COLUMNS],
+                 stored.c.id)
+    return (insert(logs).from_select([*LOG_COLUMNS, "inbound_message_id"], row)
+            .returning(logs.c.inbound_message_id))
+
+
+def insert_logged_message(conn: Connection, values: Mapping[str, Any],
+                          log: Mapping[str, Any]) -> int | None:
+    """Postgres: the message and its channel log (`log`: LOG_COLUMNS) in one statement, so in
+    autocommit one round trip stores both or neither. Returns the new message's id, or None
+    when the message exists already (nothing stored: the caller takes insert_message's way)."""
+    params = dict(values)
+    params.update({"log_" + k: v for k, v in log.items()})
+    return conn.execute(_insert_logged_statement(), params).scalar()
+
+
+def insert_log(conn: Connection, log: Mapping[str, Any], message_id: int) -> None:
+    """The webhook's channel log of an inbound message, as one Core INSERT."""
+    conn.execute(insert(ChannelLog.__table__), {**log, "inbound_message_id": message_id})  # type: ignore[arg-type]
 
 
 def enqueue_inbound(services: Services, message_id: int, *, fresh: bool = False) -> bool:

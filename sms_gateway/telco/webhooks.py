@@ -5,15 +5,12 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, abort, current_app, request
-from sqlalchemy import Table, insert
-from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from sms_gateway.store.channels import ChannelLog
 from sms_gateway.store.db import utcnow
 from sms_gateway.telco import channel_logs, status_reports
 from sms_gateway.telco.inbox import enqueue_inbound
@@ -108,16 +105,15 @@ def _logged(services: Services, channel: Provider, kind: str, web: WebRequest,
     return response
 
 
-def _insert_log(conn: Connection, channel: str, ex: Exchange, message_id: int) -> None:
-    """channel_logs.add as one Core INSERT: the ORM's flush doubled the webhook's CPU time."""
-    conn.execute(insert(cast(Table, ChannelLog.__table__)), {
+def _receive_log(channel: str, ex: Exchange) -> dict[str, Any]:
+    """A received SMS's channel log as store_inbound stores it (inbox.LOG_COLUMNS)."""
+    return {
         "channel": channel, "kind": channel_logs.RECEIVE, "outbound_message_id": None,
-        "inbound_message_id": message_id, "method": ex.method[:8], "url": ex.url,
-        "request_headers": ex.request_headers,
+        "method": ex.method[:8], "url": ex.url, "request_headers": ex.request_headers,
         # NUL cannot live in a Postgres text column (a raw text/plain body may carry one).
         "request_body": ex.request_body.replace("\x00", "\ufffd"), "status": ex.status,
         "response_body": ex.response_body, "error": ex.error, "elapsed_ms": ex.elapsed_ms,
-        "created_at": utcnow()})
+        "created_at": utcnow()}
 
 
 @bp.route("/sms/<channel_name>", methods=["GET", "POST"])
@@ -130,15 +126,13 @@ def inbound(channel_name: str) -> Response:
     answer = channel.incoming_response()
     response = Response(answer.body, status=answer.status, content_type=answer.content_type)
 
-    def log_with(conn: Connection, message_id: int) -> None:
-        # Logged in the storing transaction: one commit per SMS instead of two.
-        ex = channel_logs.webhook_exchange(services, channel.name, web, answer.status,
-                                           answer.body, started)
-        _insert_log(conn, channel.name, ex, message_id)
-
     try:
         sms = channel.parse_incoming(web)
-        stored = store_inbound(services, channel.name, channel.provider, sms, also=log_with)
+        # Stored with the message (one commit, on Postgres one statement, per SMS).
+        ex = channel_logs.webhook_exchange(services, channel.name, web, answer.status,
+                                           answer.body, started)
+        stored = store_inbound(services, channel.name, channel.provider, sms,
+                               channel_log=_receive_log(channel.name, ex))
     except (InvalidRequest, InvalidPhoneNumber) as exc:
         return _logged(services, channel, channel_logs.RECEIVE, web, _error(400, str(exc)),
                        started)
