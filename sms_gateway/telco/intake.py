@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError
 
-from sms_gateway.store.db import utcnow
+from sms_gateway.store.db import utcnow, without_pre_ping
 from sms_gateway.telco import multipart
 from sms_gateway.telco.inbox import Stored, insert_log, insert_logged_message, insert_message
 from sms_gateway.telco.phone import normalise
@@ -56,17 +56,18 @@ def store_inbound(services: Services, channel: str, provider: str, sms: Incoming
         "attempts": 0,
     }
     # A Core connection, not a Session: nothing here needs the ORM, and its transaction
-    # bookkeeping costs as much as the INSERT (docs/performance.md).
+    # bookkeeping costs as much as the INSERT (docs/performance.md). No ping of the pooled
+    # connection first (a round trip): a dropped one is retried below.
     for attempt in (1, 2):
         try:
             if channel_log is not None and services.engine.dialect.name == "postgresql":
-                with services.engine.connect() as conn:
+                with without_pre_ping(), services.engine.connect() as conn:
                     conn = conn.execution_options(isolation_level="AUTOCOMMIT")
                     new_id = insert_logged_message(conn, values, channel_log)
                 if new_id is not None:
                     return Stored(int(new_id), True)
                 # A repeat (nothing was stored): find the first one and log with its id.
-            with services.engine.begin() as conn:
+            with without_pre_ping(), services.engine.begin() as conn:
                 stored = insert_message(conn, values)
                 if channel_log is not None:
                     insert_log(conn, channel_log, stored.message_id)

@@ -1,4 +1,5 @@
-"""Without the pool's ping, a connection the database dropped costs the webhook nothing."""
+"""The intake skips the pool's ping (a round trip per SMS): a connection the database dropped
+costs the webhook nothing all the same; other checkouts still ping when pool_pre_ping is on."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from sms_gateway.config import Config
 from sms_gateway.dispatch import InlineDispatcher
@@ -26,13 +28,23 @@ class _Held(InlineDispatcher):
         return None
 
 
-@pytest.fixture
-def no_ping(prod_config: Config) -> Iterator[Services]:
-    config = replace(prod_config, database=replace(prod_config.database, pool_pre_ping=False))
+@pytest.fixture(params=[False, True], ids=["pool_pre_ping=false", "pool_pre_ping=true"])
+def no_ping(prod_config: Config, request: pytest.FixtureRequest) -> Iterator[Services]:
+    config = replace(prod_config,
+                     database=replace(prod_config.database, pool_pre_ping=request.param))
     migrate.upgrade(config)
     services = build_services(config, dispatcher=_Held())
     yield services
     services.close()
+
+
+def _drop_pooled_connection(services: Services) -> None:
+    """The database drops the pooled connection (a restart, an idle timeout, a failover)."""
+    with services.engine.connect() as conn:
+        pooled = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    with services.engine.pool._creator() as killer:  # noqa: SLF001 - a connection outside the pool
+        killer.execute("SELECT pg_terminate_backend(%s)", (pooled,))
+        killer.commit()
 
 
 def _sms(i: int) -> IncomingSms:
@@ -40,18 +52,31 @@ def _sms(i: int) -> IncomingSms:
 
 
 def test_a_dropped_pooled_connection_is_replaced_and_the_message_stored(
-        no_ping: Services) -> None:
-    assert not no_ping.engine.pool._pre_ping  # noqa: SLF001 - the setting under test
+        no_ping: Services, caplog: pytest.LogCaptureFixture) -> None:
     store_inbound(no_ping, "twilio", "twilio", _sms(1))  # leaves one connection in the pool
-    with no_ping.engine.connect() as conn:
-        pooled = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
-    # The database drops that connection (a restart, an idle timeout, a failover).
-    with no_ping.engine.pool._creator() as killer:  # noqa: SLF001 - a connection outside the pool
-        killer.execute("SELECT pg_terminate_backend(%s)", (pooled,))
-        killer.commit()
+    _drop_pooled_connection(no_ping)
     stored = store_inbound(no_ping, "twilio", "twilio", _sms(2))
+    # Found by the INSERT, not by a ping (none even with pool_pre_ping on), and retried.
+    assert "database connection was dropped" in caplog.text
     again = store_inbound(no_ping, "twilio", "twilio", _sms(2))  # the provider's retry
     with no_ping.sessions() as session:
         count = session.execute(select(func.count()).select_from(InboundMessage)).scalar_one()
     assert (stored.created, again.created, again.message_id, count) == (
         True, False, stored.message_id, 2)
+
+
+@pytest.mark.parametrize("pre_ping", [True, False])
+def test_other_checkouts_ping_as_configured(prod_config: Config, pre_ping: bool) -> None:
+    config = replace(prod_config, database=replace(prod_config.database, pool_pre_ping=pre_ping))
+    services = build_services(config, dispatcher=_Held())
+    try:
+        _drop_pooled_connection(services)
+        with services.engine.connect() as conn:
+            if pre_ping:  # the ping found the dropped connection and took a new one
+                assert conn.execute(text("SELECT 1")).scalar_one() == 1
+            else:
+                with pytest.raises(DBAPIError) as failed:
+                    conn.execute(text("SELECT 1"))
+                assert failed.value.connection_invalidated
+    finally:
+        services.close()
