@@ -11,12 +11,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlparse, urlsplit, urlunsplit
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, add_port, compare, remove_port
 from twilio.rest import Client
 
 from sms_gateway.telco.providers.base import (
@@ -199,4 +199,17 @@ class TwilioProvider(Provider):
         signature = request.headers.get("X-Twilio-Signature", "")
         if not signature or self._validator is None:
             return False
-        return bool(self._validator.validate(request.url, dict(request.form), signature))
+        # RequestValidator.validate, which signs the URL without and with its port (Twilio
+        # signs either) and always computes both; here the second only when the first fails.
+        parsed = urlparse(request.url)
+        params = _Params(request.form)
+        return any(compare(self._validator.compute_signature(uri, params), signature)
+                   for uri in (remove_port(parsed), add_port(parsed)))
+
+
+class _Params(dict[str, str]):
+    """Form fields for RequestValidator.compute_signature: with getall(), as Flask's MultiDict,
+    it takes each value without trying (and failing) getall and getlist first."""
+
+    def getall(self, key: str) -> list[str]:
+        return [self[key]]
