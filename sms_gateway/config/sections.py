@@ -37,8 +37,8 @@ class DatabaseConfig:
     echo: bool = False
     # A `SELECT 1` before each pooled connection is used (SQLAlchemy's pool_pre_ping): costs
     # a round trip per transaction. Off, a connection dropped by a database restart fails
-    # its first use instead; the webhook then retries its INSERT once on a new connection
-    # and jobs are retried (docs/performance.md).
+    # its first use instead and jobs are retried. The webhook's intake skips it either way
+    # and retries its INSERT once on a new connection (db.without_pre_ping).
     pool_pre_ping: bool = True
 
 
