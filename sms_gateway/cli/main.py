@@ -20,6 +20,7 @@ from sms_gateway.cli.common import services as _services
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
 
 
+
 @click.group(cls=Group)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
 def main(verbose: bool) -> None:
@@ -69,6 +70,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     from gunicorn.app.base import BaseApplication
 
+    from sms_gateway.cli.access_log import AccessLogger
     from sms_gateway.services import build_services
 
     config = _config()
@@ -95,6 +97,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
             # gunicorn's control socket (gunicornc) is one path per user: two gateways on a
             # host would take each other's, and nothing here uses it.
             self.cfg.set("control_socket_disable", True)
+            self.cfg.set("logger_class", AccessLogger)
 
         def load(self) -> Any:
             from sms_gateway.app import create_app
