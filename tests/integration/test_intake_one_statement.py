@@ -78,6 +78,8 @@ def test_webhook_stores_message_and_log_in_one_statement_and_logs_a_repeat(
         message = session.get(InboundMessage, message_id)
     assert message is not None and "81234567890" not in message.sender_enc
     assert "Body=jalan+rusak" in log.request_body and TOKEN not in log.request_body
+    assert log.request_headers is not None and "X-Twilio-Signature" in log.request_headers
+    assert log.response_body.startswith("<?xml") and log.method == "POST"
 
     # The provider's retry: nothing new stored but its call is logged, with the first one's id.
     assert client.post("/sms/twilio", data=form, headers=signed(form, token=TOKEN)).status_code \
