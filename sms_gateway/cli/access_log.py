@@ -11,7 +11,10 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from sms_gateway.cli.main import ACCESS_LOG_FORMAT
+# Gunicorn's access log without query strings (%(U)s is the path only; %(r)s and %(q)s
+# would carry Kannel's get-url `secret=` and SMS text, and console searches), without the
+# Referer (a console URL with a search) and without the basic-auth user.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
 
 
 class AccessLogger(Logger):  # type: ignore[misc]

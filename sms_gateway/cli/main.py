@@ -14,12 +14,6 @@ from sms_gateway.cli.common import Group, check_database, check_model, check_por
 from sms_gateway.cli.common import config as _config
 from sms_gateway.cli.common import services as _services
 
-# Gunicorn's access log without query strings (%(U)s is the path only; %(r)s and %(q)s
-# would carry Kannel's get-url `secret=` and SMS text, and console searches), without the
-# Referer (a console URL with a search) and without the basic-auth user.
-ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"'
-
-
 
 @click.group(cls=Group)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug details.")
@@ -70,7 +64,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     from gunicorn.app.base import BaseApplication
 
-    from sms_gateway.cli.access_log import AccessLogger
+    from sms_gateway.cli.access_log import ACCESS_LOG_FORMAT, AccessLogger
     from sms_gateway.services import build_services
 
     config = _config()

@@ -11,8 +11,7 @@ import pytest
 from gunicorn.config import Config as GunicornConfig
 from gunicorn.glogging import Logger
 
-from sms_gateway.cli.access_log import AccessLogger
-from sms_gateway.cli.main import ACCESS_LOG_FORMAT
+from sms_gateway.cli.access_log import ACCESS_LOG_FORMAT, AccessLogger
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "kannel-shared-secret-0007"
