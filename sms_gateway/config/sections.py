@@ -73,7 +73,7 @@ class SmsConfig:
     channel_log_days: int = 14  # provider HTTP exchanges are kept this many days
     multipart_window_seconds: int = 120  # how long parts of a long SMS wait for each other
     # Sends in flight at once per worker process (threads); 0: one at a time in the worker.
-    send_concurrency: int = 32
+    send_concurrency: int = 64
     # A send whose fate is unknown (answer lost, worker killed mid-send) on a channel that
     # can neither deduplicate nor be asked (reconcile): "resend" (a duplicate SMS is better
     # than none) or "hold" for an operator (console: Kirim ulang).
