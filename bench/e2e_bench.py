@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="the fake provider answers each send this late (real APIs: 100-300)")
     parser.add_argument("--send-concurrency", type=int, default=None,
                         help="[sms] send_concurrency (default: the gateway's; 0: one at a time)")
+    parser.add_argument("--worker-nice", type=int, default=0,
+                        help="renice the worker processes by this much (web keeps priority)")
     add_tuning_options(parser)
     args = parser.parse_args(argv)
     from sms_gateway.store.pii import new_key
@@ -66,7 +68,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     phone_url = f"http://127.0.0.1:{phone_port}"
     report: dict[str, Any] = {"load_before": os.getloadavg(), "messages": args.messages,
                               "workers": args.workers,
-                              "provider_latency_ms": args.provider_latency_ms}
+                              "provider_latency_ms": args.provider_latency_ms,
+                              "worker_nice": args.worker_nice}
     with RedisServer(tmp) as redis, scratch_database() as db:
         env = {"DATABASE_URL": db, "REDIS_URL": redis.url, "SMS_GATEWAY_PII_KEY": new_key(),
                "SMS_GATEWAY_SECRET_KEY": new_key(),
@@ -93,6 +96,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             wait_for_port(phone_port, 60)
             wait_for_port(web_port, 90)
             _wait_until_ready(f"http://127.0.0.1:{web_port}/healthz", redis.url, args.workers)
+            for pid in workers.pids() if args.worker_nice else ():
+                os.setpriority(os.PRIO_PROCESS, pid, args.worker_nice)
             master = web.pids()[0]
             web_pids = [master, *children(master)]
             sampler = RssSampler(web_pids + workers.pids())
