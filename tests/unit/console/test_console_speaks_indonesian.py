@@ -31,6 +31,11 @@ def test_every_code_label_has_an_indonesian_translation() -> None:
     assert sorted(vocabulary.all_labels() - set(i18n.ID)) == []
 
 
+def test_no_english_text_is_in_two_translation_tables() -> None:
+    seen: list[str] = [text for table in i18n.TABLES for text in table]
+    assert sorted({text for text in seen if seen.count(text) > 1}) == []
+
+
 def test_queue_shows_the_reason_in_indonesian(login: Any, services: Services) -> None:  # noqa: F811
     add_pending(services)
     page = login("operator").get("/console/review").get_data(as_text=True)

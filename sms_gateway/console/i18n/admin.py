@@ -1,0 +1,41 @@
+"""The admin pages' texts in Indonesian: users, account errors and parser models."""
+
+from __future__ import annotations
+
+ADMIN: dict[str, str] = {
+    "Role": "Peran",
+    "Agency code": "Kode instansi",
+    "May reveal phone numbers": "Boleh menampilkan nomor telepon",
+    "Active": "Aktif",
+    "Add user": "Tambah pengguna",
+    "Deactivate": "Nonaktifkan",
+    "User created": "Pengguna dibuat",
+    "User deactivated": "Pengguna dinonaktifkan",
+    "Parser models": "Model pengurai",
+    "Model version activated": "Versi model diaktifkan",
+    "Version": "Versi",
+    "Source": "Sumber",
+    "By": "Oleh",
+    "Rows": "Baris",
+    "Accuracy": "Akurasi",
+    "Threshold": "Ambang",
+    "Routed without a human": "Diteruskan tanpa petugas",
+    "Right when routed": "Tepat saat diteruskan",
+    "Held-back test": "Uji pada label yang disisihkan",
+    "Activate": "Aktifkan",
+    "No model versions: the rules alone decide.":
+        "Belum ada versi model: hanya aturan yang memutuskan.",
+    "Target precision": "Target ketepatan",
+    "candidate": "kandidat",
+    "active": "aktif",
+    "Active model": "Model aktif",
+    "Not an e-mail address: {email}": "Bukan alamat surel: {email}",
+    "Unknown role {role} (known: {known}).": "Peran {role} tidak dikenal (yang ada: {known}).",
+    "An agency user needs an agency code (e.g. dinas_pupr:35.78).":
+        "Pengguna instansi memerlukan kode instansi (mis. dinas_pupr:35.78).",
+    "Only agency users belong to an agency.": "Hanya pengguna instansi yang terikat pada instansi.",
+    "Unknown agency code {code}: it is not in the routing directory.":
+        "Kode instansi {code} tidak dikenal: tidak ada di direktori routing.",
+    "The password must have at least {n} characters.": "Kata sandi minimal {n} karakter.",
+    "User {email} already exists.": "Pengguna {email} sudah ada.",
+}

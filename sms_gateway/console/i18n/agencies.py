@@ -1,0 +1,57 @@
+"""The agencies page's texts in Indonesian (admin): agencies, channels, API tokens, alerts."""
+
+from __future__ import annotations
+
+AGENCIES: dict[str, str] = {
+    "Agencies": "Instansi",
+    "Settings": "Pengaturan",
+    "stored": "tersimpan",
+    "with delivery failures or an open alert": "dengan kegagalan kirim atau peringatan terbuka",
+    "Last sync": "Sinkron terakhir",
+    "Sync from routing directory": "Sinkronkan dari direktori routing",
+    "Agencies synced from the routing directory": "Instansi disinkronkan dari direktori routing",
+    "Agency code or name": "Kode atau nama instansi",
+    "Level": "Tingkat",
+    "Only with problems": "Hanya yang bermasalah",
+    "No agency matches.": "Tidak ada instansi yang cocok.",
+    "No agency is stored yet: sync from the routing directory.":
+        "Belum ada instansi tersimpan: sinkronkan dari direktori routing.",
+    "Name": "Nama",
+    "Channels": "Kanal",
+    "Consecutive failures": "Kegagalan berturut-turut",
+    "Open alert": "Peringatan terbuka",
+    "Active tokens": "Token aktif",
+    "since": "sejak",
+    "open": "terbuka",
+    "Type": "Jenis",
+    "Parent": "Induk",
+    "Last failure": "Gagal terakhir",
+    "Last success": "Berhasil terakhir",
+    "Destination": "Tujuan",
+    "Secret from environment variable": "Rahasia dari variabel lingkungan",
+    "Channels come from the routing directory and its override file; secrets are never "
+    "shown here.": "Kanal berasal dari direktori routing dan berkas override-nya; rahasia "
+                   "tidak pernah ditampilkan di sini.",
+    "API tokens": "Token API",
+    "New API token": "Token API baru",
+    "copy it now: it is shown only this once and stored only as a hash.":
+        "salin sekarang: token hanya ditampilkan sekali ini dan disimpan hanya sebagai hash.",
+    "The agency sends it as": "Instansi mengirimnya sebagai",
+    "This agency has no API token.": "Instansi ini tidak punya token API.",
+    "Prefix": "Awalan",
+    "Label": "Label",
+    "Last used": "Terakhir dipakai",
+    "Revoked": "Dicabut",
+    "Revoke": "Cabut",
+    "Revoke all tokens": "Cabut semua token",
+    "Label (who holds the token)": "Label (siapa pemegang token)",
+    "Issue new token": "Buat token baru",
+    "Token revoked": "Token dicabut",
+    "Tokens revoked": "Token dicabut",
+    "Alerts": "Peringatan",
+    "No alert.": "Tidak ada peringatan.",
+    "E-mailed": "Dikirim lewat surel",
+    "not e-mailed": "tidak dikirim lewat surel",
+    "tries": "percobaan",
+    "Kind": "Jenis",
+}

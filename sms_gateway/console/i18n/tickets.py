@@ -1,0 +1,73 @@
+"""The ticket pages' texts in Indonesian: list, detail, cases, privacy, responses, deadlines."""
+
+from __future__ import annotations
+
+TICKETS: dict[str, str] = {
+    "Ticket number or text": "Nomor tiket atau teks",
+    "Status": "Status",
+    "Change status": "Ubah status",
+    "Note": "Catatan",
+    "Note to the citizen": "Catatan untuk pelapor",
+    "Correct category and place": "Koreksi kategori dan lokasi",
+    "Correct and route again": "Koreksi dan rutekan ulang",
+    "About officials (oversight body)": "Tentang petugas (ke pengawas)",
+    "This complaint is about that office; under the oversight rule it goes to the oversight body.":
+        "Pengaduan ini tentang kantor tersebut; menurut aturan pengawasan pengaduan ini ke "
+        "lembaga pengawas.",
+    "Hand on (disposisi)": "Disposisi ke instansi lain",
+    "Not our authority (bukan wewenang)": "Bukan wewenang kami",
+    "Region code": "Kode wilayah",
+    "Overdue only": "Hanya yang terlambat",
+    "All": "Semua",
+    "Filter": "Saring",
+    "Number": "Nomor",
+    "Created": "Dibuat",
+    "Deadline": "Tenggat",
+    "Overdue": "Terlambat",
+    "No ticket matches.": "Tidak ada tiket yang cocok.",
+    "Previous": "Sebelumnya",
+    "Next": "Berikutnya",
+    "Ticket": "Tiket",
+    "Case": "Kasus",
+    "reporters": "pelapor",
+    "Reporters": "Pelapor",
+    "Ticket number": "Nomor tiket",
+    "The agency answers the case once; every reporter gets each answer by SMS.":
+        "Instansi menjawab kasus ini sekali; setiap pelapor menerima tiap jawaban lewat SMS.",
+    "Merge into that ticket's case": "Gabungkan ke kasus tiket itu",
+    "Take this ticket out of the case": "Keluarkan tiket ini dari kasus",
+    "No other ticket with that number.": "Tidak ada tiket lain dengan nomor itu.",
+    "Only tickets with the same agency can share a case.":
+        "Hanya tiket dengan instansi yang sama yang bisa berbagi kasus.",
+    "Merged into the case of": "Digabungkan ke kasus",
+    "Taken out of its case": "Dikeluarkan dari kasusnya",
+    "Largest open cases": "Kasus terbuka terbesar",
+    "Citizen ratings": "Penilaian warga",
+    "Ratings": "Penilaian",
+    "Average (1-5)": "Rata-rata (1-5)",
+    "No case has more than one reporter.": "Belum ada kasus dengan lebih dari satu pelapor.",
+    "Citizen": "Pelapor",
+    "Reveal number": "Tampilkan nomor",
+    "Reason for revealing": "Alasan menampilkan",
+    "Phone number revealed; this was recorded in the audit log.":
+        "Nomor telepon ditampilkan; tindakan ini dicatat di log audit.",
+    "Hidden: anonymous report": "Disembunyikan: laporan anonim",
+    "Confidential report": "Laporan rahasia",
+    "Text published on Open311 (redacted)": "Teks dipublikasikan di Open311 (disamarkan)",
+    "Withdraw the text from publication": "Tarik teks dari publikasi",
+    "Approve the text for publication (redacted)":
+        "Setujui teks untuk dipublikasikan (disamarkan)",
+    "Text approved for publication (redacted).":
+        "Teks disetujui untuk dipublikasikan (disamarkan).",
+    "Text withdrawn from publication.": "Teks ditarik dari publikasi.",
+    "SMS thread": "Percakapan SMS",
+    "History": "Riwayat",
+    "Agency responses": "Tanggapan instansi",
+    "Response": "Tanggapan",
+    "No response yet.": "Belum ada tanggapan.",
+    "due": "jatuh tempo",
+    "left": "lagi",
+    "late": "terlambat",
+    "No deadline in this status.": "Tidak ada tenggat pada status ini.",
+    "Region (name or code)": "Wilayah (nama atau kode)",
+}
