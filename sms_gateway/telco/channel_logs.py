@@ -31,21 +31,23 @@ def add(session: Session, channel: str, kind: str, exchanges: Iterable[Exchange]
         outbound_id: int | None = None, inbound_id: int | None = None) -> None:
     """Store exchanges (already masked) for one message."""
     for ex in exchanges:
-        session.add(ChannelLog(**_row(channel, kind, ex, outbound_id, inbound_id)))
+        session.add(ChannelLog(**row(channel, kind, ex, outbound_id=outbound_id,
+                                     inbound_id=inbound_id)))
 
 
 def add_sends(session: Session, sends: Iterable[tuple[str, int, Iterable[Exchange]]]) -> int:
     """Store the send exchanges of many outbound messages, (channel, outbound id, exchanges)
     each, in one executemany INSERT; returns how many."""
-    rows = [_row(channel, SEND, ex, outbound_id, None)
+    rows = [row(channel, SEND, ex, outbound_id=outbound_id)
             for channel, outbound_id, exchanges in sends for ex in exchanges]
     if rows:
         session.execute(insert(ChannelLog), rows)
     return len(rows)
 
 
-def _row(channel: str, kind: str, ex: Exchange, outbound_id: int | None,
-         inbound_id: int | None) -> dict[str, Any]:
+def row(channel: str, kind: str, ex: Exchange, *, outbound_id: int | None = None,
+        inbound_id: int | None = None) -> dict[str, Any]:
+    """The columns of one exchange's channel log (created_at aside: the table's default)."""
     return {"channel": channel, "kind": kind, "outbound_message_id": outbound_id,
             "inbound_message_id": inbound_id, "method": ex.method[:8], "url": ex.url,
             "request_headers": ex.request_headers, "request_body": ex.request_body,

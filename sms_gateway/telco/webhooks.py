@@ -106,14 +106,14 @@ def _logged(services: Services, channel: Provider, kind: str, web: WebRequest,
 
 
 def _receive_log(channel: str, ex: Exchange) -> dict[str, Any]:
-    """A received SMS's channel log as store_inbound stores it (inbox.LOG_COLUMNS)."""
-    return {
-        "channel": channel, "kind": channel_logs.RECEIVE, "outbound_message_id": None,
-        "method": ex.method[:8], "url": ex.url, "request_headers": ex.request_headers,
-        # NUL cannot live in a Postgres text column (a raw text/plain body may carry one).
-        "request_body": ex.request_body.replace("\x00", "\ufffd"), "status": ex.status,
-        "response_body": ex.response_body, "error": ex.error, "elapsed_ms": ex.elapsed_ms,
-        "created_at": utcnow()}
+    """A received SMS's channel log as store_inbound stores it (inbox.LOG_COLUMNS: the
+    message's id is set there)."""
+    row = channel_logs.row(channel, channel_logs.RECEIVE, ex)
+    del row["inbound_message_id"]
+    # NUL cannot live in a Postgres text column (a raw text/plain body may carry one).
+    row["request_body"] = ex.request_body.replace("\x00", "\ufffd")
+    row["created_at"] = utcnow()
+    return row
 
 
 @bp.route("/sms/<channel_name>", methods=["GET", "POST"])
