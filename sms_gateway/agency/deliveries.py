@@ -13,11 +13,12 @@ import logging
 import os
 import time
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+import routing
 from routing import lifecycle
 from sms_gateway.agency import payload, transport
 from sms_gateway.agency.records import directory_for, ensure_agency
@@ -89,27 +90,39 @@ def dispose(services: Services, session: Session, ticket: Ticket) -> list[int]:
 def create_deliveries(services: Services, session: Session, ticket: Ticket, agency_code: str,
                       event: TicketEvent, purpose: str) -> list[int]:
     """Add one delivery per channel of the agency for this event; returns ids that need a job."""
-    record = ensure_agency(session, directory_for(services), agency_code)
-    if record is None:
-        raise LookupError(f"agency {agency_code!r} is not in the routing directory")
+    record = agency_record(session, directory_for(services), agency_code)
     pending = []
-    for channel in record.channels or [{"kind": "pull"}]:
-        kind = channel["kind"]
+    for row in delivery_rows(ticket.id, record, event.id, purpose):
+        kind = row["channel"]
         exists = session.execute(select(AgencyDelivery.id).where(
             AgencyDelivery.event_id == event.id, AgencyDelivery.agency_code == agency_code,
             AgencyDelivery.channel == kind)).scalar()
         if exists is not None:
             continue
-        delivery = AgencyDelivery(
-            ticket_id=ticket.id, agency_code=agency_code, channel=kind, event_id=event.id,
-            target=channel.get("url") or channel.get("address"),
-            secret_ref=channel.get("secret_ref"), purpose=purpose,
-            state="available" if kind == "pull" else "pending", attempts=0)
+        delivery = AgencyDelivery(**row)
         session.add(delivery)
         session.flush()
         if kind != "pull":
             pending.append(delivery.id)
     return pending
+
+
+def agency_record(session: Session, directory: routing.Directory, agency_code: str) -> AgencyRecord:
+    """The agency's record (ensure_agency); LookupError if the directory does not have it."""
+    record = ensure_agency(session, directory, agency_code)
+    if record is None:
+        raise LookupError(f"agency {agency_code!r} is not in the routing directory")
+    return record
+
+
+def delivery_rows(ticket_id: int, record: AgencyRecord, event_id: int,
+                  purpose: str) -> list[dict[str, Any]]:
+    """The columns of the event's delivery over each of the agency's channels (pull if none)."""
+    return [{"ticket_id": ticket_id, "agency_code": record.code, "channel": channel["kind"],
+             "event_id": event_id, "target": channel.get("url") or channel.get("address"),
+             "secret_ref": channel.get("secret_ref"), "purpose": purpose,
+             "state": "available" if channel["kind"] == "pull" else "pending", "attempts": 0}
+            for channel in record.channels or [{"kind": "pull"}]]
 
 
 def deliver(services: Services, delivery_id: int) -> None:

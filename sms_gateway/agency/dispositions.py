@@ -20,8 +20,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from routing import lifecycle
-from sms_gateway.agency.deliveries import enqueue_deliveries
-from sms_gateway.agency.records import directory_for, ensure_agency
+from sms_gateway.agency.deliveries import agency_record, delivery_rows, enqueue_deliveries
+from sms_gateway.agency.records import directory_for
 from sms_gateway.dispatch import FORWARD_TICKET, run_or_queue
 from sms_gateway.store import tickets
 from sms_gateway.store.agency import AgencyDelivery, AgencyRecord
@@ -173,10 +173,7 @@ class _Plan:
         records = {r.code: r for r in session.execute(
             select(AgencyRecord).where(AgencyRecord.code.in_(codes))).scalars()}
         for code in codes:
-            record = ensure_agency(session, directory, code)
-            if record is None:
-                raise LookupError(f"agency {code!r} is not in the routing directory")
-            records[code] = record
+            records[code] = agency_record(session, directory, code)
         old = [e for _, e in self.to_deliver if isinstance(e, int)]
         exists: set[tuple[int, str, str]] = set()
         if old:
@@ -188,16 +185,11 @@ class _Plan:
             event_id = event if isinstance(event, int) else event.id
             agency = ticket.agency_code
             assert event_id is not None and agency is not None
-            for channel in records[agency].channels or [{"kind": "pull"}]:
-                kind = channel["kind"]
-                if (event_id, agency, kind) in exists:
+            for row in delivery_rows(ticket.id, records[agency], event_id, "disposisi"):
+                if (event_id, agency, row["channel"]) in exists:
                     continue
-                exists.add((event_id, agency, kind))
-                rows.append({
-                    "ticket_id": ticket.id, "agency_code": agency, "channel": kind,
-                    "event_id": event_id, "target": channel.get("url") or channel.get("address"),
-                    "secret_ref": channel.get("secret_ref"), "purpose": "disposisi",
-                    "state": "available" if kind == "pull" else "pending", "attempts": 0})
+                exists.add((event_id, agency, row["channel"]))
+                rows.append(row)
         if not rows:
             return []
         # render_nulls: one INSERT for all, not one per set of columns that hold a value.
