@@ -58,7 +58,6 @@ class Chunk:
         # what a batch may take for granted, such as that its reply is not queued yet.
         self.alone = alone
         self.opened: list[Ticket] = []  # tickets opened by this chunk's messages
-        self._opened_by: dict[int, list[Ticket]] = defaultdict(list)  # by citizen id
         self.ticket_of: dict[int, Ticket] = {}  # message id -> the ticket it belongs to
         self.replies: list[OutboundMessage] = []  # queued by this chunk
         self.forwarding: list[Ticket] = []  # routed by this chunk, forwarded after its commit
@@ -82,7 +81,6 @@ class Chunk:
                 self._numbers = tickets.fresh_numbers(self.session, len(self.messages))
         ticket = tickets.new_ticket(self.session, self._numbers.pop(), **fields)
         self.opened.append(ticket)
-        self._opened_by[ticket.citizen_id or 0].append(ticket)
         return ticket
 
     def arrivals(self, sender_hash: str, window_seconds: int) -> list[tuple[int, datetime]]:
@@ -150,7 +148,7 @@ class Chunk:
                         Ticket.awaiting.is_not(None))).scalars():
                     self._waiting[ticket.citizen_id or 0].append(ticket)
         return list(dict.fromkeys([*self._waiting.get(citizen_id, []),
-                                   *self._opened_by.get(citizen_id, [])]))
+                                   *(t for t in self.opened if t.citizen_id == citizen_id)]))
 
     def case_candidates(self, category: str, region_code: str | None) -> list[Ticket]:
         """The tickets of this category and place that may lead a case when asked, in id
