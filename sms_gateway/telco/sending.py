@@ -143,17 +143,17 @@ def send_many(services: Services, outbound_ids: Sequence[int], *, reply: bool = 
                 _deliver_here(services, c)  # stopped meanwhile: sent here, the row is ours
     retry = send_retry(services)
     for outbound_id in ids:
-        if pool is not None:  # it takes no more sends: sent here (its job would hand it back)
-            if not queue_claim_errors:  # the send job: a failure raises for its own retry
-                send(services, outbound_id)
-                continue
+        if pool is None:
+            run_or_queue(services.dispatcher, SEND_SMS, outbound_id,
+                         job_id=f"send-{outbound_id}", retry=retry, at_front=reply)
+        # The pool takes no more sends: sent here (its job would hand it back).
+        elif not queue_claim_errors:  # the send job: a failure raises for its own retry
+            send(services, outbound_id)
+        else:
             try:
                 send(services, outbound_id)
             except Exception as exc:  # noqa: BLE001 - recorded by deliver, then retried
                 _queue_retry(services, outbound_id, reply, exc)
-            continue
-        run_or_queue(services.dispatcher, SEND_SMS, outbound_id, job_id=f"send-{outbound_id}",
-                     retry=retry, at_front=reply)
 
 
 def _deliver_here(services: Services, claimed: Claimed) -> None:
