@@ -27,8 +27,15 @@ def probable_place(ticket: Ticket) -> tuple[str, str] | None:
 
     None when there is none, or once the ticket's confirmed place is that kelurahan.
     """
-    code, name = ticket.probable_region_code, ticket.probable_region_name
-    if not code or code == ticket.region_code:
+    return probable_of(ticket.probable_region_code, ticket.probable_region_name,
+                       ticket.region_code)
+
+
+def probable_of(code: str | None, name: str | None,
+                *places: str | None) -> tuple[str, str] | None:
+    """(code, name) of a suggested kelurahan; None when there is none or it is one of `places`
+    (a place already confirmed)."""
+    if not code or code in places:
         return None
     return code, name or code
 

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from sms_gateway.agency.records import directory_for
 from sms_gateway.console import agencies, audit, decisions, privacy, queue, regions, roles, web
 from sms_gateway.console.ticket_queries import open_tickets_of
+from sms_gateway.store import tickets
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import Citizen, InboundMessage, Ticket
 
@@ -88,10 +89,8 @@ def _page(message_id: int, *, status: int = 200, error: str | None = None,
 def _probable(parse: dict[str, Any], *places: str | None) -> dict[str, str] | None:
     """The kelurahan an address suggests, unless it is already one of the given places."""
     probable = parse.get("probable_region") or {}
-    code = probable.get("code")
-    if not code or code in places:
-        return None
-    return {"code": code, "name": probable.get("name") or code}
+    place = tickets.probable_of(probable.get("code"), probable.get("name"), *places)
+    return {"code": place[0], "name": place[1]} if place is not None else None
 
 
 @bp.get("/review/<int:message_id>")
