@@ -76,6 +76,9 @@ def _wait_for_a_lock_wait(services: Services) -> None:
                 "AND datname = current_database()")).scalar_one()
             if waiting:
                 return
+            # pg_stat_activity is read once per transaction (a snapshot): a new one each poll,
+            # or a first look before the batch waits is all this loop would ever see.
+            conn.rollback()
             time.sleep(0.02)
     raise AssertionError("the batch never waited for the ticket's lock")
 
