@@ -51,7 +51,10 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     tmp = tmp_path_factory.mktemp("redis")
     with RedisServer(tmp) as redis, FakeSmsServer() as phone, \
             local_gateway(tmp, redis.url, phone.url) as gateway:
-        phone.faults = [Fault(count=10**6, delay=0.02, accepted=True)]
+        # Each send is answered 300 ms late, so a batch's replies are in flight a while:
+        # the crashes below come while work is pending (the batched workers finish the rest
+        # of a part within milliseconds).
+        phone.faults = [Fault(count=10**6, delay=0.3, accepted=True)]
         return _crash_redis(gateway, redis, phone, tmp)
 
 
@@ -81,10 +84,15 @@ def _crash_redis(gateway: Gateway, redis: RedisServer, phone: FakeSms, tmp: Path
 
 
 def _wait_for_work(gateway: Gateway, workers: ProcessGroup) -> None:
-    """Until the workers have finished something since now (they are busy, not starting)."""
-    before = audit(gateway.services.sessions).outbound_status["sent"]
-    wait_until(lambda: audit(gateway.services.sessions).outbound_status["sent"] > before + 3,
-               30, every=0.1, meanwhile=workers.supervise)
+    """Until the workers have done something since now (they are busy, not starting) and
+    some of it is still pending."""
+    before = audit(gateway.services.sessions).tickets
+
+    def busy() -> bool:
+        now = audit(gateway.services.sessions)
+        return now.tickets > before and pending(now) > 0
+
+    wait_until(busy, 30, every=0.05, meanwhile=workers.supervise)
 
 
 def test_messages_arriving_while_redis_is_down_are_acknowledged(run: Run) -> None:
