@@ -56,7 +56,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     tmp = tmp_path_factory.mktemp("kill")
     with FakeSmsServer() as phone, local_gateway(tmp, REDIS_DEFAULT, phone.url,
                                                      queue={"intake_batch_ms": 50}) as gateway:
-        phone.faults = [Fault(count=10**6, delay=0.03, accepted=True)]
+        # Sends answered 300 ms late: a batch's replies stay in flight a while, so each kill
+        # finds work pending (the batched workers process a part within milliseconds).
+        phone.faults = [Fault(count=10**6, delay=0.3, accepted=True)]
         return _kill_while_working(gateway, phone, tmp)
 
 
@@ -75,7 +77,7 @@ def _kill_while_working(gateway: Gateway, phone: FakeSms, tmp: Path) -> Run:
             if parts and PARTS - len(parts) <= len(pending):  # one more part after each kill
                 statuses += [gateway.post(form) for form in parts.pop(0)]
             end = audit(gateway.services.sessions)
-            if done(end) - last_done >= PROGRESS_BEFORE_KILL:
+            if done(end) - last_done >= PROGRESS_BEFORE_KILL and unsettled_work(end) > 0:
                 # The workers are busy: kill one in the middle of whatever it does.
                 workers.restart(rng.randrange(2))
                 pending.append(unsettled_work(end))
