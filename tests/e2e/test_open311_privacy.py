@@ -7,22 +7,16 @@ anyone on the internet would; an operator approves the text through the console 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from sms_gateway.app import create_app
-from sms_gateway.dispatch import InlineDispatcher
-from sms_gateway.services import Services, build_services
-from sms_gateway.store import migrate
+from sms_gateway.services import Services
 from sms_gateway.store.console import AuditEntry
 from sms_gateway.store.models import Ticket
-from tests.support.config import make_config
-from tests.support.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, fake_twilio
-from tests.support.twilio_signing import PUBLIC_URL, inbound_form, signed
+from tests.e2e.loop_support import Gateway
+from tests.support.twilio_signing import inbound_form, signed
 from tests.unit.console.conftest import add_user, csrf_of, sign_in
 
 NIK, NAME, PHONE = "3578012345678901", "Budi Santoso", "081298765432"
@@ -31,22 +25,9 @@ ANONYMOUS_SMS = (f"ANONIM jalan rusak berlubang di Kelurahan Ketintang Kecamatan
 
 
 @pytest.fixture
-def gateway(tmp_path: Path) -> Iterator[tuple[Services, Any]]:
-    with fake_twilio() as twilio:
-        yield from _gateway(tmp_path, twilio)
-
-
-def _gateway(tmp_path: Path, twilio: FakeTwilio) -> Iterator[tuple[Services, Any]]:
-    config = make_config(
-        tmp_path, server={"public_url": PUBLIC_URL}, sms={"outbound": "twilio"},
-        twilio={"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN, "from_": "1708",
-                "api_base_url": twilio.url})
-    migrate.upgrade(config)
-    services = build_services(config, dispatcher=InlineDispatcher())
-    app = create_app(services=services, start_background=False)
-    app.testing = True
-    yield services, app
-    services.close()
+def gateway(gw: Gateway) -> tuple[Services, Any]:
+    """The e2e gateway (tests/e2e/conftest.py) as its services and Flask app."""
+    return gw.services, gw.app
 
 
 def sms_in(app: Any, body: str = ANONYMOUS_SMS) -> None:

@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from sms_gateway.complaints import inbound
 from sms_gateway.services import Services
 from tests.support.chunk_scenario import (
     batch_and_alone,
-    gateway,
-    hold_forwards,
+    batch_and_alone_gateways,
     state,
     statements_for_complaints,
 )
@@ -24,12 +22,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def gateways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_url: str,
              other_pg_url: str) -> Iterator[tuple[Services, Services]]:
-    monkeypatch.setattr(inbound, "forward_many", hold_forwards)
-    batch = gateway(tmp_path / "batch", url=pg_url)
-    alone = gateway(tmp_path / "alone", url=other_pg_url)
-    yield batch, alone
-    batch.close()
-    alone.close()
+    yield from batch_and_alone_gateways(tmp_path, monkeypatch, pg_url, other_pg_url)
 
 
 def test_a_chunk_ends_as_its_messages_processed_one_by_one(

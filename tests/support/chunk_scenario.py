@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +169,15 @@ def statements_for_complaints(services: Services, n: int) -> int:
     finally:
         event.remove(services.engine, "before_cursor_execute", count)
     return len(seen)
+
+
+def batch_and_alone_gateways(tmp_path: Path, monkeypatch: Any, batch_url: str | None = None,
+                             alone_url: str | None = None) -> Iterator[tuple[Services, Services]]:
+    """Two gateways with forwards held (`hold_forwards`): one for a chunk, one for the same
+    messages one by one; on two databases of their own (SQLite unless URLs are given)."""
+    monkeypatch.setattr(inbound, "forward_many", hold_forwards)
+    batch = gateway(tmp_path / "batch", **({"url": batch_url} if batch_url else {}))
+    alone = gateway(tmp_path / "alone", **({"url": alone_url} if alone_url else {}))
+    yield batch, alone
+    batch.close()
+    alone.close()

@@ -17,8 +17,8 @@ from tests.support.chunk_scenario import (
     AMBIGUOUS,
     SAME_ROAD,
     HoldingDispatcher,
+    batch_and_alone_gateways,
     gateway,
-    hold_forwards,
     state,
     store,
 )
@@ -27,11 +27,7 @@ from tests.support.chunk_scenario import (
 @pytest.fixture
 def gateways(tmp_path: Path,
              monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Services, Services]]:
-    monkeypatch.setattr(inbound, "forward_many", hold_forwards)
-    batch, alone = gateway(tmp_path / "batch"), gateway(tmp_path / "alone")
-    yield batch, alone
-    batch.close()
-    alone.close()
+    yield from batch_and_alone_gateways(tmp_path, monkeypatch)
 
 
 def _both(gateways: tuple[Services, Services], messages: list[tuple[str, str]]) -> None:

@@ -17,8 +17,7 @@ from tests.support.chunk_scenario import (
     LIMIT,
     PROLOGUE,
     batch_and_alone,
-    gateway,
-    hold_forwards,
+    batch_and_alone_gateways,
     prologue,
     state,
     store,
@@ -28,11 +27,7 @@ from tests.support.chunk_scenario import (
 @pytest.fixture
 def gateways(tmp_path: Path,
              monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Services, Services]]:
-    monkeypatch.setattr(inbound, "forward_many", hold_forwards)
-    batch, alone = gateway(tmp_path / "batch"), gateway(tmp_path / "alone")
-    yield batch, alone
-    batch.close()
-    alone.close()
+    yield from batch_and_alone_gateways(tmp_path, monkeypatch)
 
 
 def test_a_chunk_ends_as_its_messages_processed_one_by_one(
