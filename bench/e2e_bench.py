@@ -1,12 +1,14 @@
 """End-to-end benchmark: webhook in -> ticket created and routed -> reply handed to the provider.
 
-    .venv/bin/python -m bench.e2e_bench [--messages 6000] [--rate 400] [--workers 2]
+    .venv/bin/python -m bench.e2e_bench [--messages 6000] [--rate 400] [--pace] [--workers 2]
 
 Runs on 127.0.0.1 only, bounded in time: a scratch Postgres database, a private redis-server,
 `sms-gateway serve` (gunicorn), N `sms-gateway worker` processes (RQ SimpleWorker) and the
 local fake provider (Twilio dialect: the real Twilio client sends each reply over HTTP). wrk
 posts distinct signed complaints from distinct numbers (so no per-sender limit applies) for
-messages/rate seconds; the clock stops when the provider has every reply.
+messages/rate seconds; the clock stops when the provider has every reply. With `--pace` wrk
+offers exactly --rate webhooks a second on a fixed schedule (open loop) and the intake latency
+is the latency at that rate; without it, each connection posts again as soon as it is answered.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from bench.stack import (
     RedisServer,
     add_tuning_options,
     free_port,
-    pids_named,
+    postgres_ticks,
     scratch_database,
     tuned_sections,
     wait_for_port,
@@ -49,6 +51,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--messages", type=int, default=6000)
     parser.add_argument("--rate", type=int, default=400,
                         help="roughly how fast wrk posts (sets its duration: messages/rate)")
+    parser.add_argument("--pace", action="store_true",
+                        help="post at --rate on a fixed schedule (open loop: the intake "
+                             "latency at that offered rate) instead of as fast as answered")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2, help="RQ worker processes")
     parser.add_argument("--web-workers", type=int, default=2)
@@ -57,8 +62,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="the fake provider answers each send this late (real APIs: 100-300)")
     parser.add_argument("--send-concurrency", type=int, default=None,
                         help="[sms] send_concurrency (default: the gateway's; 0: one at a time)")
-    parser.add_argument("--worker-nice", type=int, default=0,
-                        help="renice the worker processes by this much (web keeps priority)")
     add_tuning_options(parser)
     args = parser.parse_args(argv)
     from sms_gateway.store.pii import new_key
@@ -96,14 +99,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             wait_for_port(phone_port, 60)
             wait_for_port(web_port, 90)
             _wait_until_ready(f"http://127.0.0.1:{web_port}/healthz", redis.url, args.workers)
-            for pid in workers.pids() if args.worker_nice else ():
-                os.setpriority(os.PRIO_PROCESS, pid, args.worker_nice)
             master = web.pids()[0]
             web_pids = [master, *children(master)]
             sampler = RssSampler(web_pids + workers.pids())
             sampler.start()
             meter = CpuMeter({"web": lambda: web_pids, "workers": workers.pids,
-                              "phone": phone.pids, "postgres": lambda: pids_named("postgres:"),
+                              "phone": phone.pids, "postgres": postgres_ticks,
                               "redis": lambda: [redis.proc.pid] if redis.proc else []})
             meter.start()
             started = time.monotonic()
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             # the web side spends the run answering duplicates. (wrk itself still runs for
             # `duration`; the clock below stops on the replies, not on wrk.)
             intake = wrk(f"http://127.0.0.1:{web_port}", bodies, duration,
-                         args.connections, 2, once=True)
+                         args.connections, 2, once=True, rate=args.rate if args.pace else None)
             posted_for = time.monotonic() - started
             accepted = stored(db)
             delivered, backlog_at_end = 0, 0
@@ -130,6 +131,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     report.update({
         "accepted": accepted, "replies_at_provider": delivered, "undelivered": backlog_at_end,
         "intake_rps": round(intake["rps"], 1), "intake_p99_ms": intake["p99_us"] / 1000,
+        "intake_p50_ms": intake["p50_us"] / 1000, "intake_max_ms": intake["max_us"] / 1000,
+        "intake_offered_rps": args.rate if args.pace else None,
+        "intake_late_slots": intake["late"], "intake_max_late_ms": intake["max_late_ms"],
         "webhooks_posted": intake["requests"],
         "posting_seconds": round(posted_for, 1), "total_seconds": round(took, 1),
         "end_to_end_per_second": round(delivered / took, 1), "cpu_seconds": cpu,

@@ -31,7 +31,7 @@ from bench.stack import (
     RedisServer,
     add_tuning_options,
     free_port,
-    pids_named,
+    postgres_ticks,
     queued_message_ids,
     rss_kib,
     scratch_database,
@@ -86,13 +86,19 @@ class RssSampler(threading.Thread):
 
 
 def wrk(url: str, bodies: Path, duration: int, connections: int, threads: int,
-        meter: CpuMeter | None = None, once: bool = False) -> dict[str, Any]:
-    """Run wrk for `duration` seconds; `once`: stop when every body was sent (not repeat)."""
+        meter: CpuMeter | None = None, once: bool = False,
+        rate: int | None = None) -> dict[str, Any]:
+    """Run wrk for `duration` seconds; `once`: stop when every body was sent (not repeat);
+    `rate`: send on a fixed schedule of that many requests a second (open loop, see
+    wrk_twilio.lua) instead of each connection's next request as soon as it is answered."""
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s",
            "--timeout", "5s", "-s", str(HERE / "wrk_twilio.lua"), url, "--", str(bodies),
            str(threads), *(["once"] if once else [])]
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    env = {k: v for k, v in os.environ.items() if k != "WRK_RATE"}
+    if rate:
+        env["WRK_RATE"] = str(rate)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
     if meter is not None:
         meter.start()
     out, _ = proc.communicate(timeout=duration + 60)
@@ -106,6 +112,8 @@ def wrk(url: str, bodies: Path, duration: int, connections: int, threads: int,
     result: dict[str, Any] = {k: int(v) for k, v in
                               (kv.split("=") for kv in match.group(1).split())}
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    if rate:
+        result["offered_rps"] = rate
     result["cpu_seconds"] = cpu
     return result
 
@@ -146,6 +154,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                              "`sms-gateway serve` (e.g. \"-w 2 -k gthread --threads 8\")")
     parser.add_argument("--py-spy", metavar="FILE", default="",
                         help="record one web worker with py-spy during the first run")
+    parser.add_argument("--pace", type=int, default=None, metavar="RATE",
+                        help="offer this many webhooks a second on a fixed schedule (open "
+                             "loop) instead of as fast as the connections are answered")
     parser.add_argument("--max-rate", type=int, default=3000,
                         help="bodies signed per second of run (distinct ids needed)")
     add_tuning_options(parser)
@@ -188,7 +199,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             url = f"http://127.0.0.1:{port}"
             wrk(url, warm, 5, args.connections, args.threads)
             web_pids = [master, *children(master)]
-            meter = CpuMeter({"web": lambda: web_pids, "postgres": lambda: pids_named("postgres:"),
+            meter = CpuMeter({"web": lambda: web_pids, "postgres": postgres_ticks,
                               "redis": lambda: [redis.proc.pid] if redis.proc else []})
             spy = None
             if args.py_spy:
@@ -199,7 +210,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for r in range(args.runs):
                 before = stored(db)
                 result = wrk(url, bodies[r], args.duration, args.connections, args.threads,
-                             meter)
+                             meter, rate=args.pace)
                 result["stored"] = stored(db) - before
                 result["load"] = os.getloadavg()
                 report["runs"].append(result)

@@ -96,6 +96,9 @@ def add_tuning_options(parser: argparse.ArgumentParser) -> None:
                         help="[queue] intake_batch_ms (default: the gateway's, 0: a job each)")
     parser.add_argument("--no-pre-ping", action="store_true",
                         help="[database] pool_pre_ping = false (no ping per transaction)")
+    parser.add_argument("--worker-nice", type=int, default=None,
+                        help="[queue] worker_nice (default: the gateway's, 10; 0: workers "
+                             "compete with the web processes as equals)")
 
 
 def tuned_sections(args: argparse.Namespace, queue_name: str) -> dict[str, dict[str, Any]]:
@@ -103,6 +106,8 @@ def tuned_sections(args: argparse.Namespace, queue_name: str) -> dict[str, dict[
     queue: dict[str, Any] = {"name": queue_name}
     if args.batch_ms is not None:
         queue["intake_batch_ms"] = args.batch_ms
+    if getattr(args, "worker_nice", None) is not None:
+        queue["worker_nice"] = args.worker_nice
     return {"queue": queue, "database": {"pool_pre_ping": not args.no_pre_ping}}
 
 
@@ -282,6 +287,24 @@ def cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])
 
 
+def postgres_ticks() -> int:
+    """CPU ticks of the whole Postgres server so far: the postmaster with every backend it has
+    reaped (cutime/cstime), plus the backends alive now. Summing only the live `postgres:`
+    processes loses the time of every connection closed during a run (and can go negative)."""
+    total, masters = 0, set()
+    for pid in pids_named("postgres:"):
+        with suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+            masters.add(int(fields[1]))  # ppid: the postmaster
+    for pid in masters:
+        with suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            if "postgres" in Path(f"/proc/{pid}/comm").read_text():
+                total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return total
+
+
 def pids_named(fragment: str) -> list[int]:
     """Processes whose command line contains `fragment`."""
     found = []
@@ -305,14 +328,19 @@ class CpuMeter:
     """CPU seconds spent by groups of processes between start() and stop()."""
 
     def __init__(self, groups: Mapping[str, Any]) -> None:
-        self.groups = groups  # name -> callable returning the pids of the group now
+        # name -> callable returning the pids of the group now, or its CPU ticks so far (int)
+        self.groups = groups
         self.seconds: dict[str, float] = {}
 
     def _sample(self) -> dict[str, int]:
         out = {}
         for name, pids in self.groups.items():
+            found = pids()
+            if isinstance(found, int):
+                out[name] = found
+                continue
             total = 0
-            for pid in pids():
+            for pid in found:
                 with suppress(OSError, IndexError, ValueError):
                     total += cpu_ticks(pid)
             out[name] = total

@@ -111,7 +111,7 @@ def worker(burst: bool, fork: bool) -> None:
     from rq import SimpleWorker, Worker
     from rq.serializers import JSONSerializer
 
-    from sms_gateway.cli.procs import forked_children_die_with_this_process
+    from sms_gateway.cli.procs import forked_children_die_with_this_process, yield_cpu_to_web
     from sms_gateway.dispatch import RqDispatcher
     from sms_gateway.sweeper import SweeperThread, periodic_tasks
     from sms_gateway.telco.sending import open_pool
@@ -120,6 +120,7 @@ def worker(burst: bool, fork: bool) -> None:
     if config.embedded:
         raise click.ClickException("no REDIS_URL: in the embedded mode jobs run inside "
                                    "`sms-gateway serve`; set REDIS_URL to run RQ workers")
+    yield_cpu_to_web(config.queue.worker_nice)  # before any thread: they inherit it
     check_database(config)
     services = _services(config)
     services.parser.current()  # the active model loaded before the first message, not during

@@ -39,3 +39,23 @@ def forked_children_die_with_this_process() -> bool:
 
     os.register_at_fork(after_in_child=in_child)
     return True
+
+
+def yield_cpu_to_web(nice: int) -> int:
+    """Run this process at least `nice` (0-19) nicer than normal; returns the niceness now.
+
+    Web and workers share the machine's cores. A webhook is answered only once its SMS is
+    stored, and providers time out and retry, so intake keeps its latency while the workers
+    drain a flood; the workers get every cycle the web processes leave ([queue] worker_nice).
+    Never makes the process less nice than it was started (that needs privileges). Called
+    before any thread starts: on Linux niceness is per thread and new threads inherit it.
+    """
+    current = os.getpriority(os.PRIO_PROCESS, 0)
+    if nice > current:
+        try:
+            os.setpriority(os.PRIO_PROCESS, 0, nice)
+        except OSError:
+            log.warning("could not lower the worker's priority to nice %d", nice)
+            return current
+        return nice
+    return current

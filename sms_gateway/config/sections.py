@@ -57,6 +57,13 @@ class QueueConfig:
     # See sms_gateway/telco/intake_batch.py.
     intake_batch_ms: int = 50
     intake_batch_max: int = 50
+    # `sms-gateway worker` runs at least this nice (0-19): the web processes, whose webhooks
+    # wait for their SMS to be stored, come first on shared cores; 0 leaves it as started.
+    worker_nice: int = 10
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.worker_nice <= 19:
+            raise ConfigError(f"queue.worker_nice: expected 0 to 19, got {self.worker_nice}")
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,8 @@ def test_the_scheduler_process_ends_with_a_killed_worker(prod_config: Config, tm
                SMS_GATEWAY_OUTBOUND="twilio", TWILIO_ACCOUNT_SID="AC" + "0" * 32,
                TWILIO_AUTH_TOKEN="unused", TWILIO_FROM="1708",
                SMS_GATEWAY_CONFIG=str(tmp_path / "c.toml"))
-    (tmp_path / "c.toml").write_text(f'[queue]\nname = "{queue}"\n')
+    # Not the default nice (10): the worker must read the key.
+    (tmp_path / "c.toml").write_text(f'[queue]\nname = "{queue}"\nworker_nice = 7\n')
     subprocess.run([str(BIN / "sms-gateway"), "init"], cwd=tmp_path, env=env, check=True,
                    capture_output=True)
     with open(tmp_path / "worker.log", "wb") as log:
@@ -79,6 +80,7 @@ def test_the_scheduler_process_ends_with_a_killed_worker(prod_config: Config, tm
         assert _wait(lambda: bool(redis.exists(lock)) and bool(_children(worker.pid)), 30), (
             (tmp_path / "worker.log").read_text())
         scheduler = _children(worker.pid)
+        niceness = [_nice(worker.pid), *map(_nice, scheduler)]
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
         ended = _wait(lambda: not any(_running(pid) for pid in scheduler), 15)
@@ -92,3 +94,11 @@ def test_the_scheduler_process_ends_with_a_killed_worker(prod_config: Config, tm
                 os.kill(pid, signal.SIGKILL)
         redis.close()
     assert (len(scheduler), ended, released) == (1, True, True)
+    # [queue] worker_nice: the worker and what it forks give the web processes the CPU first.
+    assert niceness == [7, 7]
+
+
+def _nice(pid: int) -> int:
+    """A process's nice value (/proc/PID/stat field 19; the name in field 2 may hold spaces)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return int(fields[16])

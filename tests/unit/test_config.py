@@ -162,3 +162,9 @@ def test_a_negative_channel_bound_names_the_channel_and_key(tmp_path: Path) -> N
     with pytest.raises(ConfigError, match=r"channels\.aggregator\.send_concurrency: must be 0"):
         load_config(write(tmp_path, '[channels.aggregator]\nprovider = "http"\n'
                                     'url = "http://x"\nsend_concurrency = -1\n'), env={})
+
+
+@pytest.mark.parametrize("value", [-1, 20])
+def test_worker_nice_outside_0_to_19_names_the_key(tmp_path: Path, value: int) -> None:
+    with pytest.raises(ConfigError, match=r"queue\.worker_nice: expected 0 to 19"):
+        load_config(write(tmp_path, f"[queue]\nworker_nice = {value}\n"), env={})
