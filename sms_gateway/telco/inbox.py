@@ -5,16 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Insert, Table, bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import Session
 
 from sms_gateway.store.channels import ChannelLog
 from sms_gateway.store.models import InboundMessage
+from sms_gateway.store.raw import Compiled, scalar_autocommit
 from sms_gateway.telco.intake_batch import queue_ids
 
 if TYPE_CHECKING:
@@ -84,14 +85,23 @@ def _insert_logged_statement() -> Insert:
             .returning(logs.c.inbound_message_id))
 
 
-def insert_logged_message(conn: Connection, values: Mapping[str, Any],
+@lru_cache(maxsize=4)
+def _compiled_logged_statement(dialect: Dialect) -> Compiled:
+    """_insert_logged_statement compiled once per dialect (an engine's)."""
+    return Compiled.of(_insert_logged_statement(), dialect)
+
+
+def insert_logged_message(engine: Engine, values: Mapping[str, Any],
                           log: Mapping[str, Any]) -> int | None:
     """Postgres: the message and its channel log (`log`: LOG_COLUMNS) in one statement, so in
     autocommit one round trip stores both or neither. Returns the new message's id, or None
-    when the message exists already (nothing stored: the caller takes insert_message's way)."""
+    when the message exists already (nothing stored: the caller takes insert_message's way).
+    A plain DBAPI execute of the statement compiled once (store.raw): on the webhook's hot
+    path a Core execute cost as much CPU as the round trip (docs/performance.md)."""
     params = dict(values)
     params.update({"log_" + k: v for k, v in log.items()})
-    return conn.execute(_insert_logged_statement(), params).scalar()
+    new_id = scalar_autocommit(engine, _compiled_logged_statement(engine.dialect), params)
+    return None if new_id is None else int(new_id)
 
 
 def insert_log(conn: Connection, log: Mapping[str, Any], message_id: int) -> None:

@@ -55,17 +55,17 @@ def store_inbound(services: Services, channel: str, provider: str, sms: Incoming
         "state": "received",
         "attempts": 0,
     }
-    # A Core connection, not a Session: nothing here needs the ORM, and its transaction
-    # bookkeeping costs as much as the INSERT (docs/performance.md). No ping of the pooled
-    # connection first (a round trip): a dropped one is retried below.
+    # No Session: nothing here needs the ORM, and its transaction bookkeeping costs as much as
+    # the INSERT (docs/performance.md); the new message is a plain DBAPI execute, the repeat a
+    # Core connection. No ping of the pooled connection first (a round trip): a dropped one is
+    # retried below.
     for attempt in (1, 2):
         try:
             if channel_log is not None and services.engine.dialect.name == "postgresql":
-                with without_pre_ping(), services.engine.connect() as conn:
-                    conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-                    new_id = insert_logged_message(conn, values, channel_log)
+                with without_pre_ping():
+                    new_id = insert_logged_message(services.engine, values, channel_log)
                 if new_id is not None:
-                    return Stored(int(new_id), True)
+                    return Stored(new_id, True)
                 # A repeat (nothing was stored): find the first one and log with its id.
             with without_pre_ping(), services.engine.begin() as conn:
                 stored = insert_message(conn, values)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import DBAPIError
@@ -45,11 +46,18 @@ def services(prod_config: Config) -> Iterator[Services]:
 
 
 def _statements(services: Services) -> list[str]:
+    """Every statement that reaches the driver, whichever way (a Core execute, or the intake's
+    plain DBAPI execute): psycopg's cursor_factory on each checked-out connection."""
     seen: list[str] = []
 
-    @event.listens_for(services.engine, "before_cursor_execute")
-    def _seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
+    class Recording(psycopg.Cursor[Any]):
+        def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.append(str(query))
+            return super().execute(query, *args, **kwargs)
+
+    @event.listens_for(services.engine, "checkout")
+    def _record(dbapi_connection: Any, *args: Any) -> None:
+        dbapi_connection.cursor_factory = Recording
 
     return seen
 
@@ -89,8 +97,12 @@ def test_webhook_stores_message_and_log_in_one_statement_and_logs_a_repeat(
     assert logs == [(message_id, "receive", 200), (message_id, "receive", 200)]
 
 
+def _sms(i: int) -> IncomingSms:
+    return IncomingSms(f"SM{i}", "+6281234567890", "1708", "lampu jalan mati", {})
+
+
 def test_message_and_log_are_stored_both_or_neither(services: Services) -> None:
-    sms = IncomingSms("SM2", "+6281234567890", "1708", "lampu jalan mati", {})
+    sms = _sms(2)
     bad_log = {"channel": "twilio", "kind": "receive", "outbound_message_id": None,
                "method": "POST", "url": "u", "request_headers": {}, "request_body": "",
                "status": 200, "response_body": "", "error": None, "elapsed_ms": 0,
@@ -105,3 +117,17 @@ def test_message_and_log_are_stored_both_or_neither(services: Services) -> None:
     assert stored.created
     assert _rows(services) == ([stored.message_id], [(stored.message_id, "receive", 200)])
 
+
+
+def test_the_connection_goes_back_to_the_pool_out_of_autocommit(services: Services) -> None:
+    log = {"channel": "twilio", "kind": "receive", "outbound_message_id": None,
+           "method": "POST", "url": "u", "request_headers": {}, "request_body": "",
+           "status": 200, "response_body": "", "error": None, "elapsed_ms": 0,
+           "created_at": None}  # NOT NULL: the first statement fails, the second stores
+    with pytest.raises(DBAPIError):
+        store_inbound(services, "twilio", "twilio", _sms(3), channel_log=log)
+    store_inbound(services, "twilio", "twilio", _sms(3),
+                  channel_log={**log, "created_at": utcnow()})
+    assert services.engine.pool.checkedin() == 1  # type: ignore[attr-defined]
+    with services.engine.connect() as conn:  # the intake's connection, as the next user gets it
+        assert conn.connection.driver_connection.autocommit is False  # type: ignore[union-attr]

@@ -14,7 +14,9 @@ from sms_gateway.config import Config
 from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.services import Services, build_services
 from sms_gateway.store import migrate
+from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import InboundMessage
+from sms_gateway.telco.inbox import Stored
 from sms_gateway.telco.intake import store_inbound
 from sms_gateway.telco.providers.base import IncomingSms
 
@@ -51,14 +53,29 @@ def _sms(i: int) -> IncomingSms:
     return IncomingSms(f"SM{i}", "+6281234567890", "1708", f"jalan rusak nomor {i}", {})
 
 
+def _log() -> dict[str, object]:
+    """A webhook's channel log (inbox.LOG_COLUMNS)."""
+    return {"channel": "twilio", "kind": "receive", "outbound_message_id": None,
+            "method": "POST", "url": "u", "request_headers": {}, "request_body": "",
+            "status": 200, "response_body": "", "error": None, "elapsed_ms": 0,
+            "created_at": utcnow()}
+
+
+# Without a channel log the message is stored in a transaction; with one (a webhook's), as the
+# plain DBAPI execute of one statement (store.raw).
+@pytest.mark.parametrize("logged", [False, True], ids=["transaction", "one-statement"])
 def test_a_dropped_pooled_connection_is_replaced_and_the_message_stored(
-        no_ping: Services, caplog: pytest.LogCaptureFixture) -> None:
-    store_inbound(no_ping, "twilio", "twilio", _sms(1))  # leaves one connection in the pool
+        no_ping: Services, caplog: pytest.LogCaptureFixture, logged: bool) -> None:
+    def store(i: int) -> Stored:
+        return store_inbound(no_ping, "twilio", "twilio", _sms(i),
+                             channel_log=_log() if logged else None)
+
+    store(1)  # leaves one connection in the pool
     _drop_pooled_connection(no_ping)
-    stored = store_inbound(no_ping, "twilio", "twilio", _sms(2))
+    stored = store(2)
     # Found by the INSERT, not by a ping (none even with pool_pre_ping on), and retried.
     assert "database connection was dropped" in caplog.text
-    again = store_inbound(no_ping, "twilio", "twilio", _sms(2))  # the provider's retry
+    again = store(2)  # the provider's retry
     with no_ping.sessions() as session:
         count = session.execute(select(func.count()).select_from(InboundMessage)).scalar_one()
     assert (stored.created, again.created, again.message_id, count) == (
