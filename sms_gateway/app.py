@@ -15,6 +15,7 @@ from sms_gateway.config import Config
 from sms_gateway.dispatch import InProcessDispatcher
 from sms_gateway.services import Services, build_services
 from sms_gateway.store.pii import key_from_file
+from sms_gateway.telco.intake_wsgi import IntakeFastPath
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,10 @@ def create_app(config: Config | None = None, *, services: Services | None = None
     config = services.config
     app = Flask(__name__)
     app.session_interface = _SessionInterface()
+    # Inbound SMS webhooks skip Flask's per-request work (telco/intake_wsgi.py); inside
+    # ProxyFix, so both see the client's address and scheme alike.
+    app.wsgi_app = IntakeFastPath(  # type: ignore[method-assign]
+        app.wsgi_app, services, config.server.max_body_bytes)
     if config.server.trusted_proxies:
         # The client's address (throttling, audit) and scheme as the proxies saw them. Only
         # X-Forwarded-For and -Proto: nginx overwrites or appends these, a client's own
@@ -85,8 +90,7 @@ def create_app(config: Config | None = None, *, services: Services | None = None
             body, code = console_web.error_page(exc.code or 500)
             return console_web.after_request(Response(body, status=code, mimetype="text/html"))
         # Plain, short reasons for machines (providers) and people alike.
-        return Response(f"{exc.code} {exc.name}: {exc.description}\n", status=exc.code or 500,
-                        mimetype="text/plain")
+        return webhooks.plain_error(exc)
 
     if start_background and isinstance(services.dispatcher, InProcessDispatcher):
         start_embedded_workers(services)

@@ -10,6 +10,8 @@ from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
 
 from sms_gateway.store.db import utcnow
 from sms_gateway.telco import channel_logs, status_reports
@@ -34,14 +36,21 @@ def _error(status: int, reason: str) -> Response:
     return Response(reason + "\n", status=status, mimetype="text/plain")
 
 
+def plain_error(exc: HTTPException) -> Response:
+    """An HTTP error as the app answers machines (providers) and people outside the console:
+    a short plain-text reason."""
+    return _error(exc.code or 500, f"{exc.code} {exc.name}: {exc.description}")
+
+
 def _fields(raw: str) -> list[tuple[str, str]]:
     # Undecodable bytes survive as surrogate escapes; _decode refuses them for channels that
     # cannot take raw bytes, Kannel's adapter decodes them by the charset Kannel names.
     return parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="surrogateescape")
 
 
-def _web_request(services: Services) -> WebRequest:
-    """Freeze the Flask request into the framework-free form the adapters read."""
+def _web_request(services: Services, request: Request) -> WebRequest:
+    """Freeze the request (Flask's or the fast path's) into the framework-free form the
+    adapters read."""
     body = request.get_data(cache=True)
     fields: dict[str, str] = {}
     for key, value in _fields(request.query_string.decode("latin-1")):
@@ -69,15 +78,11 @@ class Call:
     started: float  # time.monotonic() when the request came in, for the channel log
 
 
-def _preamble(channel_name: str) -> Call | Response:
-    """What both webhooks do first: find the channel (404), decode (400/415), verify (403)."""
-    started = time.monotonic()
-    services = _services()
-    channel = services.channels.get(channel_name)
-    if channel is None:
-        abort(404)
+def _preamble(services: Services, channel: Provider, request: Request,
+              started: float) -> Call | Response:
+    """What both webhooks do first, the channel known: decode (400/415), verify (403)."""
     try:
-        web = _web_request(services)
+        web = _web_request(services, request)
     except UnicodeDecodeError:
         return _error(400, "invalid UTF-8 in the request")
     except InvalidRequest as exc:
@@ -87,6 +92,13 @@ def _preamble(channel_name: str) -> Call | Response:
     if not channel.verify(web):
         return _error(403, "invalid or missing signature")
     return Call(services, channel, web, started)
+
+
+def _channel(services: Services, channel_name: str) -> Provider:
+    channel = services.channels.get(channel_name)
+    if channel is None:
+        abort(404)
+    return channel
 
 
 def _logged(services: Services, channel: Provider, kind: str, web: WebRequest,
@@ -118,11 +130,20 @@ def _receive_log(channel: str, ex: Exchange) -> dict[str, Any]:
 
 @bp.route("/sms/<channel_name>", methods=["GET", "POST"])
 def inbound(channel_name: str) -> Response:
-    """Receive one SMS: 2xx only once it is stored."""
-    call = _preamble(channel_name)
+    """Receive one SMS: 2xx only once it is stored (a POST usually comes by intake_wsgi)."""
+    started = time.monotonic()
+    services = _services()
+    return receive(services, _channel(services, channel_name), request, started)
+
+
+def receive(services: Services, channel: Provider, request: Request,
+            started: float) -> Response:
+    """One provider's call with an SMS: 2xx only once it is stored. The view's body, and
+    the whole of intake_wsgi's fast path (no Flask request context there)."""
+    call = _preamble(services, channel, request, started)
     if isinstance(call, Response):
         return call
-    services, channel, web, started = call.services, call.channel, call.web, call.started
+    web = call.web
     answer = channel.incoming_response()
     response = Response(answer.body, status=answer.status, content_type=answer.content_type)
 
@@ -149,7 +170,9 @@ def inbound(channel_name: str) -> Response:
 @bp.route("/sms/<channel_name>/status", methods=["GET", "POST"])
 def status(channel_name: str) -> Response:
     """A delivery report: the stored status only moves forward; early ones are kept."""
-    call = _preamble(channel_name)
+    started = time.monotonic()
+    services = _services()
+    call = _preamble(services, _channel(services, channel_name), request, started)
     if isinstance(call, Response):
         return call
     services, channel, web, started = call.services, call.channel, call.web, call.started
