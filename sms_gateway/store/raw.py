@@ -25,6 +25,12 @@ class Compiled:
 
     sql: str
     processors: tuple[tuple[str, Callable[[Any], Any]], ...]
+    # The SQL as the driver sends it, encoded once: psycopg looks up its parsed form by the
+    # query's bytes, whose hash a bytes object keeps (a str is encoded anew per execute).
+    encoded: bytes = b""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "encoded", self.sql.encode())
 
     @classmethod
     def of(cls, statement: Executable, dialect: Dialect) -> Compiled:
@@ -56,7 +62,7 @@ def scalar_autocommit(engine: Engine, statement: Compiled, values: Mapping[str, 
     try:
         driver.autocommit = True
         cursor = driver.cursor()
-        cursor.execute(statement.sql, params)
+        cursor.execute(statement.encoded, params)
         row = cursor.fetchone()
         cursor.close()
         driver.autocommit = False  # as the pool hands it out; no round trip outside a transaction

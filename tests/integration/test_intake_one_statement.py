@@ -52,7 +52,7 @@ def _statements(services: Services) -> list[str]:
 
     class Recording(psycopg.Cursor[Any]):
         def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
-            seen.append(str(query))
+            seen.append(query.decode() if isinstance(query, bytes) else str(query))
             return super().execute(query, *args, **kwargs)
 
     @event.listens_for(services.engine, "checkout")

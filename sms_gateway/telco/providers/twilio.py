@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse, urlsplit, urlunsplit
 
@@ -201,10 +202,17 @@ class TwilioProvider(Provider):
             return False
         # RequestValidator.validate, which signs the URL without and with its port (Twilio
         # signs either) and always computes both; here the second only when the first fails.
-        parsed = urlparse(request.url)
         params = _Params(request.form)
         return any(compare(self._validator.compute_signature(uri, params), signature)
-                   for uri in (remove_port(parsed), add_port(parsed)))
+                   for uri in _signed_urls(request.url))
+
+
+@lru_cache(maxsize=256)
+def _signed_urls(url: str) -> tuple[str, str]:
+    """The URL without and with its port, as RequestValidator.validate signs it; a channel's
+    webhooks all come to one or a few URLs, so each is parsed once."""
+    parsed = urlparse(url)
+    return remove_port(parsed), add_port(parsed)
 
 
 class _Params(dict[str, str]):
