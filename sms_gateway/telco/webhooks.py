@@ -64,7 +64,8 @@ def _web_request(services: Services, request: Request) -> WebRequest:
                 fields.setdefault(key, value)
     public = services.config.server.public_url.rstrip("/")
     url = public + request.full_path.rstrip("?") if public else request.url
-    return WebRequest(request.method, url, dict(request.headers), fields, body,
+    # items(): one pass over the environ; dict(headers) looked each header up again by name.
+    return WebRequest(request.method, url, dict(request.headers.items()), fields, body,
                       request.remote_addr or "")
 
 
