@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from werkzeug.exceptions import InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Request
 
 from sms_gateway.telco import webhooks
@@ -46,10 +46,13 @@ class IntakeFastPath:
             return self.app(environ, start_response)
         started = time.monotonic()
         request = Request(environ)
+        # What Flask does with an exception from the view, app.py's handler answering: an HTTP
+        # error (a client gone mid-body: 400) as it is; any other logged, then a 500.
         try:
             response = webhooks.receive(self.services, channel, request, started)
+        except HTTPException as exc:
+            response = webhooks.plain_error(exc)
         except Exception:
-            # What Flask does with an unexpected error: log it, answer 500 (app.py's format).
             log.exception("Exception on %s [%s]", request.path, request.method)
             response = webhooks.plain_error(InternalServerError())
         return response(environ, start_response)

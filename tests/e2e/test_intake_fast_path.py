@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from flask import request_started
+from werkzeug.exceptions import BadRequest
 
 from sms_gateway.app import create_app
 from sms_gateway.dispatch import InlineDispatcher
@@ -67,25 +68,29 @@ def test_a_signed_inbound_post_skips_flask_and_everything_else_goes_through_it(
         ["GET /sms/twilio", "POST /sms/nosuch", "POST /sms/twilio/status"])
 
 
-def test_an_unexpected_error_is_answered_and_logged_as_flask_does(
+@pytest.mark.parametrize(("error", "status", "logged"), [
+    (RuntimeError("a bug"), 500, True),
+    (BadRequest("client went away"), 400, False),  # werkzeug's, e.g. a body cut short
+], ids=["unexpected", "http-error"])
+def test_an_exception_is_answered_and_logged_as_flask_does(
         gateway: tuple[Services, Any, list[str]], monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, error: Exception, status: int, logged: bool) -> None:
     services, client, through_flask = gateway
     channel = services.channels["twilio"]
 
     def broken(*args: Any) -> Any:
-        raise RuntimeError("a bug")
+        raise error
 
     monkeypatch.setattr(channel, "parse_incoming", broken)
     monkeypatch.setattr(channel, "parse_status", broken)
     form = inbound_form("SM1", "jalan rusak di kota bandung")
     fast = client.post("/sms/twilio", data=form, headers=signed(form))
-    status = {"MessageSid": "SM9", "MessageStatus": "delivered"}
-    flask = client.post("/sms/twilio/status", data=status,
-                        headers=signed(status, "/sms/twilio/status"))
+    status_form = {"MessageSid": "SM9", "MessageStatus": "delivered"}
+    flask = client.post("/sms/twilio/status", data=status_form,
+                        headers=signed(status_form, "/sms/twilio/status"))
     assert through_flask == ["POST /sms/twilio/status"]
     assert (fast.status_code, fast.content_type, fast.data) == (
         flask.status_code, flask.content_type, flask.data)
-    assert fast.status_code == 500
-    assert [r.getMessage() for r in caplog.records if r.exc_info] == [
-        "Exception on /sms/twilio [POST]", "Exception on /sms/twilio/status [POST]"]
+    assert fast.status_code == status
+    expected = ["Exception on /sms/twilio [POST]", "Exception on /sms/twilio/status [POST]"]
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == (expected if logged else [])
