@@ -10,6 +10,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	@# gunicorn's C HTTP parser builds from source: without a C compiler, gunicorn parses in Python.
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[fast]' 2>/dev/null \
+	  || echo "note: gunicorn_h1c not built (no C compiler?): gunicorn uses its Python HTTP parser"
 	touch $(STAMP)
 
 install: $(STAMP)
