@@ -23,6 +23,7 @@ from sms_gateway.complaints.chunk import Chunk
 from sms_gateway.complaints.context import Context
 from sms_gateway.complaints.intents import HANDLERS, case_place, handle_unknown
 from sms_gateway.store.db import utcnow
+from sms_gateway.store.ids import assign_ids
 from sms_gateway.store.models import FAILED, PROCESSED, RECEIVED, Citizen, InboundMessage
 from sms_gateway.store.pii import mask_phone
 from sms_gateway.telco.intake_batch import queue_ids
@@ -156,10 +157,11 @@ def _write(chunk: Chunk, contexts: list[Context]) -> None:
     messages' own columns in one executemany UPDATE."""
     session = chunk.session
     for ctx in contexts:
-        changed = set(inspect(ctx.message).attrs.keys()) - inspect(ctx.message).unmodified
+        changed = inspect(ctx.message).committed_state.keys()  # the attributes set since loaded
         if not changed <= set(_WRITTEN):  # a handler wrote a column that would be lost
             raise RuntimeError(f"message columns {sorted(changed)} not written by _write")
         session.expunge(ctx.message)  # so that the flush does not UPDATE it a row at a time
+    assign_ids(session)  # so that it INSERTs a table's rows in one executemany (store/ids.py)
     session.flush()
     session.execute(update(InboundMessage), [
         {"id": ctx.message.id, **{key: getattr(ctx.message, key) for key in _WRITTEN},
