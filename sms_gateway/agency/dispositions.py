@@ -3,8 +3,9 @@
 A worker that processed a chunk of inbound messages has routed dozens of tickets at once.
 `deliveries.forward` for each would cost some six statements a ticket; `forward_many` does the
 very same for all of them with a handful of statements per chunk: the tickets locked in one
-SELECT ... FOR UPDATE, their status changed in one UPDATE, the history entries written in one
-INSERT, the agencies read in one SELECT and the deliveries written in one INSERT. Its rules are
+SELECT ... FOR UPDATE, the agencies read in one SELECT, the new rows' ids taken in one SELECT
+(store/ids.py), their status changed in one UPDATE, the history entries and the deliveries
+written in one executemany each. Its rules are
 `deliveries.dispose`'s, applied to the tickets in the order given, and it takes the same locks,
 so that it and a single `forward` of the same ticket never both create anything.
 """
@@ -26,6 +27,7 @@ from sms_gateway.dispatch import FORWARD_TICKET, run_or_queue
 from sms_gateway.store import tickets
 from sms_gateway.store.agency import AgencyDelivery, AgencyRecord
 from sms_gateway.store.db import utcnow
+from sms_gateway.store.ids import take_ids
 from sms_gateway.store.models import Ticket, TicketEvent
 
 if TYPE_CHECKING:
@@ -76,7 +78,7 @@ def _lock(session: Session, ticket_ids: Sequence[int]) -> list[Ticket]:
     return found
 
 
-@dataclass
+@dataclass(eq=False)  # each one a distinct entry, told apart by identity
 class _Event:
     """A history entry to write: a status change to terdisposisi."""
 
@@ -149,24 +151,35 @@ class _Plan:
     def write(self, services: Services) -> list[int]:
         """The status changes, their history and the deliveries; returns those to send."""
         session, now = self.session, utcnow()
+        rows = self._delivery_rows(services) if self.to_deliver else []
+        # The new rows' ids in one statement, so that each table's rows go in one executemany
+        # of a fixed statement (store/ids.py), not a multi-row INSERT ... RETURNING.
+        ids = take_ids(session, {TicketEvent: len(self.events),
+                                 AgencyDelivery: len(rows)})
         if self.events:
             moved = sorted({e.ticket.id for e in self.events})
             session.execute(update(Ticket).where(Ticket.id.in_(moved))
                             .values(status=lifecycle.TERDISPOSISI, updated_at=now)
                             .execution_options(synchronize_session=False))
-            ids = session.execute(
-                insert(TicketEvent).returning(TicketEvent.id, sort_by_parameter_order=True),
-                [{"ticket_id": e.ticket.id, "kind": "status", "actor": "system", "at": now,
-                  "from_status": e.from_status, "to_status": lifecycle.TERDISPOSISI,
-                  "detail": e.detail} for e in self.events]).scalars().all()
-            for event, event_id in zip(self.events, ids, strict=True):
+            for event, event_id in zip(self.events, ids[TicketEvent], strict=True):
                 event.id = event_id
-        if not self.to_deliver:
+            session.execute(insert(TicketEvent), [
+                {"id": e.id, "ticket_id": e.ticket.id, "kind": "status", "actor": "system",
+                 "at": now, "from_status": e.from_status, "to_status": lifecycle.TERDISPOSISI,
+                 "detail": e.detail} for e in self.events])
+        if not rows:
             return []
-        return self._deliveries(services)
+        for (row, entry), delivery_id in zip(rows, ids[AgencyDelivery], strict=True):
+            row["id"] = delivery_id
+            row["event_id"] = entry if isinstance(entry, int) else entry.id
+        # render_nulls: one statement for all, not one per set of columns that hold a value.
+        session.execute(insert(AgencyDelivery).execution_options(render_nulls=True),
+                        [row for row, _ in rows])
+        return [row["id"] for row, _ in rows if row["channel"] != "pull"]
 
-    def _deliveries(self, services: Services) -> list[int]:
-        """`deliveries.create_deliveries` for every ticket to deliver, in two statements."""
+    def _delivery_rows(self, services: Services) -> list[tuple[dict[str, Any], _Event | int]]:
+        """`deliveries.create_deliveries`'s rows for every ticket to deliver, each with the
+        history entry it is for (its id filled in once known)."""
         session, directory = self.session, directory_for(services)
         codes = sorted({t.agency_code for t, _ in self.to_deliver if t.agency_code})
         # Read in one statement; ensure_agency then finds each in the session, not the table.
@@ -175,25 +188,19 @@ class _Plan:
         for code in codes:
             records[code] = agency_record(session, directory, code)
         old = [e for _, e in self.to_deliver if isinstance(e, int)]
-        exists: set[tuple[int, str, str]] = set()
+        exists: set[tuple[_Event | int, str, str]] = set()
         if old:
             exists.update((e, a, c) for e, a, c in session.execute(select(
                 AgencyDelivery.event_id, AgencyDelivery.agency_code, AgencyDelivery.channel)
                 .where(AgencyDelivery.event_id.in_(old))))
         rows = []
         for ticket, event in self.to_deliver:
-            event_id = event if isinstance(event, int) else event.id
             agency = ticket.agency_code
-            assert event_id is not None and agency is not None
-            for row in delivery_rows(ticket.id, records[agency], event_id, "disposisi"):
-                if (event_id, agency, row["channel"]) in exists:
+            assert agency is not None
+            # event_id is filled in by write, once the new entries have their ids.
+            for row in delivery_rows(ticket.id, records[agency], 0, "disposisi"):
+                if (event, agency, row["channel"]) in exists:
                     continue
-                exists.add((event_id, agency, row["channel"]))
-                rows.append(row)
-        if not rows:
-            return []
-        # render_nulls: one INSERT for all, not one per set of columns that hold a value.
-        ids = session.execute(
-            insert(AgencyDelivery).returning(AgencyDelivery.id, sort_by_parameter_order=True)
-            .execution_options(render_nulls=True), rows).scalars().all()
-        return [i for i, row in zip(ids, rows, strict=True) if row["channel"] != "pull"]
+                exists.add((event, agency, row["channel"]))
+                rows.append((row, event))
+        return rows

@@ -12,46 +12,49 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, func, inspect, select
 from sqlalchemy.orm import Session
 
+from sms_gateway.store.db import Base
 
-def take_ids(session: Session, counts: Mapping[Table, int]) -> dict[Table, list[int]]:
-    """`n` fresh ids for each table (by its integer primary key `id`), in one statement.
+
+def take_ids(session: Session, counts: Mapping[type[Base], int]) -> dict[type[Base], list[int]]:
+    """`n` fresh ids for each model (by its integer primary key `id`), in one statement.
 
     Postgres draws them from the tables' sequences, as their INSERTs would. SQLite continues
     each table's largest id, as its INSERTs would: the transaction holds the database's write
     lock since BEGIN IMMEDIATE, so no other writer can take them meanwhile.
     """
-    tables = [t for t, n in counts.items() if n > 0]
-    if not tables:
+    models = [m for m, n in counts.items() if n > 0]
+    if not models:
         return {}
+    tables = [cast(Table, m.__table__) for m in models]
     if session.get_bind().dialect.name == "postgresql":
         row = session.execute(select(*(
             select(func.array_agg(func.nextval(func.pg_get_serial_sequence(t.name, "id"))))
-            .select_from(func.generate_series(1, counts[t])).scalar_subquery()
-            for t in tables))).one()
-        return {t: sorted(ids) for t, ids in zip(tables, row, strict=True)}
+            .select_from(func.generate_series(1, counts[m])).scalar_subquery()
+            for m, t in zip(models, tables, strict=True)))).one()
+        return {m: sorted(ids) for m, ids in zip(models, row, strict=True)}
     row = session.execute(select(*(
         select(func.coalesce(func.max(t.c.id), 0)).scalar_subquery() for t in tables))).one()
-    return {t: list(range(last + 1, last + 1 + counts[t]))
-            for t, last in zip(tables, row, strict=True)}
+    return {m: list(range(last + 1, last + 1 + counts[m]))
+            for m, last in zip(models, row, strict=True)}
 
 
 def assign_ids(session: Session) -> None:
     """Give the session's new objects their ids, in the order they were added (the order
     their INSERT would number them in), so that its flush inserts each table's rows in one
     executemany; a table's only new row is left to its INSERT."""
-    pending: dict[Table, list[Any]] = defaultdict(list)
+    pending: dict[type[Base], list[Any]] = defaultdict(list)
     for state in sorted(map(inspect, session.new), key=lambda s: s.insert_order):
         if getattr(state.obj(), "id", 0) is None:
-            pending[state.mapper.local_table].append(state.obj())
+            pending[state.mapper.class_].append(state.obj())
     # A single row's INSERT ... RETURNING is short, and psycopg caches it: no statement more.
-    pending = {table: objs for table, objs in pending.items() if len(objs) > 1}
+    pending = {model: objs for model, objs in pending.items() if len(objs) > 1}
     with session.no_autoflush:  # which would insert them the costly way first
-        ids = take_ids(session, {table: len(objs) for table, objs in pending.items()})
-    for table, objs in pending.items():
-        for obj, id_ in zip(objs, ids[table], strict=True):
+        ids = take_ids(session, {model: len(objs) for model, objs in pending.items()})
+    for model, objs in pending.items():
+        for obj, id_ in zip(objs, ids[model], strict=True):
             obj.id = id_
