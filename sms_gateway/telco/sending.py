@@ -13,9 +13,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from sms_gateway.dispatch import SEND_SMS, RetryPolicy, run_or_queue
 from sms_gateway.store.db import utcnow
@@ -177,23 +177,28 @@ def send(services: Services, outbound_id: int) -> None:
         deliver(services, c)
 
 
+# Built once, Core, not the ORM: a claim runs for every batch of sends and synchronises no
+# objects. Its RETURNING reads each row's citizen's number (a correlated scalar subquery).
+_outbound = cast(Table, OutboundMessage.__table__)
+_citizens = cast(Table, Citizen.__table__)
+_CLAIM = (
+    update(_outbound)
+    .where(_outbound.c.id.in_(bindparam("ids", expanding=True)), _outbound.c.status == "queued")
+    .values(status="sending", attempts=_outbound.c.attempts + 1, updated_at=bindparam("now"))
+    .returning(_outbound.c.id, _outbound.c.body, _outbound.c.channel, _outbound.c.attempts,
+               _outbound.c.priority,
+               select(_citizens.c.phone_enc).where(_citizens.c.id == _outbound.c.citizen_id)
+               .correlate(_outbound).scalar_subquery().label("phone_enc")))
+
+
 def claim(services: Services, outbound_ids: Sequence[int]) -> list[Claimed]:
     """Flip these rows from queued to sending in one statement, which also reads what their
     sends need; rows another job has or that are done are left out."""
     if not outbound_ids:
         return []
-    phone_enc = (select(Citizen.phone_enc).where(Citizen.id == OutboundMessage.citizen_id)
-                 .correlate(OutboundMessage).scalar_subquery())
     # Decrypted inside the transaction: a number that cannot be read leaves the rows queued.
     with services.sessions.begin() as session:
-        rows = session.execute(
-            update(OutboundMessage)
-            .where(OutboundMessage.id.in_(outbound_ids), OutboundMessage.status == "queued")
-            .values(status="sending", attempts=OutboundMessage.attempts + 1, updated_at=utcnow())
-            .returning(OutboundMessage.id, OutboundMessage.body, OutboundMessage.channel,
-                       OutboundMessage.attempts, OutboundMessage.priority,
-                       phone_enc.label("phone_enc"))
-            .execution_options(synchronize_session=False)).all()
+        rows = session.execute(_CLAIM, {"ids": list(outbound_ids), "now": utcnow()}).all()
         claimed = [Claimed(r.id, services.vault.decrypt(r.phone_enc), r.body, r.channel,
                            r.attempts, r.priority <= PRIORITY_REPLY) for r in rows]
     order = {outbound_id: i for i, outbound_id in enumerate(outbound_ids)}
