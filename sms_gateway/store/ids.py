@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, func, inspect, select
+from sqlalchemy import Select, Table, bindparam, func, inspect, select
 from sqlalchemy.orm import Session
 
 from sms_gateway.store.db import Base
@@ -27,20 +28,29 @@ def take_ids(session: Session, counts: Mapping[type[Base], int]) -> dict[type[Ba
     each table's largest id, as its INSERTs would: the transaction holds the database's write
     lock since BEGIN IMMEDIATE, so no other writer can take them meanwhile.
     """
-    models = [m for m, n in counts.items() if n > 0]
+    models = tuple(m for m, n in counts.items() if n > 0)
     if not models:
         return {}
-    tables = [cast(Table, m.__table__) for m in models]
-    if session.get_bind().dialect.name == "postgresql":
-        row = session.execute(select(*(
-            select(func.array_agg(func.nextval(func.pg_get_serial_sequence(t.name, "id"))))
-            .select_from(func.generate_series(1, counts[m])).scalar_subquery()
-            for m, t in zip(models, tables, strict=True)))).one()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    row = session.execute(_statement(models, postgres=postgres),
+                          {f"n{i}": counts[m] for i, m in enumerate(models)}).one()
+    if postgres:
         return {m: sorted(ids) for m, ids in zip(models, row, strict=True)}
-    row = session.execute(select(*(
-        select(func.coalesce(func.max(t.c.id), 0)).scalar_subquery() for t in tables))).one()
     return {m: list(range(last + 1, last + 1 + counts[m]))
             for m, last in zip(models, row, strict=True)}
+
+
+@lru_cache(maxsize=64)
+def _statement(models: tuple[type[Base], ...], *, postgres: bool) -> Select[Any]:
+    """take_ids' SELECT for these models, built once (the counts are its parameters)."""
+    tables = [cast(Table, m.__table__) for m in models]
+    if postgres:
+        return select(*(
+            select(func.array_agg(func.nextval(func.pg_get_serial_sequence(t.name, "id"))))
+            .select_from(func.generate_series(1, bindparam(f"n{i}"))).scalar_subquery()
+            for i, t in enumerate(tables)))
+    return select(*(select(func.coalesce(func.max(t.c.id), 0)).scalar_subquery()
+                    for t in tables))
 
 
 def assign_ids(session: Session) -> None:
