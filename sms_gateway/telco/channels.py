@@ -172,6 +172,8 @@ def send_chain(services: Services, preferred: str | None) -> list[Provider]:
             and preferred not in services.config.sms.failover:
         names = [preferred]  # a message pinned to a channel outside the failover set
     chain = [services.channels[n] for n in names if n in services.channels]
+    if len(chain) < 2:
+        return chain  # nothing to reorder: no look-up of cooling channels (a Redis call)
     b = services.buckets
     healthy = [c for c in chain if not b.cooling(c.name)]
     return healthy + [c for c in chain if c not in healthy]
