@@ -56,7 +56,15 @@ def scalar_autocommit(engine: Engine, statement: Compiled, values: Mapping[str, 
     replaced)."""
     params = statement.parameters(values)
     dialect = engine.dialect
-    pooled = engine.raw_connection()
+    try:
+        pooled = engine.raw_connection()
+    except dialect.loaded_dbapi.Error as exc:
+        # A new connection refused (the database restarting): SQLAlchemy's error, as
+        # Engine.connect raises it; raw_connection raises the driver's own.
+        raise DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error,
+                                  hide_parameters=engine.hide_parameters,
+                                  connection_invalidated=dialect.is_disconnect(exc, None, None),
+                                  dialect=dialect) from exc
     driver: Any = pooled.driver_connection
     cursor = None
     try:

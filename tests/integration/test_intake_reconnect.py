@@ -3,13 +3,16 @@ costs the webhook nothing all the same; other checkouts still ping when pool_pre
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from sms_gateway.app import create_app
 from sms_gateway.config import Config
 from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.services import Services, build_services
@@ -19,6 +22,7 @@ from sms_gateway.store.models import InboundMessage
 from sms_gateway.telco.inbox import Stored
 from sms_gateway.telco.intake import store_inbound
 from sms_gateway.telco.providers.base import IncomingSms
+from tests.support.twilio_signing import PUBLIC_URL, inbound_form, signed
 
 pytestmark = pytest.mark.integration
 
@@ -97,3 +101,27 @@ def test_other_checkouts_ping_as_configured(prod_config: Config, pre_ping: bool)
                 assert failed.value.connection_invalidated
     finally:
         services.close()
+
+
+def test_a_database_refusing_connections_is_answered_retry_later(prod_config: Config) -> None:
+    """The database down (restarting): the webhook's new connection is refused, and the provider
+    is told to retry (503), as for any other storage error; not a 500."""
+    with socket.socket() as closed:  # bound, never listening: connections to it are refused
+        closed.bind(("127.0.0.1", 0))
+        url = make_url(prod_config.database.url).set(host="127.0.0.1",
+                                                     port=closed.getsockname()[1])
+        config = replace(
+            prod_config,
+            database=replace(prod_config.database,
+                             url=url.render_as_string(hide_password=False)),
+            server=replace(prod_config.server, public_url=PUBLIC_URL),
+            twilio=replace(prod_config.twilio, auth_token="test-auth-token-0123456789abcdef"))
+        services = build_services(config, dispatcher=_Held())
+        try:
+            client = create_app(services=services, start_background=False).test_client()
+            form = inbound_form("SM1", "jalan rusak di depan pasar")
+            answer = client.post("/sms/twilio", data=form, headers=signed(form))
+        finally:
+            services.close()
+    assert (answer.status_code, answer.text) == (
+        503, "temporarily unable to store the message; retry later\n")
