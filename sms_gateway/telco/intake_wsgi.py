@@ -5,7 +5,8 @@ URL adapter and matching, the session cookie, response finalisation) cost about 
 web process's CPU per webhook (docs/performance.md, issue 16). A POST of a known channel with
 a body within max_body_bytes goes straight to webhooks.receive, the very function the
 blueprint's view runs; everything else (other paths and methods, unknown channels: 404, no
-or too long a Content-Length: 411/413, status callbacks) goes to Flask unchanged.
+Content-Length (a chunked body) or too long a one: 413, status callbacks) goes to Flask
+unchanged.
 """
 
 from __future__ import annotations
@@ -66,5 +67,5 @@ class IntakeFastPath:
             return None
         length: Any = environ.get("CONTENT_LENGTH", "")
         if not (length and length.isdigit() and int(length) <= self.max_body_bytes):
-            return None  # Flask's own answers (411, 413), and its chunked-body handling
+            return None  # Flask's 413, and its reading of a chunked body (up to the limit)
         return self.services.channels.get(path[len(PREFIX):])  # "x/status": not a channel
