@@ -54,13 +54,16 @@ def utcnow() -> datetime:
 
 def make_engine(url: str, *, pool_size: int = 5, echo: bool = False,
                 pre_ping: bool = True) -> Engine:
-    """Create the engine; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE transactions."""
+    """Create the engine; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE transactions.
+
+    Statement parameters are kept out of error messages (hide_parameters): they hold SMS
+    texts and raw provider payloads with phone numbers in clear, and errors are logged."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30,
-                                                             "check_same_thread": False})
+        engine = create_engine(url, echo=echo, hide_parameters=True,
+                               connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -78,7 +81,8 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False,
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2)
+    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size * 2,
+                           hide_parameters=True)
     if pre_ping:
         _ping_on_checkout(engine)
     return engine

@@ -57,6 +57,9 @@ def sms(**changes: str) -> dict[str, str]:
 INCOMING_CASES = [
     IncomingCase("plain text", sms(), method="GET", text="jalan rusak di desa Sukamaju",
                  reply=""),
+    # No such time (datetime cannot hold it): stored with our own time, not refused with a 500.
+    IncomingCase("absurd smsc time", sms(time="9" * 20), method="GET",
+                 text="jalan rusak di desa Sukamaju", reply=""),
     IncomingCase("emoji and arabic via mo-recode", method="GET",
                  raw_query="id=a2&from=081234567890&to=1708&coding=0&charset=UTF-8"
                            "&text=A%F0%9F%98%80%D8%A7", text="A\U0001F600\u0627"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sms_gateway.store.pii import Vault, mask_phone, new_key
@@ -43,3 +45,20 @@ def test_wrong_key_cannot_decrypt() -> None:
 
 def test_mask_keeps_prefix_and_last_four() -> None:
     assert mask_phone("+6281234567890") == "+62 812-****-7890"
+
+
+def test_database_errors_do_not_carry_statement_parameters(tmp_path: Path) -> None:
+    """Errors are logged; their parameters would be SMS texts and numbers in clear."""
+    from sqlalchemy import text as sql
+    from sqlalchemy.exc import IntegrityError
+
+    from sms_gateway.store.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'e.db'}")
+    with engine.begin() as conn:
+        conn.execute(sql("CREATE TABLE t (phone TEXT UNIQUE)"))
+        conn.execute(sql("INSERT INTO t VALUES (:p)"), {"p": "+6281234567890"})
+    with pytest.raises(IntegrityError) as caught, engine.begin() as conn:
+        conn.execute(sql("INSERT INTO t VALUES (:p)"), {"p": "+6281234567890"})
+    engine.dispose()
+    assert "6281234567890" not in str(caught.value)

@@ -172,7 +172,10 @@ class KannelProvider(Provider):
             part = concat_info(udh)
         received = None
         if fields.get("time", "").strip().isdigit():
-            received = datetime.fromtimestamp(int(fields["time"]), UTC)
+            try:
+                received = datetime.fromtimestamp(int(fields["time"]), UTC)
+            except (OverflowError, OSError, ValueError):  # no such time: ours, not a refusal
+                received = None
         return IncomingSms(fields["id"].strip(), fields["from"].strip(),
                            fields.get("to", "").strip(), text, raw, received, part)
 
