@@ -5,8 +5,8 @@ URL adapter and matching, the session cookie, response finalisation) cost about 
 web process's CPU per webhook (docs/performance.md, issue 16). A POST of a known channel with
 a body within max_body_bytes goes straight to webhooks.receive, the very function the
 blueprint's view runs; everything else (other paths and methods, unknown channels: 404, no
-Content-Length (a chunked body) or too long a one: 413, status callbacks) goes to Flask
-unchanged.
+Content-Length (a chunked body) or too long a one: 413, a Host that is no IDNA name: 400,
+status callbacks) goes to Flask unchanged.
 """
 
 from __future__ import annotations
@@ -68,4 +68,9 @@ class IntakeFastPath:
         length: Any = environ.get("CONTENT_LENGTH", "")
         if not (length and length.isdigit() and int(length) <= self.max_body_bytes):
             return None  # Flask's 413, and its reading of a chunked body (up to the limit)
+        host: str = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+        try:  # as werkzeug binds Flask's routes to the host: Flask answers 400 (BadHost)
+            host.lower().partition(":")[0].encode("idna")
+        except UnicodeError:
+            return None
         return self.services.channels.get(path[len(PREFIX):])  # "x/status": not a channel
