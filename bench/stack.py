@@ -281,9 +281,14 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def stat_fields(pid: int) -> list[str]:
+    """/proc/PID/stat from field 3 (state) on: the name in field 2 may hold spaces (Linux)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def cpu_ticks(pid: int) -> int:
     """User + system CPU time of one process so far, in clock ticks (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    fields = stat_fields(pid)
     return int(fields[11]) + int(fields[12])
 
 
@@ -294,12 +299,12 @@ def postgres_ticks() -> int:
     total, masters = 0, set()
     for pid in pids_named("postgres:"):
         with suppress(OSError, IndexError, ValueError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = stat_fields(pid)
             total += int(fields[11]) + int(fields[12])
             masters.add(int(fields[1]))  # ppid: the postmaster
     for pid in masters:
         with suppress(OSError, IndexError, ValueError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            fields = stat_fields(pid)
             if "postgres" in Path(f"/proc/{pid}/comm").read_text():
                 total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
     return total

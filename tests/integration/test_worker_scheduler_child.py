@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.stack import stat_fields
 from sms_gateway.config import Config
 from sms_gateway.store.pii import new_key
 
@@ -30,17 +31,17 @@ def _children(pid: int) -> list[int]:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                stat = (entry / "stat").read_text()
+                ppid = int(stat_fields(int(entry.name))[1])
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            if ppid == pid:
                 found.append(int(entry.name))
     return found
 
 
 def _running(pid: int) -> bool:
     try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        state = stat_fields(pid)[0]
     except OSError:
         return False
     return state != "Z"
@@ -99,6 +100,5 @@ def test_the_scheduler_process_ends_with_a_killed_worker(prod_config: Config, tm
 
 
 def _nice(pid: int) -> int:
-    """A process's nice value (/proc/PID/stat field 19; the name in field 2 may hold spaces)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return int(fields[16])
+    """A process's nice value (/proc/PID/stat field 19)."""
+    return int(stat_fields(pid)[16])
