@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 
 from sms_gateway.agency.deliveries import dispose, forward
 from sms_gateway.agency.dispositions import forward_many
 from sms_gateway.services import Services
 from sms_gateway.store.agency import AgencyDelivery
 from sms_gateway.store.models import Ticket, TicketEvent
+from tests.support.db import sql_statements
 from tests.support.forwarding import FORWARDED, forwarding_services, routed, scenario, state
 
 pytestmark = pytest.mark.integration
@@ -48,16 +49,8 @@ def test_batch_leaves_postgres_as_forwarding_each_ticket_does(
 def _statements(services: Services, count: int) -> int:
     with services.sessions.begin() as session:
         ids = [routed(session, services, "jalan_drainase", "35.78").id for _ in range(count)]
-    seen: list[str] = []
-
-    def record(conn: object, cursor: object, statement: str, *rest: object) -> None:
-        seen.append(statement)
-
-    event.listen(services.engine, "before_cursor_execute", record)
-    try:
+    with sql_statements(services.engine) as seen:
         forward_many(services, ids)
-    finally:
-        event.remove(services.engine, "before_cursor_execute", record)
     return len(seen)
 
 

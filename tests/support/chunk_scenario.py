@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from sms_gateway.agency.dispositions import forward_many
 from sms_gateway.complaints import inbound
@@ -23,6 +23,7 @@ from sms_gateway.telco.intake import store_inbound
 from sms_gateway.telco.providers.base import IncomingSms
 from tests.support.agency import SURABAYA_ROAD
 from tests.support.config import make_config
+from tests.support.db import sql_statements
 
 LIMIT = 3  # messages per sender and window before the rest is throttled
 SAME_ROAD = ("Ada lubang besar di jalan Kelurahan Ketintang Kecamatan Gayungan Surabaya, "
@@ -158,16 +159,8 @@ def statements_for_complaints(services: Services, n: int) -> int:
     set_current(services)
     ids = store(services, [(name, f"jalan rusak parah nomor {i} di kota bandung")
                            for i, name in enumerate(list(PHONES)[:n])])
-    seen: list[str] = []
-
-    def count(*_: Any) -> None:
-        seen.append("statement")
-
-    event.listen(services.engine, "before_cursor_execute", count)
-    try:
+    with sql_statements(services.engine) as seen:
         inbound.process_batch(services, ids)
-    finally:
-        event.remove(services.engine, "before_cursor_execute", count)
     return len(seen)
 
 

@@ -17,6 +17,7 @@ from sms_gateway.telco.inbox import enqueue_inbound
 from sms_gateway.telco.intake import store_inbound
 from sms_gateway.telco.intake_batch import GroupEnqueuer, IntakeBatcher
 from sms_gateway.telco.providers.base import IncomingSms
+from tests.support.db import sql_statements
 
 
 class _Recording(InlineDispatcher):
@@ -140,12 +141,8 @@ def test_a_batch_processes_each_message_and_survives_one_failing(
 def test_a_batch_is_claimed_and_its_citizens_created_in_one_statement_each(
         services: Services) -> None:
     ids = _store_complaints(services, "O", 5)
-    statements: list[str] = []
-    from sqlalchemy import event
-
-    event.listen(services.engine, "before_cursor_execute",
-                 lambda conn, cursor, sql, *rest: statements.append(" ".join(sql.split())))
-    process_inbound_batch(ids)
+    with sql_statements(services.engine) as statements:
+        process_inbound_batch(ids)
     with services.sessions() as session:
         tickets = session.execute(select(Ticket.inbound_message_id)).scalars().all()
     claims = [s for s in statements if s.startswith("UPDATE inbound_messages SET state")]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 from sms_gateway.complaints.outbox import queue_sms
 from sms_gateway.services import Services
@@ -28,6 +28,7 @@ from sms_gateway.telco.providers.errors import SendError, SendErrorKind
 from sms_gateway.telco.providers.transport import Exchange
 from sms_gateway.telco.send_records import Sent, write_sent
 from sms_gateway.telco.sending import claim, deliver, open_pool, send, send_many, send_soon
+from tests.support.db import sql_statements
 
 
 @dataclass
@@ -90,18 +91,11 @@ def _rows(services: Services, ids: list[int]) -> list[tuple[str, str | None, str
 
 @contextmanager
 def _statements(services: Services) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(conn: object, cursor: object, statement: str, *rest: object) -> None:
-        verb = statement.split()[0].upper()
-        if verb != "BEGIN":  # SQLite's explicit one (store/db.py); Postgres has none
-            seen.append(verb)
-
-    event.listen(services.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(services.engine, "before_cursor_execute", count)
+    verbs: list[str] = []
+    with sql_statements(services.engine) as seen:
+        yield verbs
+    # SQLite's explicit BEGIN (store/db.py) left out: Postgres has none.
+    verbs.extend(v for v in (s.split()[0].upper() for s in seen) if v != "BEGIN")
 
 
 def test_claim_reads_each_rows_own_phone_in_one_statement(services: Services) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from sms_gateway.agency.deliveries import forward
 from sms_gateway.agency.dispositions import dispose_all, forward_many
@@ -18,6 +18,7 @@ from sms_gateway.store.models import Ticket
 from sms_gateway.telco.intake import store_inbound
 from sms_gateway.telco.providers.base import IncomingSms
 from tests.support.agency import PUPR_SURABAYA
+from tests.support.db import sql_statements
 from tests.support.forwarding import (
     DUKCAPIL,
     FORWARDED,
@@ -139,10 +140,8 @@ def test_a_processed_batch_forwards_its_tickets_together(services: Services) -> 
     ids = [store_inbound(services, "console", "console", IncomingSms(
         f"F{i}", f"+62812345600{i:02d}", "1708", f"jalan rusak parah nomor {i} di kota surabaya",
         {})).message_id for i in range(4)]
-    statements: list[str] = []
-    event.listen(services.engine, "before_cursor_execute",
-                 lambda conn, cursor, sql, *rest: statements.append(" ".join(sql.split())))
-    process_inbound_batch(ids)
+    with sql_statements(services.engine) as statements:
+        process_inbound_batch(ids)
     with services.sessions() as session:
         statuses = session.execute(select(Ticket.status)).scalars().all()
     moves = [s for s in statements if s.startswith("UPDATE tickets SET status=?, updated_at=?")]
