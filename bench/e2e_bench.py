@@ -114,9 +114,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             intake = wrk(f"http://127.0.0.1:{web_port}", bodies, duration,
                          args.connections, 2, once=True, rate=args.rate if args.pace else None)
             posted_for = time.monotonic() - started
-            accepted = stored(db)
-            delivered, backlog_at_end = 0, 0
+            accepted, delivered, backlog_at_end = 0, 0, 0
             while time.monotonic() - started < args.timeout:
+                # Counted again each time: webhooks in flight when wrk stopped are stored
+                # (and answered) after it returns.
+                accepted = stored(db)
                 delivered = requests.get(f"{phone_url}/stats", timeout=5).json()["delivered"]
                 if delivered >= accepted:
                     break
