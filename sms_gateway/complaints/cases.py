@@ -28,7 +28,7 @@ from routing import lifecycle
 from sms_gateway.store import cases as store_cases
 from sms_gateway.store import tickets
 from sms_gateway.store.db import utcnow
-from sms_gateway.store.models import Ticket, TicketEvent
+from sms_gateway.store.models import Ticket
 
 if TYPE_CHECKING:
     from sms_gateway.config import CasesConfig
@@ -165,7 +165,7 @@ def _may_lead(other: Ticket, ticket: Ticket, since: datetime,
             and other.created_at >= since and other.region_code == ticket.region_code)
 
 
-def join(session: Session, ticket: Ticket, lead: Ticket, *, actor: str = "system") -> TicketEvent:
+def join(session: Session, ticket: Ticket, lead: Ticket, *, actor: str = "system") -> None:
     """Put the ticket in the lead ticket's case: its agency and status, no delivery of its own."""
     case_id = store_cases.case_of(session, lead, actor=actor)
     ticket.case_id = case_id
@@ -174,9 +174,8 @@ def join(session: Session, ticket: Ticket, lead: Ticket, *, actor: str = "system
     previous, ticket.status = ticket.status, lead.status
     ticket.updated_at = utcnow()
     tickets.queue_event(session, lead, "case_reporter", actor=actor, number=ticket.number)
-    return tickets.queue_event(session, ticket, "case_joined", actor=actor,
-                               from_status=previous, to_status=lead.status, case=case_id,
-                               lead=lead.number)
+    tickets.queue_event(session, ticket, "case_joined", actor=actor, from_status=previous,
+                        to_status=lead.status, case=case_id, lead=lead.number)
 
 
 def merge(session: Session, ticket: Ticket, into: Ticket, *, actor: str) -> int:

@@ -29,7 +29,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sms_gateway.complaints import cases
-from sms_gateway.store import tickets
+from sms_gateway.store import rows, tickets
 from sms_gateway.store.models import Citizen, InboundMessage, OutboundMessage, Ticket
 
 if TYPE_CHECKING:
@@ -59,7 +59,9 @@ class Chunk:
         self.alone = alone
         self.opened: list[Ticket] = []  # tickets opened by this chunk's messages
         self.ticket_of: dict[int, Ticket] = {}  # message id -> the ticket it belongs to
-        self.replies: list[OutboundMessage] = []  # queued by this chunk
+        # The chunk's new history entries and replies, inserted as plain rows (store/rows.py).
+        self.rows = rows.attach(session)
+        self.replies: list[rows.Row] = []  # outbound_messages rows queued by this chunk
         self.forwarding: list[Ticket] = []  # routed by this chunk, forwarded after its commit
         # (category, region code) of the chunk's complaints: their case candidates are
         # read in one query when the first is needed.
@@ -175,7 +177,7 @@ class Chunk:
                        OutboundMessage.purpose == purpose)
                 .group_by(OutboundMessage.citizen_id))
             self._last_reply[purpose] = {citizen: at for citizen, at in rows}
-        times = [r.created_at for r in self.replies
-                 if r.citizen_id == citizen_id and r.purpose == purpose]
+        times = [r["created_at"] for r in self.replies
+                 if r["citizen_id"] == citizen_id and r["purpose"] == purpose]
         known = self._last_reply[purpose].get(citizen_id)
         return max([*times, *([known] if known else [])], default=None)

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 import parsers
 from sms_gateway.complaints import outbox
 from sms_gateway.complaints.chunk import Chunk
-from sms_gateway.store.models import Citizen, InboundMessage, OutboundMessage, Ticket
+from sms_gateway.store import rows
+from sms_gateway.store.models import Citizen, InboundMessage, Ticket
 
 if TYPE_CHECKING:
     from sms_gateway.services import Services
@@ -28,7 +29,7 @@ class Context:
     message: InboundMessage
     citizen: Citizen
     result: parsers.ParseResult
-    replies: list[OutboundMessage] = field(default_factory=list)
+    replies: list[rows.Row] = field(default_factory=list)  # outbound_messages rows
     forwards: list[Ticket] = field(default_factory=list)
     delivery_ids: list[int] = field(default_factory=list)
 
@@ -60,7 +61,7 @@ class Context:
 
     @property
     def outbound_ids(self) -> list[int]:
-        return [row.id for row in self.replies]
+        return [row["id"] for row in self.replies]
 
     @property
     def forward_ids(self) -> list[int]:
@@ -71,7 +72,9 @@ class Context:
         key = f"reply:{self.message.id}"
         # In a batch the message was claimed by this transaction, so nothing replied to it
         # yet (and the unique key would fail the batch, which is then processed one by one).
-        if self.chunk.alone and outbox.is_queued(self.session, key):
+        # Alone, a reply queued already is one of its rows, or one of an earlier try's.
+        if self.chunk.alone and (any(row["dedupe_key"] == key for row in self.replies)
+                                 or outbox.is_queued(self.session, key)):
             return
         row = outbox.add_reply(self.services, self.session, self.citizen, template=template,
                                values=values, dedupe_key=key, ticket=ticket,

@@ -153,16 +153,21 @@ _WRITTEN = ("citizen_id", "parse", "outcome", "ticket_id", "review_status", "rev
 
 
 def _write(chunk: Chunk, contexts: list[Context]) -> None:
-    """Insert the chunk's new rows in one flush (a statement per table), then write the
-    messages' own columns in one executemany UPDATE."""
+    """Insert the chunk's new rows in one flush and one executemany each for its history
+    entries and replies (a statement per table), then write the messages' own columns in one
+    executemany UPDATE."""
     session = chunk.session
     for ctx in contexts:
         changed = inspect(ctx.message).committed_state.keys()  # the attributes set since loaded
         if not changed <= set(_WRITTEN):  # a handler wrote a column that would be lost
             raise RuntimeError(f"message columns {sorted(changed)} not written by _write")
         session.expunge(ctx.message)  # so that the flush does not UPDATE it a row at a time
-    assign_ids(session)  # so that it INSERTs a table's rows in one executemany (store/ids.py)
+    # Ids for the new objects, so that the flush INSERTs a table's rows in one executemany
+    # (store/ids.py), and in the same statement for the history entries and replies, which
+    # go as plain rows (store/rows.py) once the flush has inserted their tickets.
+    chunk.rows.give_ids(assign_ids(session, chunk.rows.counts()))
     session.flush()
+    chunk.rows.write(session)
     session.execute(update(InboundMessage), [
         {"id": ctx.message.id, **{key: getattr(ctx.message, key) for key in _WRITTEN},
          "ticket_id": ctx.ticket.id if ctx.ticket is not None else ctx.message.ticket_id}

@@ -18,7 +18,7 @@ from sms_gateway.agency.payload import latest_response
 from sms_gateway.agency.records import directory_for
 from sms_gateway.complaints import cases, followups, replies
 from sms_gateway.complaints.context import Context
-from sms_gateway.store import tickets
+from sms_gateway.store import rows, tickets
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import Ticket, TicketEvent
 
@@ -101,10 +101,11 @@ def _chosen_place(ctx: Context, ticket: Ticket) -> tuple[str, str] | None:
     number = ctx.result.rating  # the parser reads a lone digit 1-5 as a rating
     if number is None:
         return None
-    # By the relationship, not ticket.id: a ticket this chunk opened has its id only once the
-    # query's autoflush has inserted it (the comparison reads the id at execution).
+    # The chunk's tickets and history so far first (store/rows.py: no autoflush writes the
+    # history): the question may be in this chunk, its ticket too.
+    rows.flush(ctx.session)
     asked = ctx.session.execute(select(TicketEvent.detail).where(
-        TicketEvent.ticket == ticket, TicketEvent.kind == "location_asked")
+        TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "location_asked")
         .order_by(TicketEvent.id.desc()).limit(1)).scalar()
     codes = list((asked or {}).get("options") or [])
     if not 1 <= number <= len(codes):

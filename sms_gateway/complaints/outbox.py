@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sms_gateway.complaints import replies
+from sms_gateway.store import rows
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import (
     PRIORITY_NOTIFICATION,
@@ -62,22 +63,25 @@ def is_queued(session: Session, dedupe_key: str) -> bool:
 
 def add_reply(services: Services, session: Session, citizen: Citizen, *, template: str,
               values: Mapping[str, str], dedupe_key: str, ticket: Ticket | None,
-              inbound_message_id: int) -> OutboundMessage:
-    """Queue a reply (a template) without queue_sms's look-up and flush: the row is inserted
-    by the session's next flush, with the other rows of a chunk of messages.
+              inbound_message_id: int) -> rows.Row:
+    """Queue a reply (a template) without queue_sms's look-up and flush: a plain row of the
+    session's Rows (store/rows.py), inserted with the other rows of a chunk of messages.
 
     The caller knows that the cause has no SMS yet (a message claimed by this very
     transaction has none) or asks `is_queued` first; the unique dedupe key still guards: a
-    second row for it fails that flush.
+    second row for it fails the insert.
     """
-    msg = _row(services, citizen, purpose=template, dedupe_key=dedupe_key, template=template,
-               values=values, inbound_message_id=inbound_message_id)
-    if ticket is not None and ticket.id is None:  # a ticket of this flush, inserted first
-        msg.ticket = ticket
-    else:
-        msg.ticket_id = ticket.id if ticket is not None else None
-    session.add(msg)
-    return msg
+    pending = rows.of(session)
+    if pending is None:
+        raise RuntimeError("add_reply needs a session with Rows (store.rows.attach)")
+    now = utcnow()
+    body = replies.render_fitted(template, language_of(services, citizen), **values)
+    enc = encoding_of(body)
+    return pending.add(OutboundMessage, rows.Row(
+        ticket, citizen_id=citizen.id, ticket_id=None, inbound_message_id=inbound_message_id,
+        dedupe_key=dedupe_key, purpose=template, priority=PRIORITY_REPLY, body=body,
+        encoding=enc.name, segments=enc.segments, channel=services.config.sms.outbound,
+        status="queued", attempts=0, created_at=now, updated_at=now))
 
 
 def _row(services: Services, citizen: Citizen, *, purpose: str, dedupe_key: str,

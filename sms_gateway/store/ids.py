@@ -53,18 +53,24 @@ def _statement(models: tuple[type[Base], ...], *, postgres: bool) -> Select[Any]
                     for t in tables))
 
 
-def assign_ids(session: Session) -> None:
+def assign_ids(session: Session, also: Mapping[type[Base], int] | None = None,
+               ) -> dict[type[Base], list[int]]:
     """Give the session's new objects their ids, in the order they were added (the order
     their INSERT would number them in), so that its flush inserts each table's rows in one
-    executemany; a table's only new row is left to its INSERT."""
+    executemany; a table's only new row is left to its INSERT. Takes, in the same statement,
+    `also` ids for rows the caller inserts itself (store/rows.py), and returns those."""
     pending: dict[type[Base], list[Any]] = defaultdict(list)
     for state in sorted(map(inspect, session.new), key=lambda s: s.insert_order):
         if getattr(state.obj(), "id", 0) is None:
             pending[state.mapper.class_].append(state.obj())
     # A single row's INSERT ... RETURNING is short, and psycopg caches it: no statement more.
     pending = {model: objs for model, objs in pending.items() if len(objs) > 1}
+    extra = {model: n for model, n in (also or {}).items() if n > 0}
+    if set(pending) & set(extra):
+        raise ValueError("rows of one table both as objects and as plain rows")
     with session.no_autoflush:  # which would insert them the costly way first
-        ids = take_ids(session, {model: len(objs) for model, objs in pending.items()})
+        ids = take_ids(session, {model: len(objs) for model, objs in pending.items()} | extra)
     for model, objs in pending.items():
         for obj, id_ in zip(objs, ids[model], strict=True):
             obj.id = id_
+    return {model: ids[model] for model in extra}

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 import routing
 from routing import deadlines, lifecycle
+from sms_gateway.store import rows
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import Ticket, TicketEvent
 
@@ -46,14 +47,19 @@ def add_event(session: Session, ticket: Ticket, kind: str, *, actor: str = "syst
     """Append one entry to a ticket's history, flushed so that callers can use its id."""
     event = queue_event(session, ticket, kind, actor=actor, from_status=from_status,
                         to_status=to_status, **detail)
-    session.flush()
-    return event
+    return _flushed(session, event)
 
 
 def queue_event(session: Session, ticket: Ticket, kind: str, *, actor: str = "system",
                 from_status: str | None = None, to_status: str | None = None,
-                **detail: Any) -> TicketEvent:
-    """Append one entry, written by the session's next flush in one INSERT with the others."""
+                **detail: Any) -> TicketEvent | rows.Row:
+    """Append one entry, written by the session's next flush in one INSERT with the others;
+    a plain row of the session's Rows if it has one (a chunk of messages, store/rows.py)."""
+    pending = rows.of(session)
+    if pending is not None:
+        return pending.add(TicketEvent, rows.Row(
+            ticket, ticket_id=None, at=utcnow(), kind=kind, actor=actor,
+            from_status=from_status, to_status=to_status, detail=detail or None))
     event = TicketEvent(kind=kind, actor=actor, at=utcnow(), from_status=from_status,
                         to_status=to_status, detail=detail or None)
     if ticket.id is None:  # a ticket of this flush: inserted first, its id filled in then
@@ -62,6 +68,16 @@ def queue_event(session: Session, ticket: Ticket, kind: str, *, actor: str = "sy
         event.ticket_id = ticket.id
     session.add(event)
     return event
+
+
+def _flushed(session: Session, event: TicketEvent | rows.Row) -> TicketEvent:
+    """The entry once in the database: a row of the session's Rows is inserted with those
+    queued before it, and returned as a TicketEvent (not in the session: it is written)."""
+    rows.flush(session)
+    if isinstance(event, TicketEvent):
+        return event
+    return TicketEvent(**{key: event[key] for key in ("id", *rows.EVENT_COLUMNS)}
+                       | {"ticket_id": event.ticket.id if event.ticket else event["ticket_id"]})
 
 
 def open_ticket(session: Session, **fields: Any) -> Ticket:
@@ -117,13 +133,11 @@ def set_status(session: Session, ticket: Ticket, status: str, *, actor: str = "s
     Raises routing.lifecycle.TransitionError for a move the lifecycle table does not allow.
     """
     event = _move(session, ticket, status, actor, detail)
-    if event is not None:
-        session.flush()
-    return event
+    return _flushed(session, event) if event is not None else None
 
 
 def _move(session: Session, ticket: Ticket, status: str, actor: str,
-          detail: dict[str, Any]) -> TicketEvent | None:
+          detail: dict[str, Any]) -> TicketEvent | rows.Row | None:
     """set_status without the flush: the event goes with the session's next flush."""
     if ticket.status == status:
         return None
