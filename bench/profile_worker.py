@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
                              "time: waits for Postgres and Redis drop out")
     parser.add_argument("--inline", action="store_true",
                         help="run the job functions directly, without RQ (the app's own cost)")
+    parser.add_argument("--save", metavar="FILE", help="also write the profile to FILE (pstats)")
     parser.add_argument("--sql", action="store_true",
                         help="also count the SQL statements per message, by statement")
     parser.add_argument("--provider-latency-ms", type=float, default=0.0,
@@ -149,6 +150,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{n / args.n:6.2f}  {text}")
     if not args.plain:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
+        if args.save:
+            profiler.dump_stats(args.save)
 
 
 if __name__ == "__main__":

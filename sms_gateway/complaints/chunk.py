@@ -58,6 +58,10 @@ class Chunk:
         # what a batch may take for granted, such as that its reply is not queued yet.
         self.alone = alone
         self.opened: list[Ticket] = []  # tickets opened by this chunk's messages
+        self._opened_for: dict[int | None, list[Ticket]] = defaultdict(list)  # by citizen id
+        self._sent_by: dict[str, list[InboundMessage]] = defaultdict(list)  # by sender hash
+        for message in messages:
+            self._sent_by[message.sender_hash].append(message)
         self.ticket_of: dict[int, Ticket] = {}  # message id -> the ticket it belongs to
         # The chunk's new history entries and replies, inserted as plain rows (store/rows.py).
         self.rows = rows.attach(session)
@@ -83,6 +87,7 @@ class Chunk:
                 self._numbers = tickets.fresh_numbers(self.session, len(self.messages))
         ticket = tickets.new_ticket(self.session, self._numbers.pop(), **fields)
         self.opened.append(ticket)
+        self._opened_for[ticket.citizen_id].append(ticket)
         return ticket
 
     def arrivals(self, sender_hash: str, window_seconds: int) -> list[tuple[int, datetime]]:
@@ -122,8 +127,8 @@ class Chunk:
                     if opened is not None:
                         self._openers[id_] = opened
             self._ticketed[window_seconds] = found
-        handled = [Recent(m.id, m.received_at, m.text) for m in self.messages
-                   if m.sender_hash == sender_hash and m.id in self.ticket_of]
+        handled = [Recent(m.id, m.received_at, m.text) for m in self._sent_by.get(sender_hash, ())
+                   if m.id in self.ticket_of]
         return [*self._ticketed[window_seconds].get(sender_hash, []), *handled]
 
     def ticket_opened_by(self, message_id: int) -> Ticket | None:
@@ -150,7 +155,7 @@ class Chunk:
                         Ticket.awaiting.is_not(None))).scalars():
                     self._waiting[ticket.citizen_id or 0].append(ticket)
         return list(dict.fromkeys([*self._waiting.get(citizen_id, []),
-                                   *(t for t in self.opened if t.citizen_id == citizen_id)]))
+                                   *self._opened_for.get(citizen_id, ())]))
 
     def case_candidates(self, category: str, region_code: str | None) -> list[Ticket]:
         """The tickets of this category and place that may lead a case when asked, in id
