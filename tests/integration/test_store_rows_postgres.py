@@ -1,0 +1,32 @@
+"""Plain rows on Postgres (store/rows.py: one INSERT ... SELECT FROM unnest() a table)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sms_gateway.services import Services
+from tests.support.chunk_scenario import gateway
+from tests.unit.test_store_rows import same_as_the_orm, too_long_is_refused
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def two(tmp_path: Path, pg_url: str, other_pg_url: str) -> Iterator[tuple[Services, Services]]:
+    plain, orm = gateway(tmp_path / "plain", url=pg_url), gateway(tmp_path / "orm",
+                                                                  url=other_pg_url)
+    yield plain, orm
+    plain.close()
+    orm.close()
+
+
+def test_plain_rows_are_those_the_orm_would_insert(two: tuple[Services, Services]) -> None:
+    same_as_the_orm(*two)
+
+
+def test_a_value_too_long_for_its_column_is_refused_not_cut(
+        two: tuple[Services, Services]) -> None:
+    too_long_is_refused(two[0])
