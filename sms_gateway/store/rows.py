@@ -4,8 +4,7 @@ A chunk of inbound messages (complaints/chunk.py) writes about three ticket_even
 one outbound_messages row a message, and reads none of them back as objects. Building each
 as an ORM object, tracking it and letting the unit of work sort and insert it cost about a
 fifth of a worker's CPU; a row here is a dict, inserted with the others of its table by one
-executemany of a fixed statement (store/ids.py says why that one is cheap; on Postgres one
-INSERT ... SELECT FROM unnest() of the columns as arrays, cheaper still), after the ORM
+executemany of a fixed statement (store/ids.py says why that one is cheap), after the ORM
 flush that gave the chunk's new tickets their ids.
 
 While a session carries a Rows (`attach`), `store.tickets.queue_event` appends to it instead
@@ -17,12 +16,9 @@ reads the history). An ORM autoflush does not write them; the readers call `flus
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import JSON, Dialect, String, Table, TextClause, insert, text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from sms_gateway.store.db import Base
@@ -88,46 +84,9 @@ class Rows:
                 key = connection.execute(insert(table), values[0]).inserted_primary_key
                 assert key is not None
                 rows[0]["id"] = key[0]
-            elif connection.dialect.name == "postgresql":
-                columns = ("id", *_COLUMNS[model])
-                dumps = connection.dialect._json_serializer or json.dumps  # type: ignore[attr-defined]
-                connection.execute(_unnest(table, columns), {
-                    column: [dumps(v[column]) for v in values] if _is_json(table, column)
-                    else [v[column] for v in values] for column in columns})
             else:
                 connection.execute(insert(table), values)
             rows.clear()
-
-
-_COLUMNS: dict[type[Base], tuple[str, ...]] = {TicketEvent: EVENT_COLUMNS,
-                                               OutboundMessage: REPLY_COLUMNS}
-
-
-def _is_json(table: Table, column: str) -> bool:
-    return isinstance(table.c[column].type, JSON)
-
-
-@lru_cache(maxsize=8)
-def _unnest(table: Table, columns: tuple[str, ...]) -> TextClause:
-    """Postgres: all the rows in one INSERT ... SELECT FROM unnest(), a column an array.
-
-    One fixed statement, as the executemany's, but one execution of it: neither SQLAlchemy
-    nor psycopg handles the rows one by one, nor does Postgres bind and run it per row. JSON
-    values go as their text, serialized as SQLAlchemy's JSON type would.
-    """
-    dialect = postgresql.dialect()
-    # Strings as text: a cast to VARCHAR(n) would cut a long value, the INSERT refuses it.
-    casts = ", ".join(f"CAST(:{c} AS {_array_type(table, c, dialect)}[])" for c in columns)
-    # Names and types from the models' tables, no value: nothing to inject.
-    return text(f"INSERT INTO {table.name} ({', '.join(columns)}) "  # noqa: S608
-                f"SELECT * FROM unnest({casts})")
-
-
-def _array_type(table: Table, column: str, dialect: Dialect) -> str:
-    type_ = table.c[column].type
-    if isinstance(type_, String) and not isinstance(type_, JSON):
-        return "TEXT"
-    return type_.compile(dialect=dialect)
 
 
 def _values(row: Row) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Plain rows on Postgres (store/rows.py: one INSERT ... SELECT FROM unnest() a table)."""
+"""Plain rows on Postgres (store/rows.py), which checks the columns' lengths."""
 
 from __future__ import annotations
 
