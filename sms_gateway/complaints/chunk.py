@@ -8,7 +8,8 @@ lately. Each look-up is one query for the whole chunk, run on first need, and th
 apply their own rules to its answer in memory. The answers are the session's ORM objects, so
 what an earlier message of the chunk changed is what a later one sees; the chunk adds what
 the database does not have yet: the tickets opened and the replies queued by this chunk,
-which the one flush at the end inserts together.
+which the end of the chunk inserts together (the tickets by one flush, then the history
+entries and replies, plain rows, not ORM objects: store/rows.py).
 
 Why that is the same as a query per message: during a chunk, a ticket newly matches a
 look-up only if the chunk opened it or changed it while it waited. The handlers make a ticket
