@@ -164,8 +164,9 @@ def _write(chunk: Chunk, contexts: list[Context]) -> None:
         session.expunge(ctx.message)  # so that the flush does not UPDATE it a row at a time
     # Ids for the new objects, so that the flush INSERTs a table's rows in one executemany
     # (store/ids.py), and in the same statement for the history entries and replies, which
-    # go as plain rows (store/rows.py) once the flush has inserted their tickets.
-    chunk.rows.give_ids(assign_ids(session, chunk.rows.counts()))
+    # go as plain rows (store/rows.py) once the flush has inserted their tickets. A message
+    # alone has a few, which one INSERT ... RETURNING each table numbers: no statement more.
+    chunk.rows.give_ids(assign_ids(session, {} if chunk.alone else chunk.rows.counts()))
     session.flush()
     chunk.rows.write(session)
     session.execute(update(InboundMessage), [

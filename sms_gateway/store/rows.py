@@ -9,7 +9,7 @@ flush that gave the chunk's new tickets their ids.
 
 While a session carries a Rows (`attach`), `store.tickets.queue_event` appends to it instead
 of adding a TicketEvent to the session. The rows reach the database in the order they were
-queued, with ids taken in that order, as the unit of work inserted them: at the chunk's end,
+queued, numbered in that order, as the unit of work inserted them: at the chunk's end,
 or earlier when a handler needs them there (`flush`: a history entry's id, or a query that
 reads the history). An ORM autoflush does not write them; the readers call `flush` first.
 """
@@ -22,7 +22,6 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from sms_gateway.store.db import Base
-from sms_gateway.store.ids import take_ids
 from sms_gateway.store.models import OutboundMessage, Ticket, TicketEvent
 
 _KEY = "sms_gateway.rows"
@@ -67,23 +66,23 @@ class Rows:
                     row["id"] = id_
 
     def write(self, session: Session) -> None:
-        """Insert the pending rows: a table's rows in one executemany (their ids taken first
-        if they have none yet), a table's only row by an INSERT that returns its id."""
-        missing = {model: len(rows) for model, rows in self.pending.items()
-                   if len(rows) > 1 and any(row["id"] is None for row in rows)}
-        if missing:
-            self.give_ids(take_ids(session, missing))
+        """Insert the pending rows, a table's in one statement: with their ids (given by
+        `give_ids`) one executemany, else one INSERT that returns the ids (one statement, as
+        the ORM would send for them)."""
         connection = session.connection()
         for model, rows in self.pending.items():
             if not rows:
                 continue
             table = cast(Table, model.__table__)
             values = [_values(row) for row in rows]
-            if len(rows) == 1 and rows[0]["id"] is None:
-                del values[0]["id"]
-                key = connection.execute(insert(table), values[0]).inserted_primary_key
-                assert key is not None
-                rows[0]["id"] = key[0]
+            if any(row["id"] is None for row in rows):
+                for each in values:
+                    del each["id"]
+                ids = connection.execute(
+                    insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                    values).scalars().all()
+                for row, id_ in zip(rows, ids, strict=True):
+                    row["id"] = id_
             else:
                 connection.execute(insert(table), values)
             rows.clear()

@@ -40,13 +40,19 @@ def written(services: Services, *, plain: bool) -> tuple[list[tuple[Any, ...]], 
                for i in range(2)]
         for detail, ticket in zip(DETAILS, [new[1], new[0], new[1]], strict=True):
             tickets.queue_event(session, ticket, "k", actor="citizen", **detail)
-        for i, ticket in enumerate([new[1], None]):
+        queued: list[Any] = []
+        for i, ticket in enumerate([new[1], None, new[0]]):
             if pending is not None:
-                pending.add(OutboundMessage, rows.Row(ticket, **_reply(citizen, ticket, f"r{i}")))
+                queued.append(pending.add(OutboundMessage, rows.Row(
+                    ticket, **_reply(citizen, ticket, f"r{i}"))))
             else:
-                session.add(OutboundMessage(**_reply(citizen, ticket, f"r{i}") | {
+                queued.append(OutboundMessage(**_reply(citizen, ticket, f"r{i}") | {
                     "ticket_id": None}, ticket=ticket))
+                session.add(queued[-1])
         rows.flush(session)
+        # The ids the caller learns (the replies it sends) are those of its rows.
+        learnt = [(r["id"], r["dedupe_key"]) if isinstance(r, dict) else (r.id, r.dedupe_key)
+                  for r in queued]
         numbers = {t.id: t.number for t in session.execute(select(Ticket)).scalars()}
         events = [(e.id, numbers[e.ticket_id], e.kind, e.actor, e.from_status, e.to_status,
                    e.detail) for e in session.execute(
@@ -56,6 +62,7 @@ def written(services: Services, *, plain: bool) -> tuple[list[tuple[Any, ...]], 
         replies = [(o.id, numbers.get(o.ticket_id or 0), o.dedupe_key, o.purpose, o.priority,
                     o.status, o.segments) for o in session.execute(
                         select(OutboundMessage).order_by(OutboundMessage.id)).scalars()]
+        assert learnt == [(r[0], r[2]) for r in replies]
         return events, [tuple(r) for r in raw], replies
 
 
@@ -65,7 +72,7 @@ def same_as_the_orm(plain_services: Services, orm_services: Services) -> None:
     events, raw, replies = plain
     assert [e[1] for e in events] == ["1000000", "1000001", "1000001", "1000000", "1000001"]
     assert [e[6] for e in events][2:] == [d or None for d in DETAILS]
-    assert [r[2] for r in replies] == ["r0", "r1"]
+    assert [r[2] for r in replies] == ["r0", "r1", "r2"]
 
 
 def too_long_is_refused(services: Services) -> None:
