@@ -1,0 +1,150 @@
+"""Races of the batched worker path on Postgres: two chunks that picked the same ticket
+numbers, and a chunk that deadlocks with an operator's action on a ticket it answers.
+
+Either way the chunk that loses is rolled back and its messages are processed one by one
+(complaints/inbound.process_batch): every message ends handled, with one ticket at most and
+one reply, and what the other transaction committed stands."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+
+from sms_gateway.complaints import actions, inbound
+from sms_gateway.services import build_services, set_current
+from sms_gateway.store import tickets
+from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
+from sms_gateway.telco.intake import store_inbound
+from sms_gateway.telco.providers.base import IncomingSms
+from tests.support.chunk_scenario import (
+    HoldingDispatcher,
+    gateway,
+    hold_forwards,
+    prologue,
+    store,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def _complaints(services: Any, first: int, n: int) -> list[int]:
+    """n complaints from n senders of their own, each one a new ticket."""
+    return [store_inbound(services, "console", "console", IncomingSms(
+        f"c-{uuid.uuid4().hex}", f"+62813{60000000 + first + i:08d}", "1708",
+        f"jalan rusak parah nomor {i} di kota bandung", {})).message_id for i in range(n)]
+
+
+def test_two_chunks_that_drew_the_same_ticket_numbers(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(inbound, "forward_many", hold_forwards)
+    first = gateway(tmp_path / "w1", url=pg_url)
+    second = build_services(first.config, dispatcher=HoldingDispatcher(), install=False)
+    # Each worker (thread) draws the same numbers in the same order: the two chunks collide.
+    drawn = threading.local()
+
+    def same_numbers() -> str:
+        if not hasattr(drawn, "next"):
+            drawn.next = itertools.count(1_000_000)
+        return str(next(drawn.next))
+
+    monkeypatch.setattr(tickets, "new_ticket_number", same_numbers)
+    try:
+        ones, twos = _complaints(first, 0, 6), _complaints(first, 100, 6)
+        with first.sessions.begin() as s:  # senders known already: no INSERT serialises them
+            inbound.citizens_for(s, first, s.execute(select(InboundMessage)).scalars().all())
+        held = threading.Event()
+
+        def linger(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            # Its numbers drawn, the first worker pauses at its first INSERT (the tickets');
+            # the other draws the same ones meanwhile, inserts them and waits for this one.
+            if statement.lstrip().upper().startswith("INSERT") and not held.is_set():
+                held.set()
+                time.sleep(0.7)
+
+        event.listen(first.engine, "after_cursor_execute", linger)
+        one = threading.Thread(target=inbound.process_batch, args=(first, ones))
+        with caplog.at_level(logging.WARNING, logger=inbound.__name__):
+            one.start()
+            assert held.wait(10)
+            inbound.process_batch(second, twos)
+            one.join(30)
+        # The collision happened: the second chunk failed together and went one by one.
+        assert "failed together" in caplog.text
+        assert "UniqueViolation" in caplog.text and "number" in caplog.text
+        with first.sessions() as s:
+            messages = s.execute(select(InboundMessage)).scalars().all()
+            numbers = s.execute(select(Ticket.number)).scalars().all()
+            opened_by = Counter(s.execute(select(Ticket.inbound_message_id)).scalars())
+            replies = Counter(s.execute(select(OutboundMessage.inbound_message_id)).scalars())
+        assert {(m.state, m.outcome, m.attempts) for m in messages} == {
+            ("processed", "ticket_created", 0)}
+        assert len(numbers) == len(set(numbers)) == 12
+        assert opened_by == Counter({m.id: 1 for m in messages})  # one ticket per message
+        assert replies == Counter({m.id: 1 for m in messages})  # and one reply
+    finally:
+        second.close()
+        first.close()
+
+
+def test_chunk_deadlocked_with_an_operator_closing_the_ticket_it_answers(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The chunk locks the citizen, then updates the ticket that waits for the citizen's
+    answer; the operator's close locks that ticket, then queues the citizen's SMS, whose
+    foreign key waits for the citizen's row lock: a deadlock, the chunk its victim."""
+    monkeypatch.setattr(inbound, "forward_many", hold_forwards)
+    first = gateway(tmp_path / "w1", url=pg_url)
+    console = build_services(first.config, dispatcher=HoldingDispatcher(), install=False)
+    try:
+        prologue(first)  # "asked" has a ticket that waits for a choice of place
+        with first.sessions() as s:
+            asked = s.execute(select(Ticket).where(Ticket.awaiting.is_not(None))).scalar_one()
+        assert asked.awaiting == "location"
+        answer = store(first, [("asked", "2")])
+        held = threading.Event()
+
+        def linger(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            # The citizen locked, the worker pauses; the operator closes the ticket meanwhile.
+            if "FOR UPDATE" in statement and "citizens" in statement and not held.is_set():
+                held.set()
+                time.sleep(1.5)
+
+        event.listen(first.engine, "after_cursor_execute", linger)
+        one = threading.Thread(target=inbound.process_batch, args=(first, answer))
+        with caplog.at_level(logging.WARNING, logger=inbound.__name__):
+            one.start()
+            assert held.wait(10)
+            with console.sessions.begin() as s:
+                ticket = s.get(Ticket, asked.id, with_for_update=True)
+                assert ticket is not None
+                actions.close(console, s, ticket, "operator:x", "ditutup", actions.Effects())
+            one.join(30)
+        assert "deadlock detected" in caplog.text  # the chunk lost, and went one by one
+        set_current(first)
+        with first.sessions() as s:
+            message = s.get(InboundMessage, answer[0])
+            ticket = s.get(Ticket, asked.id)
+            replies = Counter(s.execute(select(OutboundMessage.purpose).where(
+                OutboundMessage.inbound_message_id == answer[0])).scalars())
+            closed = s.execute(select(OutboundMessage.id).where(
+                OutboundMessage.ticket_id == asked.id,
+                OutboundMessage.purpose == "update_arsip")).scalars().all()
+        assert message is not None and ticket is not None
+        assert (message.state, message.attempts) == ("processed", 0)
+        assert ticket.status == "arsip" and ticket.awaiting is None  # the operator's close stands
+        assert len(closed) == 1
+        assert sum(replies.values()) == 1, replies  # the answer answered once
+        print(message.outcome, replies)
+    finally:
+        console.close()
+        first.close()
