@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -58,6 +60,32 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False,
 
     Statement parameters are kept out of error messages (hide_parameters): they hold SMS
     texts and raw provider payloads with phone numbers in clear, and errors are logged."""
+    engine = _make_engine(url, pool_size=pool_size, echo=echo, pre_ping=pre_ping)
+    _own_pool_after_fork(engine)
+    return engine
+
+
+def _own_pool_after_fork(engine: Engine) -> None:
+    """A process forked from this one starts with an empty pool of its own.
+
+    `sms-gateway worker --fork` forks RQ's work horse per job (and its scheduler) while the
+    sweeper thread keeps connections in the engine's pool: the child would check out those
+    very connections, its statements and the parent's on one socket. What SQLAlchemy's docs
+    prescribe (engine.dispose(close=False)): the child drops the inherited pool without
+    closing its connections, which stay the parent's (psycopg closes a connection only in
+    the process that opened it), and opens its own.
+    """
+    ref = weakref.ref(engine)  # an engine disposed of and dropped is not kept alive
+
+    def in_child() -> None:
+        forked = ref()
+        if forked is not None:
+            forked.dispose(close=False)
+
+    os.register_at_fork(after_in_child=in_child)
+
+
+def _make_engine(url: str, *, pool_size: int, echo: bool, pre_ping: bool) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
