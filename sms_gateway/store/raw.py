@@ -78,7 +78,9 @@ def scalar_autocommit(engine: Engine, statement: Compiled, values: Mapping[str, 
         dropped = dialect.is_disconnect(exc, driver, cursor)
         if dropped:
             # What a Core Connection does on a disconnect: every connection of the pool older
-            # than now is replaced on its next checkout, this one at once.
+            # than now is replaced on its next checkout, this one at once. SQLAlchemy has no
+            # public call for it (PoolProxiedConnection.invalidate drops this one only: the
+            # intake's retry would then take the next dead one, test_intake_reconnect.py).
             engine.pool._invalidate(pooled, exc)  # noqa: SLF001
         else:
             _reset_or_invalidate(pooled, driver)

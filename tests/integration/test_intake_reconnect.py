@@ -48,8 +48,13 @@ def _drop_pooled_connection(services: Services) -> None:
     """The database drops the pooled connection (a restart, an idle timeout, a failover)."""
     with services.engine.connect() as conn:
         pooled = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    _terminate(services, [pooled])
+
+
+def _terminate(services: Services, backend_pids: list[int]) -> None:
     with services.engine.pool._creator() as killer:  # noqa: SLF001 - a connection outside the pool
-        killer.execute("SELECT pg_terminate_backend(%s)", (pooled,))
+        for pid in backend_pids:
+            killer.execute("SELECT pg_terminate_backend(%s)", (pid,))
         killer.commit()
 
 
@@ -84,6 +89,20 @@ def test_a_dropped_pooled_connection_is_replaced_and_the_message_stored(
         count = session.execute(select(func.count()).select_from(InboundMessage)).scalar_one()
     assert (stored.created, again.created, again.message_id, count) == (
         True, False, stored.message_id, 2)
+
+
+def test_a_restart_that_dropped_every_pooled_connection_costs_one_failed_try(
+        no_ping: Services, caplog: pytest.LogCaptureFixture) -> None:
+    """The one-statement intake (store.raw) marks every pooled connection older than the one
+    found dropped as stale, as a Core execute does (the pool's `_invalidate`): the retry gets a
+    new connection, not the next dropped one. Invalidating only the connection at hand
+    (the public `PoolProxiedConnection.invalidate`) would fail the retry here."""
+    with no_ping.engine.connect() as one, no_ping.engine.connect() as two:
+        pids = [c.execute(text("SELECT pg_backend_pid()")).scalar_one() for c in (one, two)]
+    _terminate(no_ping, pids)  # the database restarted: both pooled connections are gone
+    stored = store_inbound(no_ping, "twilio", "twilio", _sms(1), channel_log=_log())
+    assert "database connection was dropped" in caplog.text
+    assert stored.created
 
 
 @pytest.mark.parametrize("pre_ping", [True, False])
