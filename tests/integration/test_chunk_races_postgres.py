@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import event, or_, select
 
 from sms_gateway.complaints import actions, inbound
 from sms_gateway.services import build_services, set_current
@@ -26,6 +26,7 @@ from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
 from sms_gateway.telco.intake import store_inbound
 from sms_gateway.telco.providers.base import IncomingSms
 from tests.support.chunk_scenario import (
+    SAME_ROAD,
     HoldingDispatcher,
     gateway,
     hold_forwards,
@@ -147,4 +148,47 @@ def test_chunk_deadlocked_with_an_operator_closing_the_ticket_it_answers(
         assert (message.outcome, replies) == ("review", Counter({"review_ack": 1}))
     finally:
         console.close()
+        first.close()
+
+
+def test_two_chunks_join_the_same_lead_that_had_no_case_yet(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both chunks read the lead without a case and open one for it: the one that writes the
+    lead's case second must join the first's case, not move the lead into its own (which
+    would leave the first's reporters in a case without the ticket the agency answers)."""
+    monkeypatch.setattr(inbound, "forward_many", hold_forwards)
+    first = gateway(tmp_path / "w1", url=pg_url)
+    second = build_services(first.config, dispatcher=HoldingDispatcher(), install=False)
+    try:
+        prologue(first)  # "lead" forwarded: a ticket with an agency, no case yet
+        with first.sessions() as s:
+            lead = s.execute(select(Ticket).where(Ticket.awaiting.is_(None))).scalar_one()
+        assert (lead.status, lead.case_id) == ("terdisposisi", None)
+        one, two = store(first, [("reporter", SAME_ROAD), ("other", SAME_ROAD)])
+        with first.sessions.begin() as s:  # senders known already: no INSERT serialises them
+            inbound.citizens_for(s, first, s.execute(select(InboundMessage)).scalars().all())
+        held = threading.Event()
+
+        def linger(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            # The first worker pauses at its case's INSERT; the other reads the lead meanwhile.
+            if statement.lstrip().upper().startswith("INSERT") and not held.is_set():
+                held.set()
+                time.sleep(0.7)
+
+        event.listen(first.engine, "after_cursor_execute", linger)
+        worker = threading.Thread(target=inbound.process_batch, args=(first, [one]))
+        worker.start()
+        assert held.wait(10)
+        inbound.process_batch(second, [two])
+        worker.join(30)
+        with first.sessions() as s:
+            outcomes = set(s.execute(select(InboundMessage.outcome).where(
+                InboundMessage.id.in_([one, two]))).scalars())
+            cases = s.execute(select(Ticket.case_id).where(or_(
+                Ticket.id == lead.id, Ticket.inbound_message_id.in_([one, two])))
+                .order_by(Ticket.id)).scalars().all()
+        assert outcomes == {"case_joined"}
+        assert len(cases) == 3 and cases[0] is not None and cases == [cases[0]] * 3
+    finally:
+        second.close()
         first.close()
