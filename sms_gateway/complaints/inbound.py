@@ -24,7 +24,14 @@ from sms_gateway.complaints.context import Context
 from sms_gateway.complaints.intents import HANDLERS, case_place, handle_unknown
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.ids import assign_ids
-from sms_gateway.store.models import FAILED, PROCESSED, RECEIVED, Citizen, InboundMessage
+from sms_gateway.store.models import (
+    FAILED,
+    PROCESSED,
+    RECEIVED,
+    Citizen,
+    InboundMessage,
+    Ticket,
+)
 from sms_gateway.store.pii import mask_phone
 from sms_gateway.telco.intake_batch import queue_ids
 from sms_gateway.telco.sending import send_many
@@ -213,12 +220,21 @@ def citizens_for(session: Session, services: Services,
     """The citizens who sent these messages by phone hash, the new ones created in one INSERT.
 
     Their rows are locked (in id order, one statement) until the transaction ends: one worker
-    at a time judges a sender's messages (SQLite: BEGIN IMMEDIATE does it).
+    at a time judges a sender's messages (SQLite: BEGIN IMMEDIATE does it). Then, before any
+    ticket is read, the tickets that wait for their answers (complaints/chunk.py
+    waiting_tickets): what the handlers decide on them is written on them as they were read.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: it keeps other workers' chunks of these senders out
+    all the same, but not the foreign-key checks of others' rows that name a citizen. An
+    operator's or agency's action on a ticket locks the ticket, then queues the citizen's
+    SMS: under FOR UPDATE that SMS waited for this chunk while the chunk waited for the
+    ticket, a deadlock (tests/integration/test_chunk_races_postgres.py); now the action waits
+    for the ticket, or the chunk does, and sees what the other wrote.
     """
     hashes = {m.sender_hash for m in messages}
     found = {c.phone_hash: c for c in session.execute(
         select(Citizen).where(Citizen.phone_hash.in_(hashes))
-        .order_by(Citizen.id).with_for_update()).scalars()}
+        .order_by(Citizen.id).with_for_update(key_share=True)).scalars()}
     new = {m.sender_hash: m for m in messages if m.sender_hash not in found}
     if new:
         language = services.config.sms.language
@@ -232,7 +248,11 @@ def citizens_for(session: Session, services: Services,
             index_elements=[Citizen.phone_hash]), rows)
         found.update((c.phone_hash, c) for c in session.execute(
             select(Citizen).where(Citizen.phone_hash.in_(list(new)))
-            .order_by(Citizen.id).with_for_update()).scalars())
+            .order_by(Citizen.id).with_for_update(key_share=True)).scalars())
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(Ticket.id).where(
+            Ticket.citizen_id.in_([c.id for c in found.values()]), Ticket.awaiting.is_not(None))
+            .order_by(Ticket.id).with_for_update(key_share=True))
     return found
 
 

@@ -1,9 +1,9 @@
 """Races of the batched worker path on Postgres: two chunks that picked the same ticket
-numbers, and a chunk that deadlocks with an operator's action on a ticket it answers.
+numbers, an operator's action on a ticket a chunk answers, two chunks joining one case.
 
-Either way the chunk that loses is rolled back and its messages are processed one by one
-(complaints/inbound.process_batch): every message ends handled, with one ticket at most and
-one reply, and what the other transaction committed stands."""
+A chunk that loses a race on a unique key is rolled back and its messages are processed one
+by one (complaints/inbound.process_batch): every message ends handled, with one ticket at
+most and one reply, and what the other transaction committed stands."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from sqlalchemy import event, or_, select
 from sms_gateway.complaints import actions, inbound
 from sms_gateway.services import build_services, set_current
 from sms_gateway.store import tickets
-from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket
+from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket, TicketEvent
 from sms_gateway.telco.intake import store_inbound
 from sms_gateway.telco.providers.base import IncomingSms
 from tests.support.chunk_scenario import (
@@ -97,12 +97,15 @@ def test_two_chunks_that_drew_the_same_ticket_numbers(
         first.close()
 
 
-def test_chunk_deadlocked_with_an_operator_closing_the_ticket_it_answers(
+def test_an_operator_closing_a_ticket_while_a_chunk_holds_its_citizen(
         tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
-    """The chunk locks the citizen, then updates the ticket that waits for the citizen's
-    answer; the operator's close locks that ticket, then queues the citizen's SMS, whose
-    foreign key waits for the citizen's row lock: a deadlock, the chunk its victim."""
+    """The chunk locks the citizen, then the ticket that waits for the citizen's answer; the
+    operator's close locks that ticket, then queues the citizen's SMS, whose foreign key
+    checks the citizen's row. Under FOR UPDATE on the citizen that check waited for the
+    chunk while the chunk waited for the ticket: a deadlock, the chunk its victim, processed
+    again one by one. Under FOR NO KEY UPDATE the close goes through at once and the chunk
+    finds the ticket closed, in one go."""
     monkeypatch.setattr(inbound, "forward_many", hold_forwards)
     first = gateway(tmp_path / "w1", url=pg_url)
     console = build_services(first.config, dispatcher=HoldingDispatcher(), install=False)
@@ -115,8 +118,10 @@ def test_chunk_deadlocked_with_an_operator_closing_the_ticket_it_answers(
         held = threading.Event()
 
         def linger(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-            # The citizen locked, the worker pauses; the operator closes the ticket meanwhile.
-            if "FOR UPDATE" in statement and "citizens" in statement and not held.is_set():
+            # The citizen locked, the worker pauses; the operator closes the ticket meanwhile
+            # (under FOR UPDATE its SMS waits for the worker, which then waits for the ticket).
+            locks = "FOR UPDATE" in statement or "FOR NO KEY UPDATE" in statement
+            if locks and "citizens" in statement and not held.is_set():
                 held.set()
                 time.sleep(1.5)
 
@@ -130,7 +135,8 @@ def test_chunk_deadlocked_with_an_operator_closing_the_ticket_it_answers(
                 assert ticket is not None
                 actions.close(console, s, ticket, "operator:x", "ditutup", actions.Effects())
             one.join(30)
-        assert "deadlock detected" in caplog.text  # the chunk lost, and went one by one
+        assert "deadlock detected" not in caplog.text
+        assert "failed together" not in caplog.text
         set_current(first)
         with first.sessions() as s:
             message = s.get(InboundMessage, answer[0])
@@ -144,7 +150,7 @@ def test_chunk_deadlocked_with_an_operator_closing_the_ticket_it_answers(
         assert (message.state, message.attempts) == ("processed", 0)
         assert ticket.status == "arsip" and ticket.awaiting is None  # the operator's close stands
         assert len(closed) == 1
-        # Alone, "2" answers no waiting ticket any more: it goes to review, acknowledged once.
+        # "2" answers no waiting ticket any more: it goes to review, acknowledged once.
         assert (message.outcome, replies) == ("review", Counter({"review_ack": 1}))
     finally:
         console.close()
@@ -191,4 +197,50 @@ def test_two_chunks_join_the_same_lead_that_had_no_case_yet(
         assert len(cases) == 3 and cases[0] is not None and cases == [cases[0]] * 3
     finally:
         second.close()
+        first.close()
+
+
+def test_an_operator_closing_the_ticket_a_chunk_has_read_as_waiting(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chunk has read the ticket that waits for the citizen's answer; the operator closes
+    it meanwhile. The chunk holds the ticket until it commits, so the close comes after the
+    answer and applies to the ticket as the answer left it, not the other way round (the
+    chunk writing the place and route it decided on a ticket that had been closed)."""
+    monkeypatch.setattr(inbound, "forward_many", hold_forwards)
+    first = gateway(tmp_path / "w1", url=pg_url)
+    console = build_services(first.config, dispatcher=HoldingDispatcher(), install=False)
+    try:
+        prologue(first)
+        with first.sessions() as s:
+            asked = s.execute(select(Ticket).where(Ticket.awaiting.is_not(None))).scalar_one()
+        answer = store(first, [("asked", "2")])
+        held = threading.Event()
+
+        def linger(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            # The waiting ticket read, the worker pauses; the operator closes it meanwhile.
+            if ("FROM tickets" in statement and "awaiting IS NOT NULL" in statement
+                    and not held.is_set()):
+                held.set()
+                time.sleep(1.0)
+
+        event.listen(first.engine, "after_cursor_execute", linger)
+        worker = threading.Thread(target=inbound.process_batch, args=(first, answer))
+        worker.start()
+        assert held.wait(10)
+        with console.sessions.begin() as s:
+            ticket = s.get(Ticket, asked.id, with_for_update=True)
+            assert ticket is not None
+            actions.close(console, s, ticket, "operator:x", "ditutup", actions.Effects())
+        worker.join(30)
+        with first.sessions() as s:
+            message = s.get(InboundMessage, answer[0])
+            ticket = s.get(Ticket, asked.id)
+            kinds = s.execute(select(TicketEvent.kind).where(
+                TicketEvent.ticket_id == asked.id).order_by(TicketEvent.id)).scalars().all()
+        assert message is not None and ticket is not None
+        assert message.state == "processed" and message.ticket_id == asked.id
+        assert (ticket.status, ticket.awaiting) == ("arsip", None)
+        assert kinds[-1] == "status" and "routed" in kinds  # routed by the answer, then closed
+    finally:
+        console.close()
         first.close()
