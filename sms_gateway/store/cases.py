@@ -40,7 +40,7 @@ def case_of(session: Session, ticket: Ticket, *, actor: str = "system") -> int:
     """
     if ticket.case_id is None and ticket.id is not None:
         locked = session.execute(select(Ticket.case_id).where(Ticket.id == ticket.id)
-                                 .with_for_update()).scalar_one()
+                                 .with_for_update(key_share=True)).scalar_one()
         if locked is not None:
             ticket.case_id = locked
     if ticket.case_id is None:
