@@ -34,6 +34,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sort", default="cumulative")
     parser.add_argument("--top", type=int, default=45)
     parser.add_argument("--plain", action="store_true", help="time only, no profiler")
+    parser.add_argument("--senders", type=int, default=0,
+                        help="cycle through this many sender numbers, as in a flood "
+                             "(default: every request from its own number)")
     add_tuning_options(parser)
     args = parser.parse_args(argv)
     from sms_gateway.app import create_app
@@ -59,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
         requests = []
         for i in range(args.n + 200):
             form = twilio_form(f"SMP{i:08d}", "jalan rusak parah di kota bandung",
-                               sender_number(i))
+                               sender_number(i % args.senders if args.senders else i))
             requests.append((form, {"X-Twilio-Signature": twilio_signature(url, form)}))
         for form, headers in requests[:200]:  # warm-up: imports, pools, caches
             client.post("/sms/twilio", data=form, headers=headers)

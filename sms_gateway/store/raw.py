@@ -67,6 +67,7 @@ def scalar_autocommit(engine: Engine, statement: Compiled, values: Mapping[str, 
                                   dialect=dialect) from exc
     driver: Any = pooled.driver_connection
     cursor = None
+    returned = False
     try:
         driver.autocommit = True
         cursor = driver.cursor()
@@ -74,6 +75,11 @@ def scalar_autocommit(engine: Engine, statement: Compiled, values: Mapping[str, 
         row = cursor.fetchone()
         cursor.close()
         driver.autocommit = False  # as the pool hands it out; no round trip outside a transaction
+        # Back to the pool without its reset-on-return (a rollback: SQLAlchemy's per-call
+        # bookkeeping, though psycopg sends nothing when idle): in autocommit no transaction
+        # was opened. As a Core Connection returns one whose transaction it ended.
+        pooled._close_special(transaction_reset=True)  # type: ignore[attr-defined]  # noqa: SLF001
+        returned = True
     except dialect.loaded_dbapi.Error as exc:
         dropped = dialect.is_disconnect(exc, driver, cursor)
         if dropped:
@@ -91,7 +97,8 @@ def scalar_autocommit(engine: Engine, statement: Compiled, values: Mapping[str, 
         _reset_or_invalidate(pooled, driver)
         raise
     finally:
-        pooled.close()
+        if not returned:
+            pooled.close()
     return None if row is None else row[0]
 
 

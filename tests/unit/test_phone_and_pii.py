@@ -22,6 +22,24 @@ def test_impossible_numbers_are_rejected(raw: str) -> None:
         normalise(raw)
 
 
+def test_repeated_senders_come_from_a_bounded_cache_with_the_same_answers() -> None:
+    """A flood repeats senders: each is parsed once; invalid ones are refused every time."""
+    from sms_gateway.telco import phone
+
+    phone._e164.cache_clear()  # noqa: SLF001
+    for _ in range(3):
+        assert [normalise(r) for r in ("081234567890", "+62 812-3456-7890")] \
+            == ["+6281234567890"] * 2
+        with pytest.raises(InvalidPhoneNumber, match="impossible phone number: '\\+62123'"):
+            normalise("+62123")
+        with pytest.raises(InvalidPhoneNumber, match="not a phone number: 'hello'"):
+            normalise("hello")
+    info = phone._e164.cache_info()  # noqa: SLF001
+    assert (info.hits, info.currsize, info.maxsize) == (4, 2, phone.CACHE_SIZE)
+    with pytest.raises(InvalidPhoneNumber):  # the region is part of the key
+        normalise("081234567890", "US")
+
+
 def test_vault_round_trips() -> None:
     vault = Vault(new_key())
     assert vault.decrypt(vault.encrypt("+6281234567890")) == "+6281234567890"
