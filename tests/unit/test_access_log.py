@@ -18,7 +18,8 @@ SECRET = "kannel-shared-secret-0007"
 
 
 def _access_line(tmp_path: Path, query: str, logger_class: Any = AccessLogger, *,
-                 log_format: str = ACCESS_LOG_FORMAT, agent: str = "Kannel/1.4.5") -> str:
+                 log_format: str = ACCESS_LOG_FORMAT, agent: str = "Kannel/1.4.5",
+                 drop: tuple[str, ...] = ()) -> str:
     cfg = GunicornConfig()
     cfg.set("accesslog", str(tmp_path / f"access-{logger_class.__name__}.log"))
     cfg.set("access_log_format", log_format)
@@ -29,6 +30,8 @@ def _access_line(tmp_path: Path, query: str, logger_class: Any = AccessLogger, *
                "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "10.0.0.5",
                "HTTP_REFERER": f"https://gw.example.id/console/tickets?q={query}",
                "HTTP_USER_AGENT": agent}
+    for key in drop:
+        del environ[key]
     response = SimpleNamespace(status="200 OK", sent=0, headers=[])
     logger.access(response, SimpleNamespace(headers=[]), environ, timedelta(milliseconds=3))
     for handler in list(logger.access_log.handlers) + list(logger.error_log.handlers):
@@ -50,12 +53,15 @@ def test_procfile_serves_through_the_command_that_sets_the_log_format() -> None:
     assert web.split()[1:3] == ["sms-gateway", "serve"]
 
 
+@pytest.mark.parametrize("drop", [(), ("HTTP_USER_AGENT", "REMOTE_ADDR")])
 @pytest.mark.parametrize("log_format", [ACCESS_LOG_FORMAT, '%(r)s %(s)s "%({x-a}i)s"'])
-def test_serve_logger_writes_gunicorns_line(tmp_path: Path, log_format: str) -> None:
-    """`sms-gateway serve` builds only the atoms of its format; the line is gunicorn's."""
+def test_serve_logger_writes_gunicorns_line(tmp_path: Path, log_format: str,
+                                            drop: tuple[str, ...]) -> None:
+    """`sms-gateway serve` builds its format's line itself; the line is gunicorn's (quotes
+    escaped, missing fields as gunicorn writes them)."""
     query = "a=1"
     ours = _access_line(tmp_path, query, AccessLogger, log_format=log_format,
-                        agent='Agen "kutip" 1.0')
+                        agent='Agen "kutip" 1.0', drop=drop)
     stock = _access_line(tmp_path, query, Logger, log_format=log_format,
-                         agent='Agen "kutip" 1.0')
+                         agent='Agen "kutip" 1.0', drop=drop)
     assert ours == stock and ours.count("\n") == 1
