@@ -3,8 +3,9 @@
 A WSGI layer in front of the Flask app. Flask's per-request work (request and app context,
 URL adapter and matching, the session cookie, response finalisation) cost about a fifth of a
 web process's CPU per webhook (docs/performance.md, issue 16). A POST of a known channel with
-a body within max_body_bytes goes straight to webhooks.receive, the very function the
-blueprint's view runs; everything else (other paths and methods, unknown channels: 404, no
+a body within max_body_bytes goes straight to webhooks.answer_sms, the work of the
+blueprint's view (webhooks.receive), whose usual answer is a WSGI response built once per
+channel; everything else (other paths and methods, unknown channels: 404, no
 Content-Length (a chunked body) or too long a one: 413, a Host that is no IDNA name: 400,
 status callbacks) goes to Flask unchanged.
 """
@@ -33,7 +34,7 @@ PREFIX = "/sms/"
 
 
 class IntakeFastPath:
-    """WSGI middleware: inbound SMS webhooks to webhooks.receive, the rest to `app`."""
+    """WSGI middleware: inbound SMS webhooks to webhooks.answer_sms, the rest to `app`."""
 
     def __init__(self, app: WSGIApplication, services: Services, max_body_bytes: int) -> None:
         self.app = app
@@ -50,7 +51,7 @@ class IntakeFastPath:
         # What Flask does with an exception from the view, app.py's handler answering: an HTTP
         # error (a client gone mid-body: 400) as it is; any other logged, then a 500.
         try:
-            response = webhooks.receive(self.services, channel, request, started)
+            response = webhooks.answer_sms(self.services, channel, request, started)
         except HTTPException as exc:
             response = webhooks.plain_error(exc)
         except Exception:

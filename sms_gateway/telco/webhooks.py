@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
+from werkzeug.test import create_environ
 from werkzeug.wrappers import Request
 
 from sms_gateway.store.db import utcnow
@@ -18,10 +21,18 @@ from sms_gateway.telco import channel_logs, status_reports
 from sms_gateway.telco.inbox import enqueue_inbound
 from sms_gateway.telco.intake import store_inbound
 from sms_gateway.telco.phone import InvalidPhoneNumber
-from sms_gateway.telco.providers.base import InvalidRequest, Provider, WebRequest, has_raw_bytes
+from sms_gateway.telco.providers.base import (
+    InvalidRequest,
+    Provider,
+    WebRequest,
+    WebResponse,
+    has_raw_bytes,
+)
 from sms_gateway.telco.providers.transport import Exchange
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
     from sms_gateway.services import Services
 
 log = logging.getLogger(__name__)
@@ -139,14 +150,21 @@ def inbound(channel_name: str) -> Response:
 
 def receive(services: Services, channel: Provider, request: Request,
             started: float) -> Response:
-    """One provider's call with an SMS: 2xx only once it is stored. The view's body, and
-    the whole of intake_wsgi's fast path (no Flask request context there)."""
+    """One provider's call with an SMS: 2xx only once it is stored. The view's body; the
+    fast path (intake_wsgi) runs answer_sms, its WSGI form."""
+    answered = answer_sms(services, channel, request, started)
+    return answered.response() if isinstance(answered, PreparedAnswer) else answered
+
+
+def answer_sms(services: Services, channel: Provider, request: Request,
+               started: float) -> Response | PreparedAnswer:
+    """receive's work, whose usual answer, the channel's own, is a PreparedAnswer: a WSGI
+    response, without a Flask request context (intake_wsgi)."""
     call = _preamble(services, channel, request, started)
     if isinstance(call, Response):
         return call
     web = call.web
     answer = channel.incoming_response()
-    response = Response(answer.body, status=answer.status, content_type=answer.content_type)
 
     try:
         sms = channel.parse_incoming(web)
@@ -162,10 +180,49 @@ def receive(services: Services, channel: Provider, request: Request,
         log.exception("could not store an inbound SMS from %s", channel.name)
         return _error(503, "temporarily unable to store the message; retry later")
     if stored.held:
-        return _logged(services, channel, channel_logs.RECEIVE, web, response, started)
+        return _logged(services, channel, channel_logs.RECEIVE, web, _response(answer),
+                       started)
     if stored.created:
         enqueue_inbound(services, stored.message_id, fresh=True)
-    return response
+    return prepared_answer(answer)
+
+
+def _response(answer: WebResponse) -> Response:
+    return Response(answer.body, status=answer.status, content_type=answer.content_type)
+
+
+class PreparedAnswer:
+    """A channel's fixed answer as a WSGI application: the status line, headers and body of
+    the werkzeug Response for it, built once. Building and running that Response per
+    webhook cost about 20 us of a web process's CPU (docs/performance.md)."""
+
+    __slots__ = ("answer", "body", "headers", "status")
+
+    def __init__(self, answer: WebResponse) -> None:
+        self.answer = answer
+        got: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            got[:] = [status, headers]
+
+        self.body = b"".join(_response(answer)(create_environ(method="POST"), capture))
+        self.status: str = got[0]
+        self.headers: tuple[tuple[str, str], ...] = tuple(got[1])
+
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
+        start_response(self.status, list(self.headers))
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [self.body]
+
+    def response(self) -> Response:
+        """The same answer as a werkzeug Response (Flask's view)."""
+        return _response(self.answer)
+
+
+@lru_cache(maxsize=64)
+def prepared_answer(answer: WebResponse) -> PreparedAnswer:
+    """The PreparedAnswer of a channel's answer (a few per deployment)."""
+    return PreparedAnswer(answer)
 
 
 @bp.route("/sms/<channel_name>/status", methods=["GET", "POST"])

@@ -12,11 +12,14 @@ from typing import Any
 import pytest
 from flask import request_started
 from werkzeug.exceptions import BadRequest
+from werkzeug.test import create_environ
 
 from sms_gateway.app import create_app
 from sms_gateway.dispatch import InlineDispatcher
 from sms_gateway.services import Services, build_services
 from sms_gateway.store import migrate
+from sms_gateway.telco import webhooks
+from sms_gateway.telco.providers.base import WebResponse
 from tests.support.config import make_config
 from tests.support.twilio_signing import PUBLIC_URL, inbound_form, signed
 
@@ -105,3 +108,37 @@ def test_a_host_flask_cannot_route_is_left_to_flask(
     form = inbound_form("SM1", "jalan rusak di kota bandung")
     answer = client.post("/sms/twilio", data=form, headers={**signed(form), "Host": host})
     assert (answer.status_code, through_flask) == (400, ["POST /sms/twilio"])
+
+
+@pytest.mark.parametrize("answer", [
+    WebResponse('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', 200,
+                "text/xml; charset=utf-8"),
+    WebResponse(""), WebResponse("OK"), WebResponse("Terima kasih \u2014 diterima", 202),
+], ids=["twilio", "kannel", "console", "http"])
+def test_the_prepared_answer_is_the_answer_werkzeug_would_send(answer: WebResponse) -> None:
+    """The fast path answers a stored SMS with a WSGI response built once per channel; its
+    status line, headers and body are those of the werkzeug Response Flask's view sends."""
+    def run(app: Any) -> tuple[Any, ...]:
+        got: list[Any] = []
+        body = b"".join(app(create_environ("/sms/x", method="POST"),
+                            lambda status, headers, exc_info=None: got.extend((status, headers))))
+        return (*got, body)
+
+    prepared = webhooks.prepared_answer(answer)
+    assert run(prepared) == run(webhooks._response(answer)) == run(prepared.response())  # noqa: SLF001
+    assert webhooks.prepared_answer(answer) is prepared
+
+
+def test_a_stored_sms_is_answered_by_the_fast_path_as_by_flask(
+        gateway: tuple[Services, Any, list[str]]) -> None:
+    _, client, through_flask = gateway
+    form = inbound_form("SM1", "jalan rusak di kota bandung")
+    fast = client.post("/sms/twilio", data=form, headers=signed(form))
+    form = inbound_form("SM2", "jalan rusak di kota bandung")
+    # A body without Content-Length (as a chunked one comes): not the fast path's, Flask's.
+    environ_overrides = {"CONTENT_LENGTH": "", "wsgi.input_terminated": True}
+    slow = client.post("/sms/twilio", data=form, headers=signed(form),
+                       environ_overrides=environ_overrides)
+    assert through_flask == ["POST /sms/twilio"]
+    assert (fast.status, sorted(fast.headers.items()), fast.data) == (
+        slow.status, sorted(slow.headers.items()), slow.data)
