@@ -6,13 +6,16 @@ import logging
 import sys
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from sms_gateway.cli.common import Group, check_database, check_model, check_port
 from sms_gateway.cli.common import config as _config
 from sms_gateway.cli.common import services as _services
+
+if TYPE_CHECKING:
+    from sms_gateway.config import Config
 
 
 @click.group(cls=Group)
@@ -53,6 +56,21 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def gunicorn_settings(config: Config, bind: str, workers: int) -> dict[str, Any]:
+    """What `serve` sets in gunicorn's configuration."""
+    from sms_gateway.cli.access_log import ACCESS_LOG_FORMAT, AccessLogger
+
+    return {
+        "bind": bind, "workers": workers, "threads": 4,
+        # [server] access_log: one line per request to stdout, or none (gunicorn's default).
+        "accesslog": "-" if config.server.access_log else None,
+        "access_log_format": ACCESS_LOG_FORMAT, "logger_class": AccessLogger,
+        # gunicorn's control socket (gunicornc) is one path per user: two gateways on a host
+        # would take each other's, and nothing here uses it.
+        "control_socket_disable": True,
+    }
+
+
 @main.command()
 @click.option("--host", default=None, help="Interface to bind (default from config).")
 @click.option("--port", type=int, default=None, help="Port (default: PORT or 8000).")
@@ -64,7 +82,6 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     from gunicorn.app.base import BaseApplication
 
-    from sms_gateway.cli.access_log import ACCESS_LOG_FORMAT, AccessLogger
     from sms_gateway.services import build_services
 
     config = _config()
@@ -83,15 +100,8 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
     class _Gunicorn(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
-            self.cfg.set("bind", bind)
-            self.cfg.set("workers", count)
-            self.cfg.set("threads", 4)
-            self.cfg.set("accesslog", "-")
-            self.cfg.set("access_log_format", ACCESS_LOG_FORMAT)
-            # gunicorn's control socket (gunicornc) is one path per user: two gateways on a
-            # host would take each other's, and nothing here uses it.
-            self.cfg.set("control_socket_disable", True)
-            self.cfg.set("logger_class", AccessLogger)
+            for name, value in gunicorn_settings(config, bind, count).items():
+                self.cfg.set(name, value)
 
         def load(self) -> Any:
             from sms_gateway.app import create_app

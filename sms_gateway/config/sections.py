@@ -28,6 +28,8 @@ class ServerConfig:
     # When set, /metrics needs it as a bearer token; env SMS_GATEWAY_METRICS_TOKEN.
     metrics_token: str = ""
     metrics_cache_seconds: float = 30.0  # /metrics counts the database at most this often
+    # `sms-gateway serve` writes gunicorn's access log (one line per request) to stdout.
+    access_log: bool = True
 
 
 @dataclass(frozen=True)

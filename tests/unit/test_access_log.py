@@ -65,3 +65,28 @@ def test_serve_logger_writes_gunicorns_line(tmp_path: Path, log_format: str,
     stock = _access_line(tmp_path, query, Logger, log_format=log_format,
                          agent='Agen "kutip" 1.0', drop=drop)
     assert ours == stock and ours.count("\n") == 1
+
+
+@pytest.mark.parametrize(("toml", "accesslog"), [("", "-"), ("access_log = true", "-"),
+                                                 ("access_log = false", None)])
+def test_server_access_log_turns_serves_access_log_on_or_off(
+        tmp_path: Path, toml: str, accesslog: str | None) -> None:
+    from sms_gateway.cli.main import gunicorn_settings
+    from sms_gateway.config import load_config
+
+    (tmp_path / "c.toml").write_text(f"[server]\n{toml}\n")
+    settings = gunicorn_settings(load_config(tmp_path / "c.toml", env={}), "127.0.0.1:1", 1)
+    cfg = GunicornConfig()
+    for name, value in settings.items():
+        cfg.set(name, value)
+    assert (cfg.accesslog, AccessLogger(cfg).access_log_enabled) == (accesslog, bool(accesslog))
+    assert (cfg.access_log_format, cfg.logger_class) == (ACCESS_LOG_FORMAT, AccessLogger)
+
+
+def test_a_bad_server_access_log_stops_the_start_with_one_line_naming_it(tmp_path: Path) -> None:
+    from sms_gateway.config import ConfigError, load_config
+
+    (tmp_path / "c.toml").write_text('[server]\naccess_log = "sometimes"\n')
+    with pytest.raises(ConfigError, match="^server.access_log: expected true/false") as err:
+        load_config(tmp_path / "c.toml", env={})
+    assert "\n" not in str(err.value)
