@@ -144,3 +144,23 @@ def test_a_database_refusing_connections_is_answered_retry_later(prod_config: Co
             services.close()
     assert (answer.status_code, answer.text) == (
         503, "temporarily unable to store the message; retry later\n")
+
+
+def test_the_one_statement_returns_its_connection_idle_without_a_rollback(
+        no_ping: Services) -> None:
+    """store.raw hands the connection back as a Core Connection does after its transaction:
+    the pool's reset listeners hear that no transaction is open, and the rollback is skipped;
+    the connection is back in the pool's mode (not autocommit) and idle."""
+    from sqlalchemy import event
+
+    resets: list[bool] = []
+    event.listen(no_ping.engine.pool, "reset", lambda conn, rec, state: resets.append(
+        state.transaction_was_reset))
+    stored = store_inbound(no_ping, "twilio", "twilio", _sms(1), channel_log=_log())
+    assert (stored.created, resets, no_ping.engine.pool.checkedout()) == (True, [True], 0)
+    raw = no_ping.engine.raw_connection()  # the same connection, the pool's only one
+    try:
+        driver = raw.driver_connection
+        assert (driver.autocommit, driver.info.transaction_status.name) == (False, "IDLE")
+    finally:
+        raw.close()
