@@ -17,19 +17,19 @@ from pathlib import Path
 
 from sqlalchemy import update
 
-from sms_gateway.store import migrate, tickets
 from sms_gateway.agency.records import directory_for, sync_agencies
 from sms_gateway.app import create_app
 from sms_gateway.config import load_config
 from sms_gateway.console import accounts
-from sms_gateway.store.db import utcnow
 from sms_gateway.dispatch import InlineDispatcher
-from sms_gateway.telco.intake import enqueue_inbound, store_inbound
-from sms_gateway.store.models import Citizen, InboundMessage, TicketEvent
-from sms_gateway.store.agency import AgencyResponse
-from sms_gateway.store.pii import mask_phone, new_key
-from sms_gateway.telco.providers.base import IncomingSms
 from sms_gateway.services import Services, build_services
+from sms_gateway.store import migrate, tickets
+from sms_gateway.store.agency import AgencyResponse
+from sms_gateway.store.db import utcnow
+from sms_gateway.store.models import Citizen, InboundMessage, TicketEvent
+from sms_gateway.store.pii import mask_phone, new_key
+from sms_gateway.telco.intake import enqueue_inbound, store_inbound
+from sms_gateway.telco.providers.base import IncomingSms
 
 OUT = Path(__file__).resolve().parent / "img"
 PASSWORD = "demo password 1708"
