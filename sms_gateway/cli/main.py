@@ -59,6 +59,10 @@ def _safe_url(url: str) -> str:
 def gunicorn_settings(config: Config, bind: str, workers: int) -> dict[str, Any]:
     """What `serve` sets in gunicorn's configuration."""
     from sms_gateway.cli.access_log import ACCESS_LOG_FORMAT, AccessLogger
+    from sms_gateway.cli.procs import freeze_startup_heap
+
+    def post_worker_init(_worker: Any) -> None:  # each web process, once it has loaded the app
+        freeze_startup_heap()
 
     return {
         "bind": bind, "workers": workers, "threads": 4,
@@ -68,6 +72,9 @@ def gunicorn_settings(config: Config, bind: str, workers: int) -> dict[str, Any]
         # gunicorn's control socket (gunicornc) is one path per user: two gateways on a host
         # would take each other's, and nothing here uses it.
         "control_socket_disable": True,
+        # The app's objects out of the garbage collector's full collections (each stops the
+        # process for 50-300 ms with the webhooks it is serving).
+        "post_worker_init": post_worker_init,
     }
 
 
@@ -121,7 +128,11 @@ def worker(burst: bool, fork: bool) -> None:
     from rq import SimpleWorker, Worker
     from rq.serializers import JSONSerializer
 
-    from sms_gateway.cli.procs import forked_children_die_with_this_process, yield_cpu_to_web
+    from sms_gateway.cli.procs import (
+        forked_children_die_with_this_process,
+        freeze_startup_heap,
+        yield_cpu_to_web,
+    )
     from sms_gateway.dispatch import RqDispatcher
     from sms_gateway.sweeper import SweeperThread, periodic_tasks
     from sms_gateway.telco.sending import open_pool
@@ -151,6 +162,7 @@ def worker(burst: bool, fork: bool) -> None:
     worker_cls = Worker if fork else SimpleWorker
     rq_worker = worker_cls([services.dispatcher.queue], connection=redis,
                            serializer=JSONSerializer)
+    freeze_startup_heap()  # after the parser and the pool, before the first job (and fork)
     try:
         rq_worker.work(burst=burst, with_scheduler=True)
     finally:

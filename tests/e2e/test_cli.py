@@ -143,7 +143,10 @@ def test_worker_process_runs_the_jobs_the_web_enqueued(prod_config: object, tmp_
                                      "--from", "+6281234567890", "jalan rusak di kota bandung"],
                                     cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
         time.sleep(1)
-        subprocess.run([str(BIN / "sms-gateway"), "worker", "--burst"], cwd=tmp_path, env=env,
-                       check=True, capture_output=True, timeout=60)
+        worker = subprocess.run([str(BIN / "sms-gateway"), "worker", "--burst"], cwd=tmp_path,
+                                env=env, check=True, capture_output=True, text=True, timeout=60)
         out, _ = simulate.communicate(timeout=90)
     assert re.search(r"reply \[sent, .*#\d{7}", out), out
+    # Its start-up objects were frozen out of the garbage collector before the first job.
+    frozen = re.search(r"(\d+) start-up objects kept out of the garbage collector", worker.stderr)
+    assert frozen and int(frozen.group(1)) > 10_000, worker.stderr
