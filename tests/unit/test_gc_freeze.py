@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 # In a child: a frozen heap is process-wide, and the tests share a process.
 CHILD = """
@@ -36,9 +38,7 @@ print(json.dumps({"before": before, "frozen": frozen, "collected": collected,
 """
 
 
-def test_a_web_process_freezes_its_start_up_heap_once_it_loaded_the_app(tmp_path) -> None:
-    import json
-
+def test_a_web_process_freezes_its_start_up_heap_once_it_loaded_the_app(tmp_path: Path) -> None:
     (tmp_path / "c.toml").write_text("")
     out = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path / "c.toml")], check=True,
                          capture_output=True, text=True, timeout=120).stdout
