@@ -35,6 +35,7 @@ class Screener:
     grievance_max_words: int = 0
     personal: tuple[str, ...] = ()
     personal_suffixes: tuple[str, ...] = ()
+    not_grievance: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, rules: Path | None = None) -> Screener:
@@ -45,7 +46,7 @@ class Screener:
         check_keys(source, "(top)", doc, ("courtesy", "spam", "grievance"))
         grievance = doc.get("grievance", {})
         check_keys(source, "grievance", grievance,
-                   ("words", "max_words", "personal", "personal_suffixes"))
+                   ("words", "max_words", "personal", "personal_suffixes", "not_words"))
         courtesy = doc.get("courtesy", {})
         check_keys(source, "courtesy", courtesy, ("words",))
         spam = doc.get("spam", {})
@@ -83,6 +84,8 @@ class Screener:
                                                        grievance.get("personal", []))),
             personal_suffixes=str_list(source, "grievance.personal_suffixes",
                                        grievance.get("personal_suffixes", [])),
+            not_grievance=frozenset(str_list(source, "grievance.not_words",
+                                             grievance.get("not_words", []))),
         )
 
     def spam_score(self, raw_lower: str, tokens: list[str]) -> float:
@@ -122,7 +125,7 @@ class Screener:
               vocabulary: frozenset[str] = frozenset()) -> str:
         """A short message of family chat, or without a word of grievance, is doubtful.
 
-        "Jangan lupa minum obatnya ya pak" fires a health rule but complains of nothing.
+        "Obat dari puskesmas diminum 3x sehari ya pak" fires a health rule but complains of nothing.
         """
         if len(tokens) > self.grievance_max_words:
             return ""
@@ -131,6 +134,7 @@ class Screener:
                 t.endswith(s) and t not in vocabulary and t[:-len(s)] in vocabulary
                 for t in tokens for s in self.personal_suffixes):
             return "screen:personal"
-        if any(f in self.grievance for t in tokens for f in forms(t)):
+        if any(f in self.grievance for t in tokens if t not in self.not_grievance
+               for f in forms(t)):
             return ""
         return "screen:no-grievance"

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from parsers import Parser
+from parsers.screening import Screener
 
 DATA = Path(__file__).parent / "data"
 SETS = ("non_complaints.txt", "non_complaints_holdout.txt", "non_complaints_b_tune.txt",
@@ -17,6 +18,10 @@ SETS = ("non_complaints.txt", "non_complaints_holdout.txt", "non_complaints_b_tu
 def _texts(name: str) -> list[str]:
     lines = (DATA / name).read_text(encoding="utf-8").splitlines()
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def _fields(screener: Screener) -> dict[str, object]:
+    return {f: getattr(screener, f) for f in Screener.__dataclass_fields__}
 
 
 def _confident(parser: Parser, texts: list[str], default_region: str | None) -> int:
@@ -37,9 +42,15 @@ def test_personal_and_promotional_sms_rarely_become_confident_complaints(
 
 
 def test_reminder_that_fires_a_rule_goes_to_review(parser: Parser) -> None:
-    result = parser.parse("Jangan lupa minum obatnya ya pak")
+    result = parser.parse("Obat dari puskesmas diminum 3x sehari ya pak")
     assert (result.intent, result.needs_review, result.reasons[-1]) == (
         "complaint", True, "screen:no-grievance")
+
+
+def test_a_reminder_reads_as_chat(parser: Parser) -> None:
+    result = parser.parse("Jangan lupa minum obatnya ya pak")
+    assert (result.intent, result.needs_review, result.reasons[-1]) == (
+        "complaint", True, "screen:personal")
 
 
 def test_family_chat_with_a_problem_word_goes_to_review(parser: Parser) -> None:
@@ -84,6 +95,30 @@ def test_a_utility_notice_apologising_for_the_inconvenience_is_not_a_complaint(
         parser: Parser) -> None:
     text = ("Pesan dr PLN: Pemeliharaan jaringan 02/12 pukul 09.00-15.00 di wil Tandes. "
             "Mohon maaf atas ketidaknyamanan")
+    assert parser.parse(text).spam is True
+
+
+def test_before_is_not_a_grievance_though_it_ends_in_belum(parser: Parser) -> None:
+    # "sebelum" (before) strips to "belum" (not yet): [grievance] not_words keeps it out.
+    text = "Bagi yg mau daftar jalan jalan ke pantai, hub pak RT sebelum tgl 10"
+    assert parser.parse(text).needs_review is True
+    without = Screener(**{**_fields(parser.screener), "not_grievance": frozenset()})
+    tokens = parser.normaliser.tokens(text)
+    assert without.doubt(tokens, " ".join(tokens)) == ""
+    assert parser.screener.doubt(tokens, " ".join(tokens)) != ""
+
+
+def test_a_check_up_offer_is_no_grievance_but_a_request_to_check_is(parser: Parser) -> None:
+    # "cek gula darah gratis" offers; "mohon dicek" and "pengecekan" ask the government.
+    assert "screen:no-grievance" in parser.parse(
+        "Apotek Sehat: cek gula darah gratis setiap Sabtu pagi").reasons
+    for text in ("pipa pdam di gang 3 dicek dong, airnya keruh coklat",
+                 "minta pengecekan kabel pln yg melintang rendah di depan sd"):
+        assert not any(r.startswith("screen:") for r in parser.parse(text).reasons), text
+
+
+def test_a_fake_aid_notice_with_a_bare_scam_domain_is_spam(parser: Parser) -> None:
+    text = "Sdr tercatat penerima bantuan PKH Rp2,4jt, silakan aktivasi di pkh-kemensos.xyz"
     assert parser.parse(text).spam is True
 
 

@@ -88,6 +88,12 @@ def test_screening_file_rejects_misspelt_grievance_key(tmp_path: Path) -> None:
         Screener.load(path)
 
 
+def test_screening_file_rejects_a_not_words_entry_that_is_no_string(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[grievance]\nnot_words = ["sebelum", 3]\n')
+    with pytest.raises(RuleFileError, match=r"grievance\.not_words"):
+        Screener.load(path)
+
+
 def test_normalisation_file_rejects_unknown_section(tmp_path: Path) -> None:
     path = _write(tmp_path, '[abbreviation]\nyg = "yang"\n')
     with pytest.raises(RuleFileError, match="abbreviation"):
