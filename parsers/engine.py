@@ -139,7 +139,11 @@ class Parser:
         region_code = where.code or (keyword.region if keyword and keyword.region else None)
         unsure = category.confidence < category.review_threshold
         review = unsure or _unroutable(where, scope)
-        review = review or bool(screen.doubt)  # reads as personal/promotional
+        # Reads as personal or promotional, unless it says it is a report: a leading LAPOR,
+        # RAHASIA or ANONIM, or a privacy wish ("jgn sebut nama sy"). Not a deployment keyword
+        # ("PLN: jadwal pemadaman ...") nor a privacy word merely near the start ("les privat").
+        doubted = bool(screen.doubt) and not _says_it_is_a_report(prefix)
+        review = review or doubted
         # Would be routed without a human, but the learned gate (when given one) reads it as
         # not a complaint. A 1708 prefix (LAPOR, RAHASIA, a keyword) says it is one.
         gated = (not review and not prefix.reasons and self.gate is not None
@@ -153,7 +157,7 @@ class Parser:
             region_candidates=tuple(self.gazetteer.region(c) for c in where.candidates),
             description=prefix.rest, confidence=category.confidence, needs_review=review or gated,
             reasons=prefix.reasons + category.reasons + doubt + where.reasons
-            + ((screen.doubt,) if screen.doubt else ()) + (("screen:gate",) if gated else ())
+            + ((screen.doubt,) if doubted else ()) + (("screen:gate",) if gated else ())
             + ((conduct,) if conduct else ()),
             about_officials=conduct is not None,
             extras={"agency": keyword.agency} if keyword and keyword.agency else {},
@@ -164,6 +168,11 @@ class Parser:
         vocabulary = self.normaliser.vocabulary
         known = sum(1 for t in tokens if t in vocabulary or t.isdigit())
         return known < NOISE_KNOWN_SHARE * len(tokens)
+
+
+def _says_it_is_a_report(prefix: Prefix) -> bool:
+    return any(r.startswith(("prefix:", "privacy-phrase:")) or (
+        r.startswith("privacy:") and not r.endswith("-near-start")) for r in prefix.reasons)
 
 
 def _unroutable(where: Resolution, scope: str | None) -> bool:

@@ -59,6 +59,14 @@ def test_leading_lapor_is_stripped_from_the_description(parser: Parser) -> None:
     ("Saya mau lapor rahasia, ada pungli di kantor kelurahan", False, True),
     ("pungli di kelurahan, mohon identitas saya dirahasiakan", True, False),
     ("jalan rusak berlubang di depan pasar sudah sebulan", False, False),
+    # as SMS write them
+    ("sampah menumpuk di gg 3 sdh seminggu, jgn sebut nama sy", True, False),
+    ("rahasiakan identitas sy ya, kades minta uang buat surat", True, False),
+    ("nama sy dirahasiakan ya pak, ada pungli di kelurahan", True, False),
+    ("nama saya jangan disebut, ada judi tiap malam di pos ronda", True, False),
+    ("gak usah sebut nama sy, gaji di bawah UMK", True, False),
+    ("tlg dirahasiakan ya pak, ada pungli di kelurahan", False, True),
+    ("jalan di jl nama baru rusak parah", False, False),
 ])
 def test_privacy_wishes_are_read_near_the_start(parser: Parser, text: str, anonymous: bool,
                                                 confidential: bool) -> None:
