@@ -65,11 +65,15 @@ def locations(path: Path, default_region: str | None, gate: Path | None = None) 
 
 
 # Tuned on: the first set, its first hold-out and set B (its holdout half last, after it was
-# measured as never-tuned); set C was written after that and never tuned on, nor set D
-# (written for the learned gate; the gate was trained on the sets before it).
+# measured as never-tuned); sets C and D (session 6, measured fresh) and E (session 10,
+# measured fresh) were tuned on in session 10; set F (session 10) never.
 NON_COMPLAINT_SETS = ("non_complaints.txt", "non_complaints_holdout.txt",
                       "non_complaints_b_tune.txt", "non_complaints_b_holdout.txt",
-                      "non_complaints_c_holdout.txt", "non_complaints_d_holdout.txt")
+                      "non_complaints_c_holdout.txt", "non_complaints_d_holdout.txt",
+                      "non_complaints_e_holdout.txt", "non_complaints_f_holdout.txt")
+# Short SMS complaints: complaints_sms.txt (session 6, no categories) and sets B (tuned on in
+# session 10 after its first measurement) and C (session 10, never tuned on), category<TAB>text.
+COMPLAINT_SETS = ("complaints_sms.txt", "complaints_sms_b.txt", "complaints_sms_c.txt")
 
 
 def non_complaints(default_region: str | None, show: bool = False,
@@ -88,6 +92,29 @@ def non_complaints(default_region: str | None, show: bool = False,
             print(f"    {result.category}: {text}  [{', '.join(result.reasons)}]")
 
 
+def sms_complaints(default_region: str | None, show: bool = False) -> None:
+    """Print how the short SMS complaint sets fare: routed without review (and, where the set
+    gives categories, how many of those are right), doubted by the screening, privacy wishes."""
+    parser = parsers.default_parser()
+    for name in COMPLAINT_SETS:
+        lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
+        rows = [t.strip().split("\t", 1) for t in lines if t.strip() and not t.startswith("#")]
+        results = [(row[0] if len(row) == 2 else None, row[-1],
+                    parser.parse(row[-1], default_region=default_region)) for row in rows]
+        routed = [(c, r) for c, _, r in results if r.intent == "complaint" and not r.needs_review]
+        right = sum(1 for c, r in routed if c is not None and r.category == c)
+        doubted = [(t, r) for _, t, r in results
+                   if any(x.startswith("screen:") for x in r.reasons)]
+        private = sum(1 for _, _, r in results if r.anonymous or r.confidential)
+        labelled = results and results[0][0] is not None
+        print(f"{name}: {len(routed)}/{len(rows)} = {len(routed) / len(rows):.1%} routed without "
+              f"review" + (f", {right} right ({right / len(routed):.1%})" if labelled and routed
+                           else "") + f"; doubted by the screening {len(doubted)}; "
+              f"privacy wish {private}")
+        for text, result in doubted if show else ():
+            print(f"    {[x for x in result.reasons if x.startswith('screen:')]}: {text}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--csv", type=Path, default=DEFAULT_CSV)
@@ -95,13 +122,15 @@ def main() -> None:
     ap.add_argument("--non-complaints", action="store_true")
     ap.add_argument("--only-non-complaints", action="store_true",
                     help="skip the location figures (no CSV needed)")
-    ap.add_argument("--show", action="store_true", help="list the confident non-complaints")
+    ap.add_argument("--show", action="store_true",
+                    help="list the confident non-complaints and the doubted SMS complaints")
     ap.add_argument("--gate", type=Path, help="a complaint gate file (bench/complaint_gate.py)")
     args = ap.parse_args()
     if not args.only_non_complaints:
         locations(args.csv, args.default_region, args.gate)
     if args.non_complaints or args.only_non_complaints:
         non_complaints(args.default_region, args.show, args.gate)
+        sms_complaints(args.default_region, args.show)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,13 @@ from parsers.rulefile import (
 _WORD = re.compile(r"[^\W_]+|#", re.UNICODE)
 _LEADING = re.compile(r"^[\s#:;.,\-/*!]*([^\W_]+)[\s#:;.,\-/*!]*", re.UNICODE)
 _TICKET = re.compile(r"(?<!\d)#?\s*(\d{7})(?!\d)")
-_RATING = re.compile(r"^\s*(?:nilai|rating|skor)?\s*[:#]?\s*([1-5])\s*[.!*]*\s*$", re.I)
+# A rating as SMS write it: "5", "nilai 4", "bintang 5", "sy kasih 4", "4 bintang", "5 pak,
+# makasih", "3/5"; nothing else may be in the message.
+_RATING = re.compile(
+    r"^[\s:#]*(?:(?:nilai(?:nya)?|rating|skor|bintang|(?:(?:saya|sy|aku)\s+)?(?:kasih|beri))"
+    r"[\s:#]*)?([1-5])(?:\s*/\s*5|\s+dari\s+5)?"
+    r"(?:[\s,.!*]+(?:bintang|ya|pak|bu|min|kak|terima\s*kasih|makasih|trims|tks|thx))*"
+    r"[\s.!*]*$", re.I)
 _REPEATS = re.compile(r"(.)\1+")
 TICKET_MODES = ("required", "none")
 # Without a ticket number, a "required" command is a command in a message of at most this many
@@ -171,14 +177,18 @@ class Grammar:
         return Prefix(rest.strip(), anonymous, confidential, keyword, tuple(reasons))
 
     def command(self, text: str) -> Command | None:
-        """Return the command the text starts with, or None when it is not a command."""
+        """Return the command the text starts with, or None when it is not a command.
+
+        A message of a ticket number and status words only ("1234567", "gmn laporan sy
+        #1234567?", "tiket 1234567 sdh smp mana") asks for that ticket's status too.
+        """
         m = _LEADING.match(text)
         if not m:
             return None
         word = _squash(m.group(1))
         entry = self.commands.get(word) or self._fuzzy(word)
         if entry is None:
-            return None
+            return self._status_question(text)
         intent, mode, limit = entry
         words = len(_WORD.findall(text))
         if mode == "none":
@@ -190,6 +200,16 @@ class Grammar:
             return Command(intent, word, None)
         return None
 
+    def _status_question(self, text: str) -> Command | None:
+        ticket = _TICKET.search(text)
+        if ticket is None or "status" not in self.filler:
+            return None
+        rest = text[:ticket.start()] + " " + text[ticket.end():]
+        words = _WORD.findall(rest.lower())
+        if words and not self._only_filler("status", rest):
+            return None
+        return Command("status", "ticket-number", ticket.group(1))
+
     def _only_filler(self, intent: str, rest: str) -> bool:
         """True when every word after the command word is a filler word of the intent.
 
@@ -200,7 +220,7 @@ class Grammar:
         words = _WORD.findall(rest.lower())
         # "laporan2" is how SMS writes the plural "laporan-laporan".
         return bool(allowed) and len(words) < MAX_FILLER_WORDS and all(
-            w in allowed or _squash(w.removesuffix("2")) in allowed for w in words)
+            w in allowed or _squash(w.removesuffix("2")) in allowed or w == "#" for w in words)
 
     def _fuzzy(self, word: str) -> tuple[str, str, int] | None:
         if len(word) < 4 or len(word) > 12:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from parsers.commands import Grammar
 from routing import lifecycle
 from sms_gateway.agency.deliveries import create_deliveries
 from sms_gateway.store import tickets
@@ -23,7 +24,6 @@ from sms_gateway.store.models import Ticket, TicketEvent
 if TYPE_CHECKING:
     from sms_gateway.complaints.context import Context
 
-_RATING = re.compile(r"^\s*(?:nilai|rating|skor)?\s*[:#]?\s*([1-5])\s*[.!]*\s*$", re.I)
 _NUMBER = re.compile(r"(?<!\d)#?(\d{7})(?!\d)")
 INFO_WINDOW = timedelta(days=14)
 MAX_INFO_CHARS = 2000
@@ -45,8 +45,7 @@ def follow_up(ctx: Context) -> str | None:
 def _rating_of(ctx: Context) -> int | None:
     if ctx.result.rating is not None and 1 <= ctx.result.rating <= 5:
         return ctx.result.rating
-    match = _RATING.match(ctx.message.text or "")
-    return int(match.group(1)) if match else None
+    return Grammar.rating(ctx.message.text or "")
 
 
 def _awaiting(ctx: Context, what: str, status: str) -> Ticket | None:

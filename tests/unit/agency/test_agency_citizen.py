@@ -49,6 +49,20 @@ def test_cek_answers_with_the_agencys_latest_response(services: Services, ticket
     assert "Tim akan survei besok pagi." in bodies(services)[-1]
 
 
+@pytest.mark.parametrize("text", ["{n}", "gmn laporan sy #{n}?", "tiket {n} sdh smp mana"])
+def test_a_ticket_number_with_only_status_words_gets_the_status(
+        services: Services, ticket: Any, agency: Any, text: str) -> None:
+    agency(ticket.number, "diproses", "Tim akan survei besok pagi.")
+    sms_in(services, text.format(n=ticket.number))
+    assert "Tim akan survei besok pagi." in bodies(services)[-1]
+    assert _ticket_count(services) == 1
+
+
+def test_batalin_cancels_the_ticket(services: Services, ticket: Any) -> None:
+    sms_in(services, f"batalin laporan {ticket.number}")
+    assert reload(services, ticket.id).status == "dibatalkan"
+
+
 def test_cek_from_another_phone_reveals_nothing(services: Services, ticket: Any,
                                                 agency: Any) -> None:
     agency(ticket.number, "diproses", "Tim akan survei besok pagi.")
@@ -76,6 +90,15 @@ def test_rating_closes_the_ticket(services: Services, ticket: Any, agency: Any) 
     agency(ticket.number, "selesai", "Sudah diperbaiki.")
     sms_in(services, "4")
     assert reload(services, ticket.id).status == "arsip"
+
+
+@pytest.mark.parametrize(("text", "rating"), [("bintang 4", 4), ("5 pak, makasih", 5),
+                                             ("sy kasih 3", 3)])
+def test_a_rating_in_words_is_recorded(services: Services, ticket: Any, agency: Any,
+                                       text: str, rating: int) -> None:
+    agency(ticket.number, "selesai", "Sudah diperbaiki.")
+    sms_in(services, text)
+    assert reload(services, ticket.id).rating == rating
 
 
 def test_rating_is_thanked(services: Services, ticket: Any, agency: Any) -> None:

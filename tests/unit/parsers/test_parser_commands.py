@@ -93,10 +93,33 @@ def test_agency_keyword_implies_its_category(parser: Parser) -> None:
     assert parser.parse("PLN sejak pagi mati total di rumah kami").category == "listrik"
 
 
-@pytest.mark.parametrize(("text", "rating"), [("5", 5), (" 1 ", 1), ("nilai 4", 4), ("3.", 3)])
+@pytest.mark.parametrize(("text", "rating"), [
+    ("5", 5), (" 1 ", 1), ("nilai 4", 4), ("3.", 3), ("bintang 4", 4), ("4 bintang", 4),
+    ("sy kasih 5", 5), ("5 pak, makasih", 5), ("3/5", 3), ("2 dari 5", 2)])
 def test_bare_digit_is_a_rating(parser: Parser, text: str, rating: int) -> None:
     result = parser.parse(text)
     assert (result.intent, result.rating) == ("unknown", rating)
+
+
+@pytest.mark.parametrize("text", [
+    "1234567", "#1234567", "gmn laporan sy 1234567?", "tiket 1234567 sdh smp mana",
+    "no tiket sy 1234567 blm ada kabar"])
+def test_a_ticket_number_with_only_status_words_asks_for_its_status(parser: Parser,
+                                                                  text: str) -> None:
+    result = parser.parse(text)
+    assert (result.intent, result.ticket_ref) == ("status", "1234567")
+
+
+@pytest.mark.parametrize("text", ["terima kasih 1234567", "0812 3456789",
+                                  "1234567 lubangnya makin besar dan dalam sekali"])
+def test_a_ticket_number_with_other_words_is_no_status_question(parser: Parser,
+                                                               text: str) -> None:
+    assert parser.parse(text).intent != "status"
+
+
+def test_batalin_is_cancel(parser: Parser) -> None:
+    result = parser.parse("batalin laporan 1234567")
+    assert (result.intent, result.ticket_ref) == ("cancel", "1234567")
 
 
 @pytest.mark.parametrize("text", ["6", "0", "12"])
