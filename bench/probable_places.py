@@ -71,9 +71,11 @@ NON_COMPLAINT_SETS = ("non_complaints.txt", "non_complaints_holdout.txt",
                       "non_complaints_b_tune.txt", "non_complaints_b_holdout.txt",
                       "non_complaints_c_holdout.txt", "non_complaints_d_holdout.txt",
                       "non_complaints_e_holdout.txt", "non_complaints_f_holdout.txt")
-# Short SMS complaints: complaints_sms.txt (session 6, no categories) and sets B (tuned on in
-# session 10 after its first measurement) and C (session 10, never tuned on), category<TAB>text.
-COMPLAINT_SETS = ("complaints_sms.txt", "complaints_sms_b.txt", "complaints_sms_c.txt")
+# Short SMS complaints: complaints_sms.txt (session 6, no categories) and sets B, C (session 10,
+# tuned on after their first measurement) and D (session 10: its privacy wishes were tuned on
+# after its first measurement, nothing else), category<TAB>text.
+COMPLAINT_SETS = ("complaints_sms.txt", "complaints_sms_b.txt", "complaints_sms_c.txt",
+                  "complaints_sms_d.txt")
 
 
 def non_complaints(default_region: str | None, show: bool = False,

@@ -67,6 +67,13 @@ def test_leading_lapor_is_stripped_from_the_description(parser: Parser) -> None:
     ("gak usah sebut nama sy, gaji di bawah UMK", True, False),
     ("tlg dirahasiakan ya pak, ada pungli di kelurahan", False, True),
     ("jalan di jl nama baru rusak parah", False, False),
+    ("calo di dukcapil nawarin ktp jadi sehari. sy gak mau disebut namanya", True, False),
+    ("tetangga nyetel sound tiap malam. tulung ojo disebut jenengku", True, False),
+    ("sekdes mabuk di kantor desa. jgn sampe ketauan sy yg lapor", True, False),
+    ("kades ikut kampanye pake mobil dinas desa. anonim aja ya", True, False),
+    ("guru ngaji diduga cabuli murid, ortu takut lapor. rahasia ya", False, True),
+    ("beasiswa pip dipotong 100rb sm wali kelas. rahasiakan ya pak", False, True),
+    ("sy gak tau harus lapor kemana, jalan rusak parah", False, False),
 ])
 def test_privacy_wishes_are_read_near_the_start(parser: Parser, text: str, anonymous: bool,
                                                 confidential: bool) -> None:
