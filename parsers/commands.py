@@ -33,6 +33,11 @@ TICKET_MODES = ("required", "none")
 # words, or when every further word is one of the intent's filler words (fewer than MAX).
 SHORT_WITHOUT_TICKET = 4
 MAX_FILLER_WORDS = 12
+# A message of status filler words only, without a command word or a ticket number, asks for
+# the sender's tickets when it names them with one of these ("gimana kabar laporan sy?").
+REPORT_NOUNS = frozenset({"laporan", "laporannya", "laporanku", "lapran", "lpran", "tiket",
+                          "tiketnya", "tiketku", "aduan", "aduannya", "pengaduan",
+                          "pengaduannya", "keluhan", "keluhannya"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +193,7 @@ class Grammar:
         word = _squash(m.group(1))
         entry = self.commands.get(word) or self._fuzzy(word)
         if entry is None:
-            return self._status_question(text)
+            return self._command_anywhere(text)
         intent, mode, limit = entry
         words = len(_WORD.findall(text))
         if mode == "none":
@@ -200,15 +205,26 @@ class Grammar:
             return Command(intent, word, None)
         return None
 
-    def _status_question(self, text: str) -> Command | None:
+    def _command_anywhere(self, text: str) -> Command | None:
+        """A command without a command word first: a ticket number with only status words
+        ("1234567", "gmn laporan sy #1234567?"), a ticket number with a cancel word anywhere
+        and only cancel words ("mohon dibatalkan laporan 1234567"), or, without a number,
+        status words only naming the reports ("gimana kabar laporan sy?")."""
         ticket = _TICKET.search(text)
-        if ticket is None or "status" not in self.filler:
-            return None
-        rest = text[:ticket.start()] + " " + text[ticket.end():]
+        rest = text if ticket is None else text[:ticket.start()] + " " + text[ticket.end():]
         words = _WORD.findall(rest.lower())
-        if words and not self._only_filler("status", rest):
+        if ticket is not None:
+            cancel = [w for w in words if self.commands.get(_squash(w), ("",))[0] == "cancel"]
+            if cancel and self._only_filler("cancel", " ".join(
+                    w for w in words if w not in cancel)):
+                return Command("cancel", _squash(cancel[0]), ticket.group(1))
+            if not words or self._only_filler("status", rest):
+                return Command("status", "ticket-number", ticket.group(1))
             return None
-        return Command("status", "ticket-number", ticket.group(1))
+        if len(words) >= 2 and self._only_filler("status", rest) and any(
+                _squash(w) in REPORT_NOUNS for w in words):
+            return Command("status", "question", None)
+        return None
 
     def _only_filler(self, intent: str, rest: str) -> bool:
         """True when every word after the command word is a filler word of the intent.

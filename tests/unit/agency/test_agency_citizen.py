@@ -58,9 +58,17 @@ def test_a_ticket_number_with_only_status_words_gets_the_status(
     assert _ticket_count(services) == 1
 
 
-def test_batalin_cancels_the_ticket(services: Services, ticket: Any) -> None:
-    sms_in(services, f"batalin laporan {ticket.number}")
+@pytest.mark.parametrize("text", ["batalin laporan {n}", "mohon dibatalkan laporan {n}"])
+def test_a_cancel_as_sms_write_it_cancels_the_ticket(services: Services, ticket: Any,
+                                                     text: str) -> None:
+    sms_in(services, text.format(n=ticket.number))
     assert reload(services, ticket.id).status == "dibatalkan"
+
+
+def test_a_question_about_ones_reports_lists_them(services: Services, ticket: Any) -> None:
+    sms_in(services, "gimana kabar laporan sy?")
+    assert f"#{ticket.number}" in bodies(services)[-1]
+    assert _ticket_count(services) == 1
 
 
 def test_cek_from_another_phone_reveals_nothing(services: Services, ticket: Any,

@@ -124,6 +124,30 @@ def test_a_ticket_number_with_other_words_is_no_status_question(parser: Parser,
     assert parser.parse(text).intent != "status"
 
 
+@pytest.mark.parametrize("text", ["tolong batalkan laporan sy 1234567",
+                                  "mohon dibatalkan laporan 1234567",
+                                  "laporan 1234567 dibatalkan saja"])
+def test_a_cancel_word_anywhere_with_a_ticket_number_cancels(parser: Parser, text: str) -> None:
+    result = parser.parse(text)
+    assert (result.intent, result.ticket_ref) == ("cancel", "1234567")
+
+
+@pytest.mark.parametrize("text", ["acara batal krn hujan 1234567",
+                                  "jalan 1234567 batal diperbaiki padahal rusak parah"])
+def test_a_cancel_word_among_other_words_cancels_nothing(parser: Parser, text: str) -> None:
+    assert parser.parse(text).intent != "cancel"
+
+
+@pytest.mark.parametrize("text", ["gimana kabar laporan sy?", "laporan sy kok blm ditanggapi"])
+def test_a_question_about_ones_reports_lists_them(parser: Parser, text: str) -> None:
+    result = parser.parse(text)
+    assert (result.intent, result.ticket_ref) == ("status", None)
+
+
+def test_a_complaint_that_says_laporan_is_no_status_question(parser: Parser) -> None:
+    assert parser.parse("laporan jalan rusak").intent == "complaint"
+
+
 def test_batalin_is_cancel(parser: Parser) -> None:
     result = parser.parse("batalin laporan 1234567")
     assert (result.intent, result.ticket_ref) == ("cancel", "1234567")
