@@ -121,8 +121,8 @@ def _route_and_answer(ctx: Context, ticket: Ticket) -> None:
         _ask_place(ctx, ticket)
     else:
         ctx.forward(ticket)
-        ctx.reply("ticket_created", ticket=ticket, number=ticket.number,
-                  agency=ticket.agency_name or "")
+        ctx.reply("ticket_created_anonymous" if ticket.anonymous else "ticket_created",
+                  ticket=ticket, number=ticket.number, agency=ticket.agency_name or "")
 
 
 def handle_complaint(ctx: Context) -> str:
@@ -169,7 +169,10 @@ def _await_verification(ctx: Context, ticket: Ticket) -> str:
     """
     ctx.message.review_status = "pending"
     ctx.message.review_reason = "low_confidence"
-    ctx.reply("ticket_unverified", ticket=ticket, number=ticket.number)
+    doubted = any(r.startswith("screen:") for r in ctx.result.reasons)
+    template = ("ticket_unverified_doubt" if doubted else
+                "ticket_unverified_anonymous" if ticket.anonymous else "ticket_unverified")
+    ctx.reply(template, ticket=ticket, number=ticket.number)
     return "ticket_unverified"
 
 

@@ -19,6 +19,28 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Report received. Ticket #{number}. An officer will verify its category and "
               "place. For status send CEK {number} to 1708.",
     },
+    # The same first replies for a report whose sender asked not to be named (ANONIM, "jgn
+    # sebut nama sy"): the citizen hears that the wish was understood.
+    "ticket_created_anonymous": {
+        "id": "Laporan diterima, identitas Anda dirahasiakan. Tiket #{number} diteruskan ke "
+              "{agency}. Cek: CEK {number} ke 1708.",
+        "en": "Report received; your identity is withheld. Ticket #{number}, sent to {agency}. "
+              "Status: CEK {number} to 1708.",
+    },
+    "ticket_unverified_anonymous": {
+        "id": "Laporan diterima, identitas Anda dirahasiakan. Tiket #{number}. Petugas akan "
+              "memverifikasi kategori dan lokasinya. Cek: CEK {number} ke 1708.",
+        "en": "Report received; your identity is withheld. Ticket #{number}. An officer will "
+              "verify category and place. Status: CEK {number} to 1708.",
+    },
+    # A message the screening doubts (it reads as personal chat or a notice): a number all the
+    # same, in case it is a report, and a word for whoever sent it to 1708 by mistake.
+    "ticket_unverified_doubt": {
+        "id": "Pesan diterima, nomor #{number}. Bila ini laporan untuk pemerintah, petugas akan "
+              "memverifikasinya. Bila salah kirim, abaikan SMS ini.",
+        "en": "Message received, number #{number}. If it is a report to the government, an "
+              "officer will verify it. If sent by mistake, please ignore this SMS.",
+    },
     "ticket_verified": {
         "id": "Tiket #{number} sudah diverifikasi dan diteruskan ke {agency}. "
               "Cek status: kirim CEK {number} ke 1708.",

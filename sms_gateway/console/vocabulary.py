@@ -32,6 +32,10 @@ MESSAGE_STATES = {
 
 PURPOSES = {
     "ticket_created": "ticket number", "case_joined": "joined a case",
+    "ticket_created_anonymous": "ticket number, identity withheld",
+    "ticket_unverified": "ticket number, to be verified",
+    "ticket_unverified_anonymous": "ticket number, to be verified, identity withheld",
+    "ticket_unverified_doubt": "ticket number, perhaps sent by mistake",
     "ask_location": "location question", "review_ack": "received, to be reviewed",
     "status": "status", "status_not_found": "ticket not found", "help": "help",
     "stopped": "stopped", "started": "started again", "cancelled": "withdrawn",

@@ -72,6 +72,11 @@ CODES: dict[str, str] = {
     "system": "sistem",
     "ticket not found": "tiket tidak ditemukan",
     "ticket number": "nomor tiket",
+    "ticket number, identity withheld": "nomor tiket, identitas dirahasiakan",
+    "ticket number, to be verified": "nomor tiket, menunggu verifikasi",
+    "ticket number, to be verified, identity withheld":
+        "nomor tiket, menunggu verifikasi, identitas dirahasiakan",
+    "ticket number, perhaps sent by mistake": "nomor tiket, mungkin salah kirim",
     "too many messages": "terlalu banyak pesan",
     "undelivered": "tidak terkirim",
     "unknown": "tidak diketahui",

@@ -71,6 +71,13 @@ def test_a_question_about_ones_reports_lists_them(services: Services, ticket: An
     assert _ticket_count(services) == 1
 
 
+def test_an_anonymous_report_is_confirmed_as_such(services: Services) -> None:
+    ticket = ticket_of(services, sms_in(services, SURABAYA_ROAD + ", jgn sebut nama sy",
+                                        phone="+6285700000009"))
+    assert bodies(services)[-1].startswith(
+        f"Laporan diterima, identitas Anda dirahasiakan. Tiket #{ticket.number} diteruskan ke")
+
+
 def test_cek_from_another_phone_reveals_nothing(services: Services, ticket: Any,
                                                 agency: Any) -> None:
     agency(ticket.number, "diproses", "Tim akan survei besok pagi.")

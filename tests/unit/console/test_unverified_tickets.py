@@ -41,6 +41,25 @@ def test_a_low_confidence_complaint_gets_its_ticket_number_in_the_first_reply(
         f"dan lokasinya. Cek status: kirim CEK {ticket.number} ke 1708."]
 
 
+def test_an_sms_that_reads_as_personal_chat_is_told_it_may_ignore_the_number(
+        services: Services) -> None:
+    _send(services, "Mas, beliin obat batuk anak di apotek ya, uangnya nanti sy ganti")
+    ticket = _ticket(services)
+    assert [sms.body for sms in services.channels["console"].sent] == [
+        f"Pesan diterima, nomor #{ticket.number}. Bila ini laporan untuk pemerintah, petugas "
+        f"akan memverifikasinya. Bila salah kirim, abaikan SMS ini."]
+
+
+def test_a_citizen_who_asked_not_to_be_named_hears_it_was_understood(
+        services: Services) -> None:
+    _send(services, VAGUE + ", jgn sebut nama sy")
+    ticket = _ticket(services)
+    assert ticket.anonymous is True
+    assert [sms.body for sms in services.channels["console"].sent] == [
+        f"Laporan diterima, identitas Anda dirahasiakan. Tiket #{ticket.number}. Petugas akan "
+        f"memverifikasi kategori dan lokasinya. Cek: CEK {ticket.number} ke 1708."]
+
+
 def test_the_unverified_ticket_waits_unforwarded_in_the_review_queue(services: Services) -> None:
     message_id = _send(services)
     ticket = _ticket(services)
