@@ -211,9 +211,11 @@ def handle_status(ctx: Context) -> str:
         ctx.reply("status_not_found", number=number)
         return "status_not_found"
     latest = latest_response(ctx.session, ticket.id)
+    # "Tiket #N: diproses. Dinas X: <its answer>", or "... Dinas X." without an answer.
+    agency = ticket.agency_name or ""
     ctx.reply("status", ticket=ticket, number=ticket.number,
-              status=replies.status_label(ticket.status, ctx.language),
-              agency=ticket.agency_name or "", response=f": {latest.text}" if latest else "")
+              status=replies.status_label(ticket.status, ctx.language), agency=agency,
+              response=f": {latest.text}" if latest else ("." if agency else ""))
     return "status_reply"
 
 

@@ -58,6 +58,12 @@ def test_a_ticket_number_with_only_status_words_gets_the_status(
     assert _ticket_count(services) == 1
 
 
+def test_a_status_without_an_answer_ends_with_the_agency_and_a_full_stop(
+        services: Services, ticket: Any) -> None:
+    sms_in(services, f"CEK {ticket.number}")
+    assert bodies(services)[-1].endswith(f"{ticket.agency_name}.")
+
+
 @pytest.mark.parametrize("text", ["batalin laporan {n}", "mohon dibatalkan laporan {n}"])
 def test_a_cancel_as_sms_write_it_cancels_the_ticket(services: Services, ticket: Any,
                                                      text: str) -> None:
