@@ -67,3 +67,13 @@ def test_eval_counts_a_name_as_a_region_only_outside_addresses_and_landmarks(
 def test_siak_the_population_register_is_not_kabupaten_siak(parser: Parser) -> None:
     text = "mohon dibantu proses migrasi data ke SIAK kk saya belum terbit"
     assert _code(parser, text, None) is None
+
+
+@pytest.mark.parametrize("text", ["kantor pos di kecamatan kami tutup, warga harus ke kota",
+                                  "sampah menumpuk di samping rumah sudah seminggu",
+                                  "air dari dalam got meluap, warga sering kebanjiran"])
+def test_function_words_after_a_cue_are_no_place_to_ask_about(parser: Parser, text: str) -> None:
+    # "Harus", "Samping", "Dalam", "Sering" are desa somewhere; after "warga", "di" or "dari"
+    # they are still words, and the citizen must not be asked to choose among them.
+    result = parser.parse(text)
+    assert (result.region, result.region_candidates, result.region_options) == (None, (), ())
