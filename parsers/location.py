@@ -38,6 +38,7 @@ class LocationFinder:
     cues: frozenset[str]
     common: frozenset[str]
     cue_only: frozenset[str]
+    never: frozenset[str] = frozenset()  # words never read as a name, even after a prefix
     _max_alias: int = field(default=1)
     _alias_first: frozenset[str] = field(default=frozenset())
 
@@ -56,7 +57,7 @@ class LocationFinder:
         words = doc.get("words", {})
         check_keys(source, "words", words,
                    ("prefixes", "streets", "cues", "common", "cue_only", "street_suffixes",
-                    "address_words"))
+                    "address_words", "never"))
         prefixes = dict(words.get("prefixes", {}))
         for key, kind in prefixes.items():
             if kind not in PREFIX_KINDS:
@@ -78,6 +79,7 @@ class LocationFinder:
                 str_list(source, "words.address_words", words.get("address_words", []))),
             cues=frozenset(str_list(source, "words.cues", words.get("cues", []))),
             common=common - cue_only, cue_only=(cue_only | auto) - common,
+            never=frozenset(str_list(source, "words.never", words.get("never", []))),
             _max_alias=max((k.count(" ") + 1 for k in aliases), default=1),
             _alias_first=frozenset(k.split()[0] for k in aliases),
         )
@@ -89,7 +91,7 @@ class LocationFinder:
         for end in range(min(len(tokens), i + width), i, -1):
             key = " ".join(tokens[i:end])
             codes = self.gazetteer.lookup(key)
-            if codes:
+            if codes and key not in self.never:
                 return end, key, codes
         return i, "", ()
 

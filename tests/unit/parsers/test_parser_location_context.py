@@ -77,3 +77,15 @@ def test_function_words_after_a_cue_are_no_place_to_ask_about(parser: Parser, te
     # they are still words, and the citizen must not be asked to choose among them.
     result = parser.parse(text)
     assert (result.region, result.region_candidates, result.region_options) == (None, (), ())
+
+
+def test_a_prefix_before_a_function_word_names_no_place(parser: Parser) -> None:
+    # "kelurahan sudah" / "kelurahan yang": Sudah and Yang are desa somewhere ([words] never).
+    result = parser.parse("urus surat di kelurahan sudah 2 minggu, kelurahan yang lain cepat")
+    assert (result.region, result.region_options) == (None, ())
+
+
+def test_a_kecamatan_named_like_an_everyday_word_still_counts_with_its_prefix(
+        parser: Parser) -> None:
+    result = parser.parse("jalan rusak di kecamatan suruh kab semarang")
+    assert result.region is not None and result.region.code == "33.22.04"

@@ -94,6 +94,12 @@ def test_screening_file_rejects_a_not_words_entry_that_is_no_string(tmp_path: Pa
         Screener.load(path)
 
 
+def test_gazetteer_file_rejects_a_never_entry_that_is_no_string(tmp_path: Path, parser) -> None:
+    path = _write(tmp_path, '[words]\nnever = ["sudah", 1]\n')
+    with pytest.raises(RuleFileError, match=r"words\.never"):
+        LocationFinder.load(parser.gazetteer, frozenset(), path)
+
+
 def test_normalisation_file_rejects_unknown_section(tmp_path: Path) -> None:
     path = _write(tmp_path, '[abbreviation]\nyg = "yang"\n')
     with pytest.raises(RuleFileError, match="abbreviation"):
