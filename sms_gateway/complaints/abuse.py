@@ -42,7 +42,7 @@ def screen(ctx: Context) -> str | None:
     if original is not None:
         return _merge(ctx, original, reply=not over_limit)
     if over_limit:
-        return _throttle(ctx, cfg.throttle_reply_cooldown_seconds)
+        return _throttle(ctx, cfg.throttle_reply_cooldown_seconds, cfg.window_seconds)
     return None
 
 
@@ -91,12 +91,13 @@ def _merge(ctx: Context, ticket: Ticket, *, reply: bool) -> str:
     return MERGED
 
 
-def _throttle(ctx: Context, cooldown_seconds: int) -> str:
-    """Over the limit: no ticket, kept for review; one throttle reply per cooldown at most."""
+def _throttle(ctx: Context, cooldown_seconds: int, window_seconds: int) -> str:
+    """Over the limit: no ticket, kept for review; one throttle reply per cooldown at most,
+    saying how long to wait (the flood window, in whole minutes)."""
     ctx.message.review_status = "pending"
     ctx.message.review_reason = "rate_limited"
     since = ctx.message.received_at - timedelta(seconds=cooldown_seconds)
     last = ctx.chunk.last_reply_at(ctx.citizen.id, THROTTLED)
     if last is None or last <= since:
-        ctx.reply(THROTTLED)
+        ctx.reply(THROTTLED, minutes=str(max(1, -(-window_seconds // 60))))
     return THROTTLED

@@ -120,9 +120,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
     # Abuse screening (abuse.py): one segment each.
     "throttled": {
         "id": "Terlalu banyak SMS dari nomor Anda dalam waktu singkat. Pesan Anda tetap "
-              "disimpan dan akan ditinjau petugas. Mohon tunggu sebelum mengirim lagi.",
+              "disimpan dan akan ditinjau petugas. Mohon tunggu {minutes} menit sebelum "
+              "mengirim lagi.",
         "en": "Too many SMS from your number in a short time. Your messages are kept for an "
-              "officer to review. Please wait before sending more.",
+              "officer to review. Please wait {minutes} min before sending more.",
     },
     "duplicate": {
         "id": "Laporan yang sama sudah tercatat sebagai tiket #{number}. Cek status: kirim "
@@ -184,6 +185,7 @@ def status_label(status: str, language: str = "id") -> str:
 
 WORST_CASE = {
     "number": "9999999",
+    "minutes": "1440",
     "agency": "Dinas Kependudukan dan Pencatatan Sipil Kab. Tapanuli",
     "status": "belum terverifikasi",
     "response": "",

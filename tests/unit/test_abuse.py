@@ -101,6 +101,15 @@ def test_flood_gets_exactly_one_throttle_reply(gateway: Services) -> None:
     assert replies_to(gateway, ids[LIMIT:]) == ["throttled"]
 
 
+def test_the_throttle_reply_says_how_long_to_wait(gateway: Services) -> None:
+    ids = flood(gateway)
+    with gateway.sessions() as session:
+        body = session.execute(select(OutboundMessage.body).where(
+            OutboundMessage.inbound_message_id.in_(ids[LIMIT:]))).scalar_one()
+    assert gateway.config.abuse.window_seconds == 60
+    assert "Mohon tunggu 1 menit sebelum mengirim lagi." in body
+
+
 def test_flooded_messages_are_kept_for_review(gateway: Services) -> None:
     flood(gateway)
     throttled = count(gateway, InboundMessage, InboundMessage.review_reason == "rate_limited")
@@ -222,7 +231,7 @@ def test_spam_naming_an_open_ticket_is_not_added_to_it(gateway: Services) -> Non
 @pytest.mark.parametrize("name", ["duplicate", "throttled"])
 @pytest.mark.parametrize("language", ["id", "en"])
 def test_abuse_replies_fit_one_gsm7_segment(name: str, language: str) -> None:
-    enc = encoding_of(replies.render(name, language, number="9999999"))
+    enc = encoding_of(replies.render(name, language, number="9999999", minutes="1440"))
     assert (enc.name, enc.segments) == ("gsm7", 1)
 
 
