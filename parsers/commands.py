@@ -70,6 +70,19 @@ class Keyword:
     agency: str | None
 
 
+# "rahasia umum" is an open secret, "les privat" private lessons: no privacy wish.
+_NOT_A_WISH_AFTER = frozenset({"umum"})
+_NOT_A_WISH_BEFORE = frozenset({"les", "kursus", "guru", "kelas", "sekolah", "klinik",
+                                "praktik", "praktek", "mobil", "jalan"})
+
+
+def _a_wish(words: list[str], i: int) -> bool:
+    """Whether the privacy word at words[i] reads as a wish, not as part of a phrase."""
+    after = words[i + 1] if i + 1 < len(words) else ""
+    before = words[i - 1] if i > 0 else ""
+    return after not in _NOT_A_WISH_AFTER and before not in _NOT_A_WISH_BEFORE
+
+
 def _squash(word: str) -> str:
     return _REPEATS.sub(r"\1", word.lower())
 
@@ -167,7 +180,8 @@ class Grammar:
         if not anonymous and any(w in self.anonymous for w in head):
             anonymous = True
             reasons.append("privacy:anonim-near-start")
-        if not confidential and any(w in self.confidential for w in head):
+        if not confidential and any(w in self.confidential and _a_wish(head, i)
+                                    for i, w in enumerate(head)):
             confidential = True
             reasons.append("privacy:rahasia-near-start")
         for flag, patterns in (("anonymous", self.anonymous_phrases),

@@ -74,6 +74,8 @@ def test_leading_lapor_is_stripped_from_the_description(parser: Parser) -> None:
     ("guru ngaji diduga cabuli murid, ortu takut lapor. rahasia ya", False, True),
     ("beasiswa pip dipotong 100rb sm wali kelas. rahasiakan ya pak", False, True),
     ("sy gak tau harus lapor kemana, jalan rusak parah", False, False),
+    ("pungli sudah jadi rahasia umum di kelurahan kami", False, False),
+    ("les privat di rumah warga bikin parkir sembarangan", False, False),
 ])
 def test_privacy_wishes_are_read_near_the_start(parser: Parser, text: str, anonymous: bool,
                                                 confidential: bool) -> None:
