@@ -38,6 +38,9 @@ MAX_FILLER_WORDS = 12
 REPORT_NOUNS = frozenset({"laporan", "laporannya", "laporanku", "lapran", "lpran", "tiket",
                           "tiketnya", "tiketku", "aduan", "aduannya", "pengaduan",
                           "pengaduannya", "keluhan", "keluhannya"})
+_REPORT_HINTS = ("lap", "lpr", "tiket", "aduan", "keluhan")  # substrings of REPORT_NOUNS
+# A command without its word first is short: filler words and a ticket number fit one SMS.
+MAX_ANYWHERE_CHARS = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +117,8 @@ class Grammar:
     anonymous_phrases: tuple[re.Pattern[str], ...]
     confidential_phrases: tuple[re.Pattern[str], ...]
     keywords: dict[str, Keyword]
-    privacy_any: re.Pattern[str] = re.compile(r"(?!)")
+    # words one of which a message needs before its privacy phrases are tried (speed)
+    privacy_hints: tuple[str, ...] = ()
     # intent -> words that may follow its command word when no ticket number is given
     filler: dict[str, frozenset[str]] = field(default_factory=dict)
     fuzzy_cache: dict[str, tuple[str, str, int] | None] = field(default_factory=dict)
@@ -133,12 +137,17 @@ class Grammar:
         check_keys(source, "prefix", prefix,
                    ("report", "anonymous", "confidential", "privacy_window"))
         phrases = doc.get("privacy_phrases", {})
-        check_keys(source, "privacy_phrases", phrases, ("anonymous", "confidential"))
+        check_keys(source, "privacy_phrases", phrases, ("anonymous", "confidential", "hints"))
         anonymous_phrases = regexes(source, "privacy_phrases.anonymous",
                                     phrases.get("anonymous", []))
         confidential_phrases = regexes(source, "privacy_phrases.confidential",
                                        phrases.get("confidential", []))
         every = anonymous_phrases + confidential_phrases
+        hints = str_list(source, "privacy_phrases.hints", phrases.get("hints", []))
+        for p in every:
+            if not any(h in p.pattern for h in hints):
+                raise RuleFileError(source, "privacy_phrases.hints",
+                                    f"no hint word in the phrase {p.pattern!r}")
         return cls(
             commands=commands,
             report=frozenset(str_list(source, "prefix.report", prefix.get("report", []))),
@@ -150,7 +159,7 @@ class Grammar:
             anonymous_phrases=anonymous_phrases,
             confidential_phrases=confidential_phrases,
             keywords=_load_keywords(keywords or shipped("keywords.toml"), regions, categories),
-            privacy_any=re.compile("|".join(f"(?:{p.pattern})" for p in every) or r"(?!)"),
+            privacy_hints=tuple(hints),
             filler=filler,
         )
 
@@ -184,9 +193,10 @@ class Grammar:
                                     for i, w in enumerate(head)):
             confidential = True
             reasons.append("privacy:rahasia-near-start")
+        hinted = any(h in low for h in self.privacy_hints)
         for flag, patterns in (("anonymous", self.anonymous_phrases),
                                ("confidential", self.confidential_phrases)):
-            if not self.privacy_any.search(low):
+            if not hinted:
                 break
             hit = next((p.pattern for p in patterns if p.search(low)), None)
             if hit:
@@ -224,7 +234,11 @@ class Grammar:
         ("1234567", "gmn laporan sy #1234567?"), a ticket number with a cancel word anywhere
         and only cancel words ("mohon dibatalkan laporan 1234567"), or, without a number,
         status words only naming the reports ("gimana kabar laporan sy?")."""
+        if len(text) > MAX_ANYWHERE_CHARS:
+            return None
         ticket = _TICKET.search(text)
+        if ticket is None and not any(n in text.lower() for n in _REPORT_HINTS):
+            return None
         rest = text if ticket is None else text[:ticket.start()] + " " + text[ticket.end():]
         words = _WORD.findall(rest.lower())
         if ticket is not None:

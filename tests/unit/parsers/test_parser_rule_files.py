@@ -100,6 +100,14 @@ def test_gazetteer_file_rejects_a_never_entry_that_is_no_string(tmp_path: Path, 
         LocationFinder.load(parser.gazetteer, frozenset(), path)
 
 
+def test_a_privacy_phrase_without_a_hint_word_is_an_error(tmp_path: Path) -> None:
+    # The phrases are tried only on messages with a hint: one without would never be tried.
+    path = _write(tmp_path, '[privacy_phrases]\nhints = ["rahasia"]\n'
+                            'anonymous = ["tanpa\\\\s+identitas"]\n')
+    with pytest.raises(RuleFileError, match=r"privacy_phrases\.hints"):
+        Grammar.load(rules=path)
+
+
 def test_normalisation_file_rejects_unknown_section(tmp_path: Path) -> None:
     path = _write(tmp_path, '[abbreviation]\nyg = "yang"\n')
     with pytest.raises(RuleFileError, match="abbreviation"):
