@@ -78,13 +78,18 @@ COMPLAINT_SETS = ("complaints_sms.txt", "complaints_sms_b.txt", "complaints_sms_
                   "complaints_sms_d.txt")
 
 
+def _fixture_lines(name: str) -> list[str]:
+    """A fixture set's messages: its lines without comments and blank lines."""
+    lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
+    return [t.strip() for t in lines if t.strip() and not t.startswith("#")]
+
+
 def non_complaints(default_region: str | None, show: bool = False,
                    gate: Path | None = None) -> None:
     """Print how many fixture SMS become confident complaints (and, with show, which)."""
     parser = parsers.Parser.load(gate_path=gate) if gate else parsers.default_parser()
     for name in NON_COMPLAINT_SETS:
-        lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
-        texts = [t.strip() for t in lines if t.strip() and not t.startswith("#")]
+        texts = _fixture_lines(name)
         results = [parser.parse(t, default_region=default_region) for t in texts]
         confident = [(t, r) for t, r in zip(texts, results, strict=True)
                      if r.intent == "complaint" and not r.needs_review]
@@ -99,8 +104,7 @@ def sms_complaints(default_region: str | None, show: bool = False) -> None:
     gives categories, how many of those are right), doubted by the screening, privacy wishes."""
     parser = parsers.default_parser()
     for name in COMPLAINT_SETS:
-        lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
-        rows = [t.strip().split("\t", 1) for t in lines if t.strip() and not t.startswith("#")]
+        rows = [line.split("\t", 1) for line in _fixture_lines(name)]
         results = [(row[0] if len(row) == 2 else None, row[-1],
                     parser.parse(row[-1], default_region=default_region)) for row in rows]
         routed = [(c, r) for c, _, r in results if r.intent == "complaint" and not r.needs_review]

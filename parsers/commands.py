@@ -62,6 +62,13 @@ class Prefix:
     keyword: str | None = None
     reasons: tuple[str, ...] = ()
 
+    @property
+    def says_it_is_a_report(self) -> bool:
+        """A leading LAPOR, RAHASIA or ANONIM, or a privacy phrase ("jgn sebut nama sy"); not a
+        deployment keyword, nor a privacy word merely near the start."""
+        return any(r.startswith(("prefix:", "privacy-phrase:")) or (
+            r.startswith("privacy:") and not r.endswith("-near-start")) for r in self.reasons)
+
 
 @dataclass(frozen=True, slots=True)
 class Keyword:
@@ -236,11 +243,12 @@ class Grammar:
         status words only naming the reports ("gimana kabar laporan sy?")."""
         if len(text) > MAX_ANYWHERE_CHARS:
             return None
-        ticket = _TICKET.search(text)
-        if ticket is None and not any(n in text.lower() for n in _REPORT_HINTS):
+        low = text.lower()
+        ticket = _TICKET.search(low)
+        if ticket is None and not any(n in low for n in _REPORT_HINTS):
             return None
-        rest = text if ticket is None else text[:ticket.start()] + " " + text[ticket.end():]
-        words = _WORD.findall(rest.lower())
+        rest = low if ticket is None else low[:ticket.start()] + " " + low[ticket.end():]
+        words = _WORD.findall(rest)
         if ticket is not None:
             cancel = [w for w in words if self.commands.get(_squash(w), ("",))[0] == "cancel"]
             if cancel and self._only_filler("cancel", " ".join(

@@ -142,7 +142,7 @@ class Parser:
         # Reads as personal or promotional, unless it says it is a report: a leading LAPOR,
         # RAHASIA or ANONIM, or a privacy wish ("jgn sebut nama sy"). Not a deployment keyword
         # ("PLN: jadwal pemadaman ...") nor a privacy word merely near the start ("les privat").
-        doubted = bool(screen.doubt) and not _says_it_is_a_report(prefix)
+        doubted = bool(screen.doubt) and not prefix.says_it_is_a_report
         review = review or doubted
         # Would be routed without a human, but the learned gate (when given one) reads it as
         # not a complaint. A 1708 prefix (LAPOR, RAHASIA, a keyword) says it is one.
@@ -168,11 +168,6 @@ class Parser:
         vocabulary = self.normaliser.vocabulary
         known = sum(1 for t in tokens if t in vocabulary or t.isdigit())
         return known < NOISE_KNOWN_SHARE * len(tokens)
-
-
-def _says_it_is_a_report(prefix: Prefix) -> bool:
-    return any(r.startswith(("prefix:", "privacy-phrase:")) or (
-        r.startswith("privacy:") and not r.endswith("-near-start")) for r in prefix.reasons)
 
 
 def _unroutable(where: Resolution, scope: str | None) -> bool:

@@ -10,6 +10,7 @@ START always go through.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -99,5 +100,5 @@ def _throttle(ctx: Context, cooldown_seconds: int, window_seconds: int) -> str:
     since = ctx.message.received_at - timedelta(seconds=cooldown_seconds)
     last = ctx.chunk.last_reply_at(ctx.citizen.id, THROTTLED)
     if last is None or last <= since:
-        ctx.reply(THROTTLED, minutes=str(max(1, -(-window_seconds // 60))))
+        ctx.reply(THROTTLED, minutes=str(max(1, math.ceil(window_seconds / 60))))
     return THROTTLED
