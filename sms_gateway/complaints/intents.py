@@ -32,12 +32,14 @@ HELP_AGAIN_AFTER = timedelta(hours=24)  # a greeting gets the help text once in 
 log = logging.getLogger(__name__)
 
 
-def _own_ticket(ctx: Context, number: str | None) -> Ticket | None:
-    """The ticket with this number if, and only if, this citizen filed it."""
+def _own_ticket(ctx: Context, number: str | None, *, to_change: bool = False) -> Ticket | None:
+    """The ticket with this number if, and only if, this citizen filed it; to_change: locked
+    and read afresh (store/tickets.for_change), as an agency may be answering it meanwhile."""
     if not number:
         return None
-    return ctx.session.execute(select(Ticket).where(
-        Ticket.number == number, Ticket.citizen_id == ctx.citizen.id)).scalar_one_or_none()
+    query = select(Ticket).where(Ticket.number == number, Ticket.citizen_id == ctx.citizen.id)
+    return ctx.session.execute(
+        tickets.for_change(query) if to_change else query).scalar_one_or_none()
 
 
 def _awaiting_location(ctx: Context) -> Ticket | None:
@@ -243,7 +245,7 @@ def _list_tickets(ctx: Context) -> str:
 
 
 def handle_cancel(ctx: Context) -> str:
-    ticket = _own_ticket(ctx, ctx.result.ticket_ref)
+    ticket = _own_ticket(ctx, ctx.result.ticket_ref, to_change=True)
     if ticket is None:
         ctx.reply("status_not_found", number=ctx.result.ticket_ref or "-")
         return "status_not_found"

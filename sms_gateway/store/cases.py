@@ -7,19 +7,22 @@ from sqlalchemy.orm import Session
 
 from routing import lifecycle
 from sms_gateway.store.models import Ticket, TicketCase
+from sms_gateway.store.tickets import for_change
 
 
-def members(session: Session, case_id: int) -> list[Ticket]:
-    """Every ticket of a case, oldest first (the first is the one the agency got)."""
-    return list(session.execute(select(Ticket).where(Ticket.case_id == case_id)
-                                .order_by(Ticket.id)).scalars())
+def members(session: Session, case_id: int, *, lock: bool = False) -> list[Ticket]:
+    """Every ticket of a case, oldest first (the first is the one the agency got); with lock,
+    locked in that order and read afresh, to be changed (store/tickets.for_change)."""
+    query = select(Ticket).where(Ticket.case_id == case_id).order_by(Ticket.id)
+    return list(session.execute(for_change(query) if lock else query).scalars())
 
 
 def siblings(session: Session, ticket: Ticket) -> list[Ticket]:
-    """The other open tickets of the ticket's case (withdrawn and closed ones hear no more)."""
+    """The other open tickets of the ticket's case (withdrawn and closed ones hear no more),
+    locked and read afresh: an action is about to change them."""
     if ticket.case_id is None:
         return []
-    return [t for t in members(session, ticket.case_id)
+    return [t for t in members(session, ticket.case_id, lock=True)
             if t.id != ticket.id and t.status not in lifecycle.TERMINAL]
 
 

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,22 @@ from routing import deadlines, lifecycle
 from sms_gateway.store import rows
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import Ticket, TicketEvent
+
+
+def for_change(query: Select[Any]) -> Select[Any]:
+    """The query of tickets about to be changed: their rows locked, their state read afresh.
+
+    A status move checks the lifecycle against the status it reads, then writes. Read
+    without a lock, two writers (a citizen's BATAL in a worker, an agency's answer through
+    the API, an operator in the console) could both check the same old status and the last
+    to commit would win, over a move it never saw. FOR NO KEY UPDATE makes the second wait
+    for the first and read what it wrote, while foreign-key checks of rows that name the
+    ticket (its history, its SMS) go on (complaints/inbound.citizens_for explains why that
+    matters). populate_existing: a ticket the session loaded earlier is read again, not
+    taken from the identity map as it was. SQLite ignores the clause: its BEGIN IMMEDIATE
+    already lets one writer at a time in.
+    """
+    return query.with_for_update(key_share=True).execution_options(populate_existing=True)
 
 
 def new_ticket_number() -> str:

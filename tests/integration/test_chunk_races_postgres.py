@@ -19,12 +19,14 @@ from typing import Any
 import pytest
 from sqlalchemy import event, or_, select
 
+from sms_gateway.app import create_app
 from sms_gateway.complaints import actions, inbound
 from sms_gateway.services import build_services, set_current
 from sms_gateway.store import tickets
 from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket, TicketEvent
 from sms_gateway.telco.intake import store_inbound
 from sms_gateway.telco.providers.base import IncomingSms
+from tests.support.agency import auth, token_for
 from tests.support.chunk_scenario import (
     SAME_ROAD,
     HoldingDispatcher,
@@ -243,4 +245,91 @@ def test_an_operator_closing_the_ticket_a_chunk_has_read_as_waiting(
         assert kinds[-1] == "status" and "routed" in kinds  # routed by the answer, then closed
     finally:
         console.close()
+        first.close()
+
+
+@pytest.mark.parametrize("first_in", ["citizen", "agency"])
+def test_a_citizens_batal_and_an_agencys_answer_at_once(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch, first_in: str) -> None:
+    """A citizen withdraws a forwarded ticket (BATAL) while its agency answers it (selesai)
+    through the API.
+
+    Both check the lifecycle against the status they read, then write. Read without a lock,
+    both read terdisposisi and the later commit wins over a move it never saw: a ticket
+    `dibatalkan` whose history says it was selesai, the citizen told both. Locked on read
+    (store/tickets.for_change), the second waits for the first and acts on what it wrote:
+    whichever comes first stands, the other is refused, the citizen hears one of them."""
+    monkeypatch.setattr(inbound, "forward_many", hold_forwards)
+    first = gateway(tmp_path / "w1", url=pg_url)
+    agency = build_services(first.config, dispatcher=HoldingDispatcher(), install=False)
+    try:
+        prologue(first)  # "lead" has a forwarded ticket
+        with first.sessions() as s:
+            lead = s.execute(select(Ticket).where(Ticket.awaiting.is_(None))).scalar_one()
+        assert lead.status == "terdisposisi" and lead.agency_code
+        batal = store(first, [("lead", f"BATAL {lead.number}")])
+        paused = threading.Event()
+        client = create_app(services=agency, start_background=False).test_client()
+        token = token_for(agency, lead.agency_code)
+        answers: list[Any] = []
+
+        def answer() -> None:  # through the agency API, as an agency's system would
+            answers.append(client.post(f"/api/v1/tickets/{lead.number}/status",
+                                       headers=auth(token), json={
+                                           "status": "selesai",
+                                           "response": "Jalan sudah diperbaiki"}))
+
+        def hold(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            # The API pauses once it has read (and locked) the ticket; the worker reads it.
+            if "FROM tickets" in statement and "tickets.number =" in statement \
+                    and not paused.is_set():
+                paused.set()
+                time.sleep(1.5)
+
+        def linger(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            # The worker pauses once it has read the ticket BATAL names; the agency answers.
+            if ("tickets.number =" in statement and "tickets.citizen_id =" in statement
+                    and not paused.is_set()):
+                paused.set()
+                time.sleep(1.5)
+
+        if first_in == "citizen":
+            event.listen(first.engine, "after_cursor_execute", linger)
+            worker = threading.Thread(target=inbound.process_batch, args=(first, batal))
+            worker.start()
+            assert paused.wait(10)
+            answer()
+        else:
+            event.listen(agency.engine, "after_cursor_execute", hold)
+            agency_thread = threading.Thread(target=answer)
+            agency_thread.start()
+            assert paused.wait(10)
+            inbound.process_batch(first, batal)
+            worker = agency_thread
+        worker.join(30)
+        with first.sessions() as s:
+            ticket = s.get(Ticket, lead.id)
+            moves = s.execute(select(TicketEvent.from_status, TicketEvent.to_status).where(
+                TicketEvent.ticket_id == lead.id, TicketEvent.kind == "status")
+                .order_by(TicketEvent.id)).all()
+            told = Counter(s.execute(select(OutboundMessage.purpose).where(
+                OutboundMessage.ticket_id == lead.id,
+                OutboundMessage.purpose.in_(["cancelled", "cancel_refused", "update_selesai"])))
+                .scalars())
+            outcome = s.get(InboundMessage, batal[0])
+        assert ticket is not None and outcome is not None
+        # The history is one chain: each move starts where the one before ended.
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(moves)), moves
+        assert moves[-1][1] == ticket.status
+        if first_in == "citizen":
+            assert ticket.status == "dibatalkan"
+            assert answers[0].status_code == 409, answers[0].get_json()
+            assert told == Counter({"cancelled": 1})
+        else:
+            assert answers[0].status_code == 200, answers[0].get_json()
+            assert ticket.status == "selesai"
+            assert outcome.outcome == "cancel_refused"
+            assert told == Counter({"update_selesai": 1, "cancel_refused": 1})
+    finally:
+        agency.close()
         first.close()

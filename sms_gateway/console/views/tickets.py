@@ -116,7 +116,7 @@ def _act(number: str, audit_action: str, run: Callable[..., object]) -> Response
     effects = actions.Effects()
     try:
         with svc.sessions.begin() as s:
-            ticket = ticket_queries.get_for(s, user, number)
+            ticket = ticket_queries.get_for(s, user, number, to_change=True)
             if ticket is None:
                 abort(404)
             run(svc, s, ticket, effects)
