@@ -86,10 +86,14 @@ def _clocks(session: Session, now: datetime) -> list[tuple[Ticket, datetime]]:
                .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.to_status == Ticket.status)
                .correlate(Ticket).scalar_subquery())
     recorded = exists().where(SlaBreach.ticket_id == Ticket.id, SlaBreach.since == started)
+    # Locked and read afresh: an agency or a citizen may be moving one of them meanwhile;
+    # a ticket locked by another transaction is left for the next round (store/tickets).
     rows = session.execute(
         select(Ticket, started.label("since"))
         .where(tickets.overdue_clause(started, now), ~recorded)
-        .order_by(Ticket.id).limit(BATCH)).all()
+        .order_by(Ticket.id).limit(BATCH)
+        .with_for_update(of=Ticket, key_share=True, skip_locked=True)
+        .execution_options(populate_existing=True)).all()
     return [(ticket, since) for ticket, since in rows if since is not None]
 
 

@@ -126,12 +126,21 @@ def _reply(services: Services, session: Session, message: InboundMessage, citize
         outcome.outbound_ids.append(row.id)
 
 
+def _for_change(session: Session, ticket_id: int | None) -> Ticket | None:
+    """The message's unverified ticket, locked and read afresh: the citizen may be withdrawing
+    it (BATAL) meanwhile (store/tickets.for_change)."""
+    if ticket_id is None:
+        return None
+    return session.execute(tickets.for_change(
+        select(Ticket).where(Ticket.id == ticket_id))).scalar_one_or_none()
+
+
 def _make_ticket(services: Services, session: Session, message: InboundMessage,
                  citizen: Citizen, user: ConsoleUser, decision: Decision,
                  outcome: Outcome) -> None:
     assert decision.category is not None
     region = regions.get(decision.region_code) if decision.region_code else None
-    ticket = session.get(Ticket, message.ticket_id) if message.ticket_id else None
+    ticket = _for_change(session, message.ticket_id)
     if ticket is not None and ticket.category != decision.category:
         outcome.corrected_category = True
     fields = {"category": decision.category, "region_code": region.code if region else None,
@@ -180,7 +189,7 @@ def _make_ticket(services: Services, session: Session, message: InboundMessage,
 def _close_unverified(session: Session, message: InboundMessage, user: ConsoleUser,
                       action: str) -> None:
     """Spam or not a complaint after all: the unverified ticket it opened is closed."""
-    ticket = session.get(Ticket, message.ticket_id) if message.ticket_id else None
+    ticket = _for_change(session, message.ticket_id)
     if ticket is not None and ticket.status == lifecycle.BELUM_TERVERIFIKASI:
         tickets.set_status(session, ticket, lifecycle.ARSIP, actor=user.email, reason=action)
 
