@@ -36,6 +36,7 @@ class Screener:
     personal: tuple[str, ...] = ()
     personal_suffixes: tuple[str, ...] = ()
     not_grievance: frozenset[str] = frozenset()
+    vocatives: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, rules: Path | None = None) -> Screener:
@@ -46,7 +47,8 @@ class Screener:
         check_keys(source, "(top)", doc, ("courtesy", "spam", "grievance"))
         grievance = doc.get("grievance", {})
         check_keys(source, "grievance", grievance,
-                   ("words", "max_words", "personal", "personal_suffixes", "not_words"))
+                   ("words", "max_words", "personal", "personal_suffixes", "not_words",
+                    "vocatives"))
         courtesy = doc.get("courtesy", {})
         check_keys(source, "courtesy", courtesy, ("words",))
         spam = doc.get("spam", {})
@@ -86,6 +88,8 @@ class Screener:
                                        grievance.get("personal_suffixes", [])),
             not_grievance=frozenset(str_list(source, "grievance.not_words",
                                              grievance.get("not_words", []))),
+            vocatives=frozenset(v.lower() for v in str_list(
+                source, "grievance.vocatives", grievance.get("vocatives", []))),
         )
 
     def spam_score(self, raw_lower: str, tokens: list[str]) -> float:
@@ -119,18 +123,20 @@ class Screener:
             if rules is not None and len(content) >= 2 and rules.hits(tokens, normalised):
                 return Screen(None)
             return Screen("noise", "screen:too-short")
-        return Screen(None, doubt=self.doubt(tokens, normalised, vocabulary))
+        return Screen(None, doubt=self.doubt(tokens, normalised, vocabulary, raw=raw))
 
     def doubt(self, tokens: list[str], normalised: str,
-              vocabulary: frozenset[str] = frozenset()) -> str:
+              vocabulary: frozenset[str] = frozenset(), *, raw: str = "") -> str:
         """A short message of family chat, or without a word of grievance, is doubtful.
 
         "Obat dari puskesmas diminum 3x sehari ya pak" fires a health rule but complains of nothing.
+        So is one that opens by calling a relative or a friend ("Dek, ...", "Kak, ...?"),
+        where a complaint calls an official, if anyone ("Pak, ...").
         """
         if len(tokens) > self.grievance_max_words:
             return ""
         padded = f" {normalised} "
-        if any(p in padded for p in self.personal) or any(
+        if self.calls_a_relative(raw) or any(p in padded for p in self.personal) or any(
                 t.endswith(s) and t not in vocabulary and t[:-len(s)] in vocabulary
                 for t in tokens for s in self.personal_suffixes):
             return "screen:personal"
@@ -138,3 +144,11 @@ class Screener:
                for f in forms(t)):
             return ""
         return "screen:no-grievance"
+
+    def calls_a_relative(self, raw: str) -> bool:
+        """True when the text opens with one of the vocatives and a comma or "!"."""
+        found = _VOCATIVE.match(raw)
+        return found is not None and found.group(1).lower() in self.vocatives
+
+
+_VOCATIVE = re.compile(r"\s*([A-Za-z]+)\s*[,!]")

@@ -13,7 +13,8 @@ from parsers.screening import Screener
 DATA = Path(__file__).parent / "data"
 SETS = ("non_complaints.txt", "non_complaints_holdout.txt", "non_complaints_b_tune.txt",
         "non_complaints_b_holdout.txt", "non_complaints_c_holdout.txt",
-        "non_complaints_d_holdout.txt", "non_complaints_e_holdout.txt")
+        "non_complaints_d_holdout.txt", "non_complaints_e_holdout.txt",
+        "non_complaints_f_holdout.txt")
 # Short SMS complaints (category<TAB>text in set B): the screening must not doubt many of them.
 COMPLAINT_SETS = ("complaints_sms.txt", "complaints_sms_b.txt")
 
@@ -39,7 +40,7 @@ def test_fixture_holds_at_least_150_varied_messages() -> None:
 @pytest.mark.parametrize("default_region", [None, "35.78"])
 def test_personal_and_promotional_sms_rarely_become_confident_complaints(
         parser: Parser, default_region: str | None) -> None:
-    # Every set together (sets D and E were first measured fresh, then tuned on).
+    # Every set together (sets D, E and F were first measured fresh, then tuned on).
     texts = [t for name in SETS for t in _texts(name)]
     assert _confident(parser, texts, default_region) < 0.03 * len(texts)
 
@@ -166,3 +167,42 @@ def test_screening_doubts_few_of_the_golden_sms_complaints(parser: Parser) -> No
     doubted = [row["text"] for row in rows if row["intent"] == "complaint" and any(
         r.startswith("screen:") for r in parser.parse(row["text"]).reasons)]
     assert len(doubted) <= 5, doubted
+
+
+@pytest.mark.parametrize("text", [
+    "Dek, KTP ibu ketinggalan di fotokopian ga? Tolong dicek",
+    "Kak! jalan ke rumah nenek rusak, lewat mana ya",
+    "Bos, sy izin, motor mogok kena banjir di jalan",
+])
+def test_a_message_that_calls_a_relative_or_friend_reads_as_chat(
+        parser: Parser, text: str) -> None:
+    assert "screen:personal" in parser.parse(text).reasons
+
+
+@pytest.mark.parametrize("text", [
+    "Pak, jalan depan rumah rusak parah tolong diperbaiki",
+    "Kakak sy tidak dapat BLT padahal terdaftar DTKS",  # a relative named, not called
+])
+def test_calling_an_official_or_naming_a_relative_is_no_chat(parser: Parser, text: str) -> None:
+    assert "screen:personal" not in parser.parse(text).reasons
+
+
+def test_vocatives_come_from_the_rule_file(parser: Parser) -> None:
+    text = "Dek, KTP ibu ketinggalan di fotokopian ga? Tolong dicek"
+    without = Screener(**{**_fields(parser.screener), "vocatives": frozenset()})
+    assert parser.screener.calls_a_relative(text) and not without.calls_a_relative(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Jasa sedot WC & saluran mampet 24 jam, harga bersahabat. Telp 0878-7711-2030",
+    "Maaf mengganggu, anda dpt paket sembako dr Dinsos, bayar admin 100rb via Dana",
+    "Bpk/Ibu, anak Anda kecelakaan & di rumah sakit, hub Dr. Hendra +62 812-6671-0934",
+])
+def test_advertised_services_and_fee_scams_are_spam(parser: Parser, text: str) -> None:
+    assert parser.parse(text).spam is True
+
+
+def test_a_complaint_that_gives_the_senders_number_is_not_spam(parser: Parser) -> None:
+    text = "Jalan di ds Sukamaju rusak parah, mohon diperbaiki. Bisa hub sy di 0812-3456-7890"
+    result = parser.parse(text)
+    assert (result.spam, result.intent, result.category) == (False, "complaint", "jalan_drainase")
