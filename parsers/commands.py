@@ -33,12 +33,6 @@ TICKET_MODES = ("required", "none")
 # words, or when every further word is one of the intent's filler words (fewer than MAX).
 SHORT_WITHOUT_TICKET = 4
 MAX_FILLER_WORDS = 12
-# A message of status filler words only, without a command word or a ticket number, asks for
-# the sender's tickets when it names them with one of these ("gimana kabar laporan sy?").
-REPORT_NOUNS = frozenset({"laporan", "laporannya", "laporanku", "lapran", "lpran", "tiket",
-                          "tiketnya", "tiketku", "aduan", "aduannya", "pengaduan",
-                          "pengaduannya", "keluhan", "keluhannya"})
-_REPORT_HINTS = ("lap", "lpr", "tiket", "aduan", "keluhan")  # substrings of REPORT_NOUNS
 # A command without its word first is short: filler words and a ticket number fit one SMS.
 MAX_ANYWHERE_CHARS = 160
 
@@ -80,19 +74,6 @@ class Keyword:
     agency: str | None
 
 
-# "rahasia umum" is an open secret, "les privat" private lessons: no privacy wish.
-_NOT_A_WISH_AFTER = frozenset({"umum"})
-_NOT_A_WISH_BEFORE = frozenset({"les", "kursus", "guru", "kelas", "sekolah", "klinik",
-                                "praktik", "praktek", "mobil", "jalan"})
-
-
-def _a_wish(words: list[str], i: int) -> bool:
-    """Whether the privacy word at words[i] reads as a wish, not as part of a phrase."""
-    after = words[i + 1] if i + 1 < len(words) else ""
-    before = words[i - 1] if i > 0 else ""
-    return after not in _NOT_A_WISH_AFTER and before not in _NOT_A_WISH_BEFORE
-
-
 def _squash(word: str) -> str:
     return _REPEATS.sub(r"\1", word.lower())
 
@@ -128,6 +109,13 @@ class Grammar:
     privacy_hints: tuple[str, ...] = ()
     # intent -> words that may follow its command word when no ticket number is given
     filler: dict[str, frozenset[str]] = field(default_factory=dict)
+    # status words without a command word ask for the sender's tickets when they name them
+    # with one of these; report_hints: their first letters, a cheap test before the words
+    report_nouns: frozenset[str] = frozenset()
+    report_hints: tuple[str, ...] = ()
+    # a privacy word near the start that follows or precedes one of these is no wish
+    not_a_wish_after: frozenset[str] = frozenset()
+    not_a_wish_before: frozenset[str] = frozenset()
     fuzzy_cache: dict[str, tuple[str, str, int] | None] = field(default_factory=dict)
 
     @classmethod
@@ -139,10 +127,11 @@ class Grammar:
         source = str(path)
         doc = load_toml(path)
         check_keys(source, "(top)", doc, ("intents", "prefix", "privacy_phrases"))
-        commands, filler = _load_intents(source, doc.get("intents", {}))
+        commands, filler, nouns = _load_intents(source, doc.get("intents", {}))
         prefix = doc.get("prefix", {})
         check_keys(source, "prefix", prefix,
-                   ("report", "anonymous", "confidential", "privacy_window"))
+                   ("report", "anonymous", "confidential", "privacy_window",
+                    "not_a_wish_after", "not_a_wish_before"))
         phrases = doc.get("privacy_phrases", {})
         check_keys(source, "privacy_phrases", phrases, ("anonymous", "confidential", "hints"))
         anonymous_phrases = regexes(source, "privacy_phrases.anonymous",
@@ -168,7 +157,20 @@ class Grammar:
             keywords=_load_keywords(keywords or shipped("keywords.toml"), regions, categories),
             privacy_hints=tuple(hints),
             filler=filler,
+            report_nouns=nouns,
+            report_hints=tuple(sorted({n[:3] for n in nouns})),
+            not_a_wish_after=frozenset(str_list(source, "prefix.not_a_wish_after",
+                                                prefix.get("not_a_wish_after", []))),
+            not_a_wish_before=frozenset(str_list(source, "prefix.not_a_wish_before",
+                                                 prefix.get("not_a_wish_before", []))),
         )
+
+    def _a_wish(self, words: list[str], i: int) -> bool:
+        """Whether the privacy word at words[i] reads as a wish, not as part of a phrase
+        ("rahasia umum" is an open secret, "les privat" private lessons)."""
+        after = words[i + 1] if i + 1 < len(words) else ""
+        before = words[i - 1] if i > 0 else ""
+        return after not in self.not_a_wish_after and before not in self.not_a_wish_before
 
     def strip_prefix(self, text: str) -> Prefix:
         """Strip leading LAPOR / RAHASIA / ANONIM / keyword words and note privacy wishes."""
@@ -196,7 +198,7 @@ class Grammar:
         if not anonymous and any(w in self.anonymous for w in head):
             anonymous = True
             reasons.append("privacy:anonim-near-start")
-        if not confidential and any(w in self.confidential and _a_wish(head, i)
+        if not confidential and any(w in self.confidential and self._a_wish(head, i)
                                     for i, w in enumerate(head)):
             confidential = True
             reasons.append("privacy:rahasia-near-start")
@@ -245,7 +247,7 @@ class Grammar:
             return None
         low = text.lower()
         ticket = _TICKET.search(low)
-        if ticket is None and not any(n in low for n in _REPORT_HINTS):
+        if ticket is None and not any(n in low for n in self.report_hints):
             return None
         rest = low if ticket is None else low[:ticket.start()] + " " + low[ticket.end():]
         words = _WORD.findall(rest)
@@ -258,7 +260,7 @@ class Grammar:
                 return Command("status", "ticket-number", ticket.group(1))
             return None
         if len(words) >= 2 and self._only_filler("status", rest) and any(
-                _squash(w) in REPORT_NOUNS for w in words):
+                _squash(w) in self.report_nouns for w in words):
             return Command("status", "question", None)
         return None
 
@@ -313,16 +315,24 @@ def _load_keywords(path: Path, regions: frozenset[str] | None,
 
 
 def _load_intents(source: str, intents: dict[str, Any]) -> tuple[
-        dict[str, tuple[str, str, int]], dict[str, frozenset[str]]]:
-    """commands.toml's [intents.*]: command word -> (intent, ticket mode, max words), filler."""
+        dict[str, tuple[str, str, int]], dict[str, frozenset[str]], frozenset[str]]:
+    """commands.toml's [intents.*]: command word -> (intent, ticket mode, max words), filler,
+    and the status intent's report nouns."""
     commands: dict[str, tuple[str, str, int]] = {}
     filler: dict[str, frozenset[str]] = {}
+    nouns: frozenset[str] = frozenset()
     for intent, table in intents.items():
         key = f"intents.{intent}"
         check_keys(source, key, table,
-                   ("words", "ticket", "max_words", "filler", "examples"), ("words", "ticket"))
+                   ("words", "ticket", "max_words", "filler", "examples", "report_nouns"),
+                   ("words", "ticket"))
         if intent not in ("status", "cancel", "help", "stop", "start"):
             raise RuleFileError(source, key, "not a command intent")
+        if "report_nouns" in table:
+            if intent != "status":
+                raise RuleFileError(source, f"{key}.report_nouns", "only for intents.status")
+            nouns = frozenset(_squash(w) for w in str_list(
+                source, f"{key}.report_nouns", table["report_nouns"]))
         if table["ticket"] not in TICKET_MODES:
             raise RuleFileError(source, f"{key}.ticket", f"must be one of {TICKET_MODES}")
         limit = int(number(source, f"{key}.max_words", table.get("max_words", 1000)))
@@ -335,4 +345,4 @@ def _load_intents(source: str, intents: dict[str, Any]) -> tuple[
                 w.lower() for w in str_list(source, f"{key}.filler", table["filler"]))
         for word in str_list(source, f"{key}.words", table["words"]):
             commands[_squash(word)] = (intent, table["ticket"], limit)
-    return commands, filler
+    return commands, filler, nouns

@@ -70,6 +70,13 @@ def test_command_file_rejects_unknown_intent(tmp_path: Path) -> None:
         Grammar.load(rules=path)
 
 
+def test_report_nouns_belong_to_the_status_intent_only(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[intents.cancel]\nwords = ["batal"]\nticket = "required"\n'
+                            'report_nouns = ["laporan"]\n')
+    with pytest.raises(RuleFileError, match=r"intents\.cancel\.report_nouns"):
+        Grammar.load(rules=path)
+
+
 def test_keyword_with_unknown_region_is_an_error(tmp_path: Path) -> None:
     path = _write(tmp_path, '[keywords.XYZ]\nregion = "99.99"\n')
     with pytest.raises(RuleFileError, match=r"keywords\.XYZ\.region"):
