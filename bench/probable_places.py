@@ -71,7 +71,8 @@ def locations(path: Path, default_region: str | None, gate: Path | None = None) 
 NON_COMPLAINT_SETS = ("non_complaints.txt", "non_complaints_holdout.txt",
                       "non_complaints_b_tune.txt", "non_complaints_b_holdout.txt",
                       "non_complaints_c_holdout.txt", "non_complaints_d_holdout.txt",
-                      "non_complaints_e_holdout.txt", "non_complaints_f_holdout.txt")
+                      "non_complaints_e_holdout.txt", "non_complaints_f_holdout.txt",
+                      "non_complaints_g_holdout.txt")
 # Short SMS complaints: complaints_sms.txt (session 6, no categories) and sets B, C (session 10,
 # tuned on after their first measurement) and D (session 10: its privacy wishes were tuned on
 # after its first measurement, nothing else), category<TAB>text.
