@@ -67,7 +67,7 @@ def locations(path: Path, default_region: str | None, gate: Path | None = None) 
 # Tuned on: the first set, its first hold-out and set B (its holdout half last, after it was
 # measured as never-tuned); sets C and D (session 6, measured fresh) and E (session 10,
 # measured fresh) were tuned on in session 10; set F (session 10, 12.0% when measured fresh)
-# in session 11.
+# and set G (session 11, 14.0% when measured fresh) in session 11.
 NON_COMPLAINT_SETS = ("non_complaints.txt", "non_complaints_holdout.txt",
                       "non_complaints_b_tune.txt", "non_complaints_b_holdout.txt",
                       "non_complaints_c_holdout.txt", "non_complaints_d_holdout.txt",
@@ -77,7 +77,7 @@ NON_COMPLAINT_SETS = ("non_complaints.txt", "non_complaints_holdout.txt",
 # tuned on after their first measurement) and D (session 10: its privacy wishes were tuned on
 # after its first measurement, nothing else), category<TAB>text.
 COMPLAINT_SETS = ("complaints_sms.txt", "complaints_sms_b.txt", "complaints_sms_c.txt",
-                  "complaints_sms_d.txt")
+                  "complaints_sms_d.txt", "complaints_sms_e.txt")
 
 
 def _fixture_lines(name: str) -> list[str]:

@@ -37,6 +37,8 @@ class Screener:
     personal_suffixes: tuple[str, ...] = ()
     not_grievance: frozenset[str] = frozenset()
     vocatives: frozenset[str] = frozenset()
+    honorifics: frozenset[str] = frozenset()
+    officials: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, rules: Path | None = None) -> Screener:
@@ -48,7 +50,7 @@ class Screener:
         grievance = doc.get("grievance", {})
         check_keys(source, "grievance", grievance,
                    ("words", "max_words", "personal", "personal_suffixes", "not_words",
-                    "vocatives"))
+                    "vocatives", "honorifics", "officials"))
         courtesy = doc.get("courtesy", {})
         check_keys(source, "courtesy", courtesy, ("words",))
         spam = doc.get("spam", {})
@@ -90,6 +92,10 @@ class Screener:
                                              grievance.get("not_words", []))),
             vocatives=frozenset(v.lower() for v in str_list(
                 source, "grievance.vocatives", grievance.get("vocatives", []))),
+            honorifics=frozenset(v.lower() for v in str_list(
+                source, "grievance.honorifics", grievance.get("honorifics", []))),
+            officials=frozenset(v.lower() for v in str_list(
+                source, "grievance.officials", grievance.get("officials", []))),
         )
 
     def spam_score(self, raw_lower: str, tokens: list[str]) -> float:
@@ -130,13 +136,16 @@ class Screener:
         """A short message of family chat, or without a word of grievance, is doubtful.
 
         "Obat dari puskesmas diminum 3x sehari ya pak" fires a health rule but complains of nothing.
-        So is one that opens by calling a relative or a friend ("Dek, ...", "Kak, ...?"),
-        where a complaint calls an official, if anyone ("Pak, ...").
+        So is a message of any length that opens by calling a relative or a friend ("Dek,
+        ...", "Kak, ...?") or someone by name ("Bu Siti, ..."), where a complaint calls an
+        official, if anyone ("Pak, ...", "Pak Lurah, ...").
         """
+        if self.calls_someone(raw):
+            return "screen:personal"
         if len(tokens) > self.grievance_max_words:
             return ""
         padded = f" {normalised} "
-        if self.calls_a_relative(raw) or any(p in padded for p in self.personal) or any(
+        if any(p in padded for p in self.personal) or any(
                 t.endswith(s) and t not in vocabulary and t[:-len(s)] in vocabulary
                 for t in tokens for s in self.personal_suffixes):
             return "screen:personal"
@@ -145,10 +154,19 @@ class Screener:
             return ""
         return "screen:no-grievance"
 
-    def calls_a_relative(self, raw: str) -> bool:
-        """True when the text opens with one of the vocatives and a comma or "!"."""
+    def calls_someone(self, raw: str) -> bool:
+        """True when the text opens with one of the vocatives, or with an honorific and a
+        name written as a name ("Bu Siti", "Pak Guru"; not an official: "Pak Lurah"), then
+        a comma or "!"."""
         found = _VOCATIVE.match(raw)
-        return found is not None and found.group(1).lower() in self.vocatives
+        if found is None:
+            return False
+        first, names = found.group(1).lower(), found.group(2).split()
+        if not names:
+            return first in self.vocatives
+        return first in self.honorifics and not any(n.lower() in self.officials for n in names)
 
 
-_VOCATIVE = re.compile(r"\s*([A-Za-z]+)\s*[,!]")
+# A first word, or a first word and one or two capitalised words ("Bu Siti", "Pak Haji
+# Umar"), then a comma or "!".
+_VOCATIVE = re.compile(r"\s*([A-Za-z]+)((?:\s+[A-Z][a-z]+){0,2})\s*[,!]")
