@@ -74,6 +74,12 @@ def test_leading_lapor_is_stripped_from_the_description(parser: Parser) -> None:
     ("guru ngaji diduga cabuli murid, ortu takut lapor. rahasia ya", False, True),
     ("beasiswa pip dipotong 100rb sm wali kelas. rahasiakan ya pak", False, True),
     ("sy gak tau harus lapor kemana, jalan rusak parah", False, False),
+    ("dana PIP anak sy dipotong sekolah. tolong jgn bilang sy yg lapor", True, False),
+    ("pak RT njaluk duit 50 ewu. ojo nganti ngerti yen aku sing lapor", True, False),
+    ("bansos ora adil, sing entuk dulure pak RT. ampun disebutke jeneng kulo", True, False),
+    ("sekdes minta 100rb buat surat keterangan tidak mampu. rahasiakan sy ya", True, False),
+    ("tetangga karaoke smp jam 2 malam. sy gk mau disebut namanya", True, False),
+    ("sy yang lapor kemarin soal jalan rusak, belum ada kabar", False, False),
     ("pungli sudah jadi rahasia umum di kelurahan kami", False, False),
     ("les privat di rumah warga bikin parkir sembarangan", False, False),
 ])
