@@ -24,40 +24,33 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import random
 import time
-import tomllib
 from pathlib import Path
-from typing import Any
 
 from parsers.engine import Parser
-from parsers.gate import Gate, fit
+from parsers.gate import Gate, sms_set
+from parsers.gate import train as train_gate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CSV = ROOT.parent / "shared" / "data" / "surabaya_dev.csv"
-FIXTURES = ROOT / "tests" / "unit" / "parsers" / "data"
 GOLDEN = ROOT / "tests" / "unit" / "parsers" / "golden" / "sms.csv"
 TRAIN_SETS = ("non_complaints.txt", "non_complaints_holdout.txt", "non_complaints_b_tune.txt",
-              "non_complaints_b_holdout.txt", "non_complaints_c_holdout.txt")
-FRESH_SETS = ("non_complaints_d_holdout.txt",)
-POSITIVE_SETS = ("complaints_sms.txt",)  # short SMS-style complaints written for the gate
+              "non_complaints_b_holdout.txt", "non_complaints_c_holdout.txt",
+              "non_complaints_d_holdout.txt", "non_complaints_e_holdout.txt",
+              "non_complaints_f_holdout.txt", "non_complaints_g_holdout.txt")
+# Never trained on: the latest non-complaint set, and short SMS complaints to measure the cost.
+FRESH_SETS = ("non_complaints_h_holdout.txt",)
+FRESH_POSITIVE_SETS = ("complaints_sms_e.txt",)
+# Short SMS-style complaints (text, or category<TAB>text)
+POSITIVE_SETS = ("complaints_sms.txt", "complaints_sms_b.txt", "complaints_sms_c.txt",
+                 "complaints_sms_d.txt")
 REGION = "35.78"
-FOLDS = 5
 SEED = 0
-SMS_CHARS = 160
-WINDOWS = 2  # short word windows (5-12 words) per complaint: complaints by SMS are short
-EXAMPLE_FILES = ("categories.toml", "conduct.toml", "keywords.toml")
-C = 1.0
 
 
 def held_out(row_id: str) -> bool:
     """The fixed fifth of the development rows never used to train the gate."""
     return int(hashlib.sha256(row_id.encode()).hexdigest(), 16) % 5 == 0
-
-
-def fixture(name: str) -> list[str]:
-    lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
-    return [t.strip() for t in lines if t.strip() and not t.startswith("#")]
 
 
 def tokens(parser: Parser, text: str) -> list[str]:
@@ -67,88 +60,6 @@ def tokens(parser: Parser, text: str) -> list[str]:
 def routed(parser: Parser, text: str) -> tuple[bool, str | None]:
     result = parser.parse(text, default_region=REGION)
     return result.intent == "complaint" and not result.needs_review, result.category
-
-
-def rule_examples() -> list[str]:
-    """The short complaints the shipped rules give as examples (rules/*.toml `examples`)."""
-    out: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "examples":
-                    out.extend(str(v) for v in value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    for name in EXAMPLE_FILES:
-        with (ROOT / "parsers" / "rules" / name).open("rb") as fh:
-            walk(tomllib.load(fh))
-    return out
-
-
-def complaint_variants(row: dict[str, str]) -> list[str]:
-    """A development complaint, its first SMS and WINDOWS short word windows (seeded by id)."""
-    text = row["text"]
-    out = list(dict.fromkeys((text, text[:SMS_CHARS])))
-    words = text.split()
-    rnd = random.Random(row["id"])
-    for _ in range(WINDOWS):
-        n = rnd.randint(5, 12)
-        if len(words) > n:
-            start = rnd.randint(0, len(words) - n)
-            out.append(" ".join(words[start:start + n]))
-    return out
-
-
-def training_rows(parser: Parser, dev: list[dict[str, str]]) -> tuple[list[list[str]], list[int],
-                                                                        list[bool]]:
-    """Token lists, labels and whether the rules route the row without review (positives)."""
-    rows: list[list[str]] = []
-    labels: list[int] = []
-    routable: list[bool] = []
-    for name in TRAIN_SETS:
-        for text in fixture(name):
-            rows.append(tokens(parser, text))
-            labels.append(0)
-            routable.append(False)
-    positives = [v for row in dev for v in complaint_variants(row)] + rule_examples()
-    positives += [t for name in POSITIVE_SETS for t in fixture(name)]
-    for variant in positives:
-        rows.append(tokens(parser, variant))
-        labels.append(1)
-        routable.append(routed(parser, variant)[0])
-    return rows, labels, routable
-
-
-def out_of_fold(rows: list[list[str]], labels: list[int]) -> list[float]:
-    """Stratified K-fold out-of-fold scores (seeded)."""
-    order = list(range(len(rows)))
-    random.Random(SEED).shuffle(order)
-    fold_of = [0] * len(rows)
-    for label in (0, 1):
-        members = [i for i in order if labels[i] == label]
-        for k, i in enumerate(members):
-            fold_of[i] = k % FOLDS
-    scores = [0.0] * len(rows)
-    for fold in range(FOLDS):
-        train = [i for i in range(len(rows)) if fold_of[i] != fold]
-        gate = fit([rows[i] for i in train], [labels[i] for i in train], c=C)
-        for i in range(len(rows)):
-            if fold_of[i] == fold:
-                scores[i] = gate.score(rows[i])
-    return scores
-
-
-def choose_threshold(scores: list[float], labels: list[int], routable: list[bool],
-                     max_loss: float) -> float:
-    """The largest threshold that sends at most max_loss of routable positives to review."""
-    positives = sorted(s for s, y, r in zip(scores, labels, routable, strict=True) if y and r)
-    allowed = int(max_loss * len(positives))
-    return positives[allowed] - 1e-6 if positives else 0.0
 
 
 def confident_rate(parser: Parser, texts: list[str]) -> tuple[int, list[str]]:
@@ -180,8 +91,12 @@ def main() -> None:
     ap.add_argument("--csv", type=Path, default=DEFAULT_CSV)
     ap.add_argument("--max-loss", type=float, default=0.01)
     ap.add_argument("--out", type=Path, help="write the gate file there")
-    ap.add_argument("--fresh", action="store_true", help="also measure set D (never tuned on)")
+    ap.add_argument("--fresh", action="store_true",
+                    help="also measure the sets never trained on (FRESH_SETS, FRESH_POSITIVE_SETS)")
     ap.add_argument("--show", action="store_true", help="list the remaining non-complaints")
+    ap.add_argument("--no-dev", action="store_true",
+                    help="train without the development complaints (they only measure): a gate "
+                         "file that holds nothing learnt from them")
     args = ap.parse_args()
     started = time.perf_counter()
     rules = Parser.load().with_gate(None)
@@ -189,24 +104,24 @@ def main() -> None:
         dev = list(csv.DictReader(fh))
     train_dev = [r for r in dev if not held_out(r["id"])]
     hold = [r for r in dev if held_out(r["id"])]
-    rows, labels, routable = training_rows(rules, train_dev)
-    scores = out_of_fold(rows, labels)
-    threshold = choose_threshold(scores, labels, routable, args.max_loss)
-    negatives = [s for s, y in zip(scores, labels, strict=True) if not y]
-    print(f"training rows: {labels.count(0)} non-complaints, {labels.count(1)} complaint texts "
-          f"(from {len(train_dev)} dev rows: whole, first {SMS_CHARS} characters, {WINDOWS} "
-          f"word windows; the rules' examples; {', '.join(POSITIVE_SETS)}); "
-          f"hold-out {len(hold)} dev rows")
-    print(f"threshold {threshold:.4f} (out-of-fold, max loss {args.max_loss:.1%} of routable "
-          f"complaints); out-of-fold non-complaints below it: "
-          f"{sum(s < threshold for s in negatives)}/{len(negatives)}")
-    gate = fit(rows, labels, c=C).with_threshold(threshold)
+    complaints = [] if args.no_dev else [r["text"] for r in train_dev]
+    negatives = [t for name in TRAIN_SETS for t in sms_set(name)]
+    gate = train_gate(lambda text: tokens(rules, text), complaints, negatives,
+                      sms_complaints=[t for name in POSITIVE_SETS for t in sms_set(name)],
+                      max_loss=args.max_loss, seed=SEED)
+    f = gate.figures
+    print(f"training: {f['non_complaints']} non-complaints ({', '.join(TRAIN_SETS)}); "
+          f"{f['complaints']} complaints as {f['complaint_texts']} texts ("
+          f"{'no dev rows' if args.no_dev else f'{len(train_dev)} dev rows'} and the shipped "
+          f"SMS complaint sets, each whole, its first SMS and word windows); hold-out "
+          f"{len(hold)} dev rows")
+    print(f"threshold {gate.threshold:.4f} (out of fold, at most {args.max_loss:.1%} of the "
+          f"complaint texts below it); out-of-fold non-complaints below it: "
+          f"{f['non_complaints_caught_out_of_fold']}/{f['non_complaints']}")
+    figures: dict[str, object] = dict(f)
     gated = rules.with_gate(gate)
-    figures: dict[str, object] = {"c": C, "windows": WINDOWS, "folds": FOLDS, "seed": SEED,
-                                  "threshold_max_loss": args.max_loss, "negatives": labels.count(0),
-                                  "positives": labels.count(1)}
     for name in TRAIN_SETS + (FRESH_SETS if args.fresh else ()):
-        texts = fixture(name)
+        texts = sms_set(name)
         before, _ = confident_rate(rules, texts)
         after, left = confident_rate(gated, texts)
         tag = "never tuned on" if name in FRESH_SETS else "trained on"
@@ -217,6 +132,14 @@ def main() -> None:
         if name in FRESH_SETS:
             figures[f"{name}:before"] = before
             figures[f"{name}:after"] = after
+    for name in FRESH_POSITIVE_SETS if args.fresh else ():
+        texts = sms_set(name)
+        before, _ = confident_rate(rules, texts)
+        after, _ = confident_rate(gated, texts)
+        print(f"{name} (complaints, never trained on): routed without review {before}/"
+              f"{len(texts)} -> {after}/{len(texts)}")
+        figures[f"{name}:before"] = before
+        figures[f"{name}:after"] = after
     for label, parser in (("rules only", rules), ("with gate", gated)):
         sent, right = holdout_figures(parser, hold)
         print(f"dev hold-out, {label}: routed without review {sent}/{len(hold)} = "

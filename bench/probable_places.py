@@ -4,13 +4,15 @@
                                               [--default-region 35.78] [--non-complaints]
                                               [--only-non-complaints] [--show]
                                               [--gate complaint_gate.json]
+                                              [--model model.bin]
 
 Prints the `parser eval` location lines for `region`, then for `region` or, when it has no
 kelurahan, `probable_region`, how often the probable kelurahan lies inside the labelled place,
 and the share of complaints routed without review (needs_review False) with its accuracy.
 --non-complaints also prints the share of the personal/promotional SMS fixtures in
-tests/unit/parsers/data that become confident complaints. --gate parses with a learned
-complaint gate written by bench/complaint_gate.py (not shipped; docs/parser.md).
+parsers/data/sms_sets that become confident complaints. --model parses with a trained model
+(`sms-gateway parser train`), and so with the complaint gate trained with it; --gate with a
+gate file written by bench/complaint_gate.py instead.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from pathlib import Path
 
 import parsers
 from parsers.evaluation import LocationScores
+from parsers.gate import SMS_SETS
 from parsers.gazetteer import is_within
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CSV = ROOT.parent / "shared" / "data" / "surabaya_dev.csv"
-FIXTURES = ROOT / "tests" / "unit" / "parsers" / "data"
+FIXTURES = SMS_SETS
 
 
 def _line(name: str, scores: LocationScores) -> str:
@@ -35,9 +38,8 @@ def _line(name: str, scores: LocationScores) -> str:
             f"{scores.outside_rate:.4f}")
 
 
-def locations(path: Path, default_region: str | None, gate: Path | None = None) -> None:
+def locations(parser: parsers.Parser, path: Path, default_region: str | None) -> None:
     """Print the location figures of region alone and of region-or-probable."""
-    parser = parsers.Parser.load(gate_path=gate)
     certain, with_probable = LocationScores(), LocationScores()
     given = inside = routed = right = total = 0
     with path.open(encoding="utf-8", newline="") as fh:
@@ -72,7 +74,7 @@ NON_COMPLAINT_SETS = ("non_complaints.txt", "non_complaints_holdout.txt",
                       "non_complaints_b_tune.txt", "non_complaints_b_holdout.txt",
                       "non_complaints_c_holdout.txt", "non_complaints_d_holdout.txt",
                       "non_complaints_e_holdout.txt", "non_complaints_f_holdout.txt",
-                      "non_complaints_g_holdout.txt")
+                      "non_complaints_g_holdout.txt", "non_complaints_h_holdout.txt")
 # Short SMS complaints: complaints_sms.txt (session 6, no categories) and sets B, C (session 10,
 # tuned on after their first measurement) and D (session 10: its privacy wishes were tuned on
 # after its first measurement, nothing else), category<TAB>text.
@@ -86,10 +88,9 @@ def _fixture_lines(name: str) -> list[str]:
     return [t.strip() for t in lines if t.strip() and not t.startswith("#")]
 
 
-def non_complaints(default_region: str | None, show: bool = False,
-                   gate: Path | None = None) -> None:
+def non_complaints(parser: parsers.Parser, default_region: str | None,
+                   show: bool = False) -> None:
     """Print how many fixture SMS become confident complaints (and, with show, which)."""
-    parser = parsers.Parser.load(gate_path=gate) if gate else parsers.default_parser()
     for name in NON_COMPLAINT_SETS:
         texts = _fixture_lines(name)
         results = [parser.parse(t, default_region=default_region) for t in texts]
@@ -101,10 +102,10 @@ def non_complaints(default_region: str | None, show: bool = False,
             print(f"    {result.category}: {text}  [{', '.join(result.reasons)}]")
 
 
-def sms_complaints(default_region: str | None, show: bool = False) -> None:
+def sms_complaints(parser: parsers.Parser, default_region: str | None,
+                   show: bool = False) -> None:
     """Print how the short SMS complaint sets fare: routed without review (and, where the set
     gives categories, how many of those are right), doubted by the screening, privacy wishes."""
-    parser = parsers.default_parser()
     for name in COMPLAINT_SETS:
         rows = [line.split("\t", 1) for line in _fixture_lines(name)]
         results = [(row[0] if len(row) == 2 else None, row[-1],
@@ -113,12 +114,14 @@ def sms_complaints(default_region: str | None, show: bool = False) -> None:
         right = sum(1 for c, r in routed if c is not None and r.category == c)
         doubted = [(t, r) for _, t, r in results
                    if any(x.startswith("screen:") for x in r.reasons)]
+        gated = sum(1 for _, _, r in results if "screen:gate" in r.reasons)
         private = sum(1 for _, _, r in results if r.anonymous or r.confidential)
         labelled = results and results[0][0] is not None
         print(f"{name}: {len(routed)}/{len(rows)} = {len(routed) / len(rows):.1%} routed without "
               f"review" + (f", {right} right ({right / len(routed):.1%})" if labelled and routed
-                           else "") + f"; doubted by the screening {len(doubted)}; "
-              f"privacy wish {private}")
+                           else "") + f"; doubted by the screening {len(doubted)}"
+              + (f" (by the gate {gated})" if parser.active_gate else "")
+              + f"; privacy wish {private}")
         for text, result in doubted if show else ():
             print(f"    {[x for x in result.reasons if x.startswith('screen:')]}: {text}")
 
@@ -133,12 +136,14 @@ def main() -> None:
     ap.add_argument("--show", action="store_true",
                     help="list the confident non-complaints and the doubted SMS complaints")
     ap.add_argument("--gate", type=Path, help="a complaint gate file (bench/complaint_gate.py)")
+    ap.add_argument("--model", type=Path, help="a trained model file (and its complaint gate)")
     args = ap.parse_args()
+    parser = parsers.Parser.load(model_path=args.model, gate_path=args.gate)
     if not args.only_non_complaints:
-        locations(args.csv, args.default_region, args.gate)
+        locations(parser, args.csv, args.default_region)
     if args.non_complaints or args.only_non_complaints:
-        non_complaints(args.default_region, args.show, args.gate)
-        sms_complaints(args.default_region, args.show)
+        non_complaints(parser, args.default_region, args.show)
+        sms_complaints(parser, args.default_region, args.show)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from parsers.category import Match
+from parsers.gate import Gate
 
 SEED = 0
 DEFAULT_TARGET_PRECISION = 0.95
@@ -69,6 +70,10 @@ class TrainedModel:
     temperature: float
     review_threshold: float
     figures: ModelFigures
+    # The complaint gate trained with the model (parsers/gate.py), asked before a message is
+    # routed without review; None for a model trained without one (and every model saved
+    # before gates were trained with models: their pickles have no such attribute).
+    gate: Gate | None = None
 
     @property
     def target_precision(self) -> float:

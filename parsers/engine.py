@@ -75,6 +75,11 @@ class Parser:
         """A parser sharing this one's rules and gazetteer that decides with `model`."""
         return replace(self, model=model)
 
+    @property
+    def active_gate(self) -> Gate | None:
+        """The gate given to this parser, else the one trained with its model (if any)."""
+        return self.gate if self.gate is not None else getattr(self.model, "gate", None)
+
     def with_gate(self, gate: Gate | None) -> Parser:
         """A parser sharing this one's rules and model that gates with `gate` (None: no gate)."""
         return replace(self, gate=gate)
@@ -146,8 +151,9 @@ class Parser:
         review = review or doubted
         # Would be routed without a human, but the learned gate (when given one) reads it as
         # not a complaint. A 1708 prefix (LAPOR, RAHASIA, a keyword) says it is one.
-        gated = (not review and not prefix.reasons and self.gate is not None
-                 and not self.gate.passes(tokens))
+        gate = self.active_gate
+        gated = (not review and not prefix.reasons and gate is not None
+                 and not gate.passes(tokens))
         # Says why a human must look: the category is below the threshold that meets the target.
         doubt = (f"review:confidence<{category.review_threshold:.3f}",) if unsure else ()
         conduct = self.conduct.about_officials(tokens) if self.conduct else None

@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +35,95 @@ from typing import Any
 GATE_FORMAT = 1
 CHAR_NGRAMS = (3, 5)
 MIN_DF = 5  # a feature seen in fewer training texts is dropped (and no rare text is kept)
+# The project's own SMS sets, written by hand (docs/parser.md): non_complaints*.txt (personal
+# and promotional SMS, one per line) and complaints_sms*.txt (short SMS complaints, a text or
+# category<TAB>text per line); lines starting with "#" are comments.
+SMS_SETS = Path(__file__).parent / "data" / "sms_sets"
+SMS_CHARS = 160  # a complaint is also learnt as its first SMS
+WINDOWS = 2  # and as this many windows of 5-12 of its words: SMS complaints are short
+MAX_LOSS = 0.01  # the threshold lets at most this share of complaints (out of fold) fail
+FOLDS = 5
+C = 1.0
+
+
+def sms_set(name: str) -> list[str]:
+    """The SMS of one of the shipped sets (of a category<TAB>text line, the text)."""
+    lines = (SMS_SETS / name).read_text(encoding="utf-8").splitlines()
+    return [t.split("\t")[-1].strip() for t in lines if t.strip() and not t.startswith("#")]
+
+
+def sms_sets(prefix: str) -> list[str]:
+    """The SMS of every shipped set whose file name starts with prefix, in name order."""
+    return [t for path in sorted(SMS_SETS.glob(f"{prefix}*.txt")) for t in sms_set(path.name)]
+
+
+def variants(text: str, key: str) -> list[str]:
+    """A complaint as the gate learns it: whole, its first SMS, and short word windows
+    (seeded by key, so training is repeatable)."""
+    out = [text]
+    if len(text) > SMS_CHARS:
+        out.append(text[:SMS_CHARS])
+    words = text.split()
+    rnd = random.Random(key)  # noqa: S311 - repeatable sampling, not a secret
+    for _ in range(WINDOWS):
+        n = rnd.randint(5, 12)
+        if len(words) > n:
+            start = rnd.randint(0, len(words) - n)
+            out.append(" ".join(words[start:start + n]))
+    return out
+
+
+def train(tokenise: Callable[[str], list[str]], complaints: Sequence[str],
+          non_complaints: Sequence[str] | None = None, *,
+          sms_complaints: Sequence[str] | None = None, max_loss: float = MAX_LOSS,
+          seed: int = 0) -> Gate:
+    """Train a gate: complaints and short SMS complaints (default: the shipped SMS complaint
+    sets) against non-complaints (default: the shipped non-complaint sets).
+
+    Each complaint counts with its variants. The threshold is the largest that fails at most
+    max_loss of the complaints' out-of-fold scores (stratified folds, seeded); the gate's
+    figures say how many texts of each kind it learnt from and what it caught out of fold.
+    """
+    negatives = list(sms_sets("non_complaints") if non_complaints is None else non_complaints)
+    positives = list(complaints) + list(
+        sms_sets("complaints_sms") if sms_complaints is None else sms_complaints)
+    rows = [tokenise(v) for i, text in enumerate(positives)
+            for v in variants(text, f"{seed}:{i}")]
+    labels = [1] * len(rows)
+    rows += [tokenise(text) for text in negatives]
+    labels += [0] * len(negatives)
+    scores = _out_of_fold(rows, labels, seed)
+    threshold = _threshold([s for s, y in zip(scores, labels, strict=True) if y], max_loss)
+    caught = sum(s < threshold for s, y in zip(scores, labels, strict=True) if not y)
+    figures = {"complaints": len(positives), "complaint_texts": labels.count(1),
+               "non_complaints": len(negatives), "max_loss": max_loss, "folds": FOLDS,
+               "seed": seed, "c": C, "non_complaints_caught_out_of_fold": caught}
+    gate = fit(rows, labels, c=C)
+    return Gate(gate.weights, gate.intercept, threshold, figures)
+
+
+def _out_of_fold(rows: list[list[str]], labels: list[int], seed: int) -> list[float]:
+    """Stratified K-fold out-of-fold scores (seeded)."""
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)  # noqa: S311 - repeatable folds, not a secret
+    fold_of = [0] * len(rows)
+    for label in (0, 1):
+        for k, i in enumerate(i for i in order if labels[i] == label):
+            fold_of[i] = k % FOLDS
+    scores = [0.0] * len(rows)
+    for fold in range(FOLDS):
+        gate = fit([rows[i] for i in range(len(rows)) if fold_of[i] != fold],
+                   [labels[i] for i in range(len(rows)) if fold_of[i] != fold], c=C)
+        for i in range(len(rows)):
+            if fold_of[i] == fold:
+                scores[i] = gate.score(rows[i])
+    return scores
+
+
+def _threshold(positive_scores: list[float], max_loss: float) -> float:
+    """The largest threshold below which at most max_loss of the positives score."""
+    ordered = sorted(positive_scores)
+    return ordered[int(max_loss * len(ordered))] - 1e-6 if ordered else 0.0
 
 
 class GateError(ValueError):

@@ -118,6 +118,12 @@ def train(csv_path: Path, out: Path) -> None:
     click.echo(f"trained on {len(rows)} rows; review threshold {model.review_threshold:.3f} "
                f"for precision {f.target_precision:.2f}: held back, {f.coverage:.1%} of "
                f"complaints routed without a human, {f.precision:.1%} right; wrote {out}")
+    if model.gate is not None:
+        g = model.gate.figures
+        click.echo(f"complaint gate: {g['complaint_texts']} complaint texts against "
+                   f"{g['non_complaints']} personal and promotional SMS; out of fold it stops "
+                   f"{g['non_complaints_caught_out_of_fold']} of those SMS and at most "
+                   f"{g['max_loss']:.0%} of the complaints")
 
 
 @parser_group.command("eval")

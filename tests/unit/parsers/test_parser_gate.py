@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from parsers import Parser
-from parsers.gate import GATE_FORMAT, MIN_DF, Gate, GateError, features, fit
+from parsers.gate import GATE_FORMAT, MIN_DF, SMS_SETS, Gate, GateError, features, fit
 
-DATA = Path(__file__).parent / "data"
+DATA = SMS_SETS  # the shipped SMS sets (parsers/data/sms_sets)
 ROUTED = "sampah numpuk di TPS pasar udah seminggu ga diangkut, baunya kemana2"
 
 

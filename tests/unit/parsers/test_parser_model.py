@@ -109,7 +109,7 @@ def test_training_figures_count_the_labels(model: TrainedModel) -> None:
 
 def test_a_stricter_target_keeps_fewer_complaints(
         parser: Parser, corpus: tuple[list[str], list[str]], model: TrainedModel) -> None:
-    loose = train(*corpus, target_precision=0.8, features=parser)
+    loose = train(*corpus, target_precision=0.8, features=parser, gate=False)
     assert loose.figures.coverage > model.figures.coverage
 
 
@@ -224,3 +224,24 @@ def test_model_errors_are_one_line_value_errors(tmp_path: Path) -> None:
     with pytest.raises(ValueError) as info:
         load_model(tmp_path / "x.bin")
     assert "\n" not in str(info.value)
+
+
+def test_a_model_carries_a_complaint_gate_that_a_parser_with_it_asks(
+        parser: Parser, model: TrainedModel) -> None:
+    # Chat that the rules alone would route (a road, a jam, a grievance word): the gate trained
+    # with the model, the corpus and the shipped SMS sets against the shipped personal and
+    # promotional SMS, sends it to review; a plain complaint passes.
+    assert model.gate is not None and model.gate.figures["non_complaints"] > 1000
+    chat = "Sayang aku telat, jalan ke rumah ibu macet parah banget, kamu makan duluan aja"
+    complaint = "jalan di depan pasar rusak parah berlubang, mohon segera diperbaiki"
+    with_model = parser.with_model(model)
+    assert with_model.active_gate is model.gate and parser.active_gate is None
+    assert not model.gate.passes(parser.normaliser.tokens(chat))
+    assert model.gate.passes(parser.normaliser.tokens(complaint))
+    assert "screen:gate" not in with_model.parse(complaint).reasons
+
+
+def test_a_model_without_a_gate_parses_without_one(
+        parser: Parser, corpus: tuple[list[str], list[str]]) -> None:
+    bare = train(*corpus[:2], target_precision=0.95, features=parser, gate=False)
+    assert bare.gate is None and parser.with_model(bare).active_gate is None

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from parsers import Parser
+from parsers.gate import SMS_SETS
 from parsers.screening import Screener
 
-DATA = Path(__file__).parent / "data"
+DATA = SMS_SETS  # the shipped SMS sets (parsers/data/sms_sets)
 SETS = ("non_complaints.txt", "non_complaints_holdout.txt", "non_complaints_b_tune.txt",
         "non_complaints_b_holdout.txt", "non_complaints_c_holdout.txt",
         "non_complaints_d_holdout.txt", "non_complaints_e_holdout.txt",
