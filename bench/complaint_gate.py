@@ -4,19 +4,16 @@
                                              [--max-loss 0.01] [--fresh] [--show]
                                              [--out complaint_gate.json]
 
-Training data: the non-complaint sets the screening rules were tuned on (A, A's hold-out, B, C
-in tests/unit/parsers/data) as negatives, and the development complaints outside a fixed 20%
-hold-out (sha256 of the row id, mod 5 == 0) as positives, each also cut to its first 160
-characters (one SMS) and as 2 windows of 5-12 words (seeded by row id), plus the rules'
-`examples` and the short SMS complaints of tests/unit/parsers/data/complaints_sms.txt. Set D
-(non_complaints_d_holdout.txt) and the hold-out fifth are never used to train or tune. --fresh
-prints set D's figures (measure, never tune). The threshold: the largest at which at most
---max-loss of the out-of-fold positives the rules route without review (5 stratified folds, seed
-0) would be sent to review. Prints, rules only, without and with the gate: the
-confident-complaint rate of every non-complaint set, routed-without-review share and accuracy on
-the hold-out fifth, and the golden SMS complaints routed. --out stores the gate, trained on all
-the training rows, in a file that `Parser.load(gate_path=...)` reads (not shipped: see
-docs/parser.md).
+Trains with `parsers.gate.train`, as `parsers.model.train` does for every model, but holding
+out what it measures: negatives are the non-complaint sets of TRAIN_SETS (parsers/data/sms_sets;
+not the latest, set H); positives are the development complaints outside a fixed 20% hold-out
+(sha256 of the row id, mod 5 == 0; --no-dev: none) and the SMS complaint sets of POSITIVE_SETS
+(not set E), each also cut to its first SMS and as word windows. The threshold: the largest at
+which at most --max-loss of the positives' out-of-fold scores (5 stratified folds, seed 0) fall
+below it. Prints, rules only, without and with the gate: the confident-complaint rate of every
+non-complaint set (--fresh: set H too, never trained on), complaint set E routed without review
+(--fresh), routed-without-review share and accuracy on the dev hold-out fifth, and the golden
+SMS complaints routed. --out stores the gate in a file that `Parser.load(gate_path=...)` reads.
 """
 
 from __future__ import annotations

@@ -1,23 +1,28 @@
 """A learned complaint-vs-not gate (issue 13, part 4): pure Python at parse time.
 
-    gate = Gate.load(path)                # a file written by bench/complaint_gate.py --out
+    gate = train(tokenise, complaints)    # against the shipped personal and promotional SMS
     gate.score(tokens)                    # log-odds that the normalised tokens are a complaint
     gate.passes(tokens)                   # score >= the threshold chosen when training
 
 The rules screen personal and promotional SMS with word lists, which do not generalise to new
 texts. The gate is a logistic regression on TF-IDF word 1-2-grams and character 3-5-grams of
-the normaliser's tokens, trained on hand-written non-complaints against real complaints. A
-parser given a gate (`Parser.load(gate_path=...)` or `parser.with_gate(gate)`) asks it only
-about messages it would otherwise route without review and that carry no 1708 prefix (LAPOR,
-RAHASIA, a keyword...); when the gate says "not a complaint" the message goes to review with
-the reason `screen:gate`. No gate is shipped or loaded by default: on the project's own short
-SMS complaints it cost more than it gained (docs/parser.md, "A learned complaint gate").
+the normaliser's tokens, trained on complaints (each also as its first SMS and as short word
+windows) and the project's short SMS complaints against the project's hand-written personal
+and promotional SMS (parsers/data/sms_sets). A parser asks it only about messages it would
+otherwise route without review and that carry no 1708 prefix (LAPOR, RAHASIA, a keyword...);
+when the gate says "not a complaint" the message goes to review with the reason `screen:gate`
+(the citizen still gets a ticket number at once).
 
-Training needs scikit-learn (the `ml` extra; `train` imports it lazily). The file is plain JSON
-(feature -> [idf, weight]) so that parsing needs neither scikit-learn nor pickle:
+`parsers.model.train` trains one with every model, from the model's own training texts, and
+the model carries it (TrainedModel.gate): a parser with a model asks the model's gate. No gate
+is shipped: it would be learnt from the development data, which the repository must not
+carry; rules-only parsing has none. For experiments, a gate file (plain JSON, feature ->
+[idf, weight], so that parsing needs neither scikit-learn nor pickle) is written by
 
     .venv/bin/python -m bench.complaint_gate --csv ../shared/data/surabaya_dev.csv --fresh \
         --out complaint_gate.json
+
+and read by `Parser.load(gate_path=...)`. Training needs scikit-learn (the `ml` extra).
 """
 
 from __future__ import annotations
