@@ -28,6 +28,7 @@ from parsers.classifier import (
 )
 from parsers.evaluation import category_scores
 from parsers.features import CategoryModel, Features, RulesOnly, TextFeatures, categories, featurise
+from parsers.gate import sms_sets
 from parsers.gate import train as train_gate
 from parsers.modelfile import (
     FORMAT_VERSION,
@@ -50,25 +51,29 @@ __all__ = [
 @overload
 def train(texts: Sequence[str], labels: Sequence[str], *,
           target_precision: float = ..., features: TextFeatures | None = ...,
-          folds: int = ..., seed: int = ..., gate: bool = ...) -> TrainedModel: ...
+          folds: int = ..., seed: int = ..., gate: bool = ...,
+          extra_non_complaints: Sequence[str] = ...) -> TrainedModel: ...
 
 
 @overload
 def train(texts: TextFeatures, labels: Sequence[str], legacy_labels: Sequence[str], *,
           target_precision: float = ..., features: TextFeatures | None = ...,
-          folds: int = ..., seed: int = ..., gate: bool = ...) -> TrainedModel: ...
+          folds: int = ..., seed: int = ..., gate: bool = ...,
+          extra_non_complaints: Sequence[str] = ...) -> TrainedModel: ...
 
 
 def train(texts: Any, labels: Sequence[str], legacy_labels: Sequence[str] | None = None, *,
           target_precision: float = DEFAULT_TARGET_PRECISION,
           features: TextFeatures | None = None, folds: int = TUNING_FOLDS,
-          seed: int = SEED, gate: bool = True) -> TrainedModel:
+          seed: int = SEED, gate: bool = True,
+          extra_non_complaints: Sequence[str] = ()) -> TrainedModel:
     """Train on all rows; the review threshold meets `target_precision` on held-back rows.
 
     `features` is the normaliser and rules to read texts through (a Parser; default: the
     shipped ones). The form train(parser, texts, labels) is kept for sms_gateway/cli_parser.py
     until it passes features= instead. With `gate`, a complaint gate (parsers/gate.py) is
-    trained too, the texts (complaints all) against the shipped personal and promotional SMS,
+    trained too, the texts (complaints all) against the shipped personal and promotional SMS
+    and `extra_non_complaints` (the deployment's: what its operators judged not a complaint),
     and travels in the model: a parser with the model asks it before routing without review.
     """
     if legacy_labels is not None:
@@ -79,7 +84,8 @@ def train(texts: Any, labels: Sequence[str], legacy_labels: Sequence[str] | None
     model = fit(normalised, matches, list(labels), categories(reader),
                 target_precision=target_precision, folds=folds, seed=seed)
     if gate:
-        model.gate = train_gate(reader.normaliser.tokens, texts, seed=seed)
+        model.gate = train_gate(reader.normaliser.tokens, texts,
+                                [*sms_sets("non_complaints"), *extra_non_complaints], seed=seed)
     return model
 
 

@@ -297,7 +297,8 @@ def retrain_command(seed_csv: Path | None) -> None:
     c, f = report.label_counts, report.candidate_figures
     click.echo(f"candidate: model version {report.version_id}, trained on {c['trained_on']} "
                f"rows ({c['labels']} labels, {c['seed']} seed), {c['held_back']} recent labels "
-               f"held back; {report.seconds:.0f} s")
+               f"held back; its complaint gate also learnt from {c['not_complaints']} messages "
+               f"operators judged no complaint; {report.seconds:.0f} s")
     click.echo(f"  own out-of-fold figures: accuracy {f['accuracy']:.4f}, threshold "
                f"{f['threshold']:.3f}, {f['coverage']:.1%} routed at {f['precision']:.1%}")
     if report.comparison is not None:

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 HOLDOUT_SHARE = 0.2  # the most recent fifth of the labels is held back to compare the models
 MIN_HOLDOUT = 10  # fewer held-back labels than this: nothing to compare on, no promotion
+# Review decisions that say a message is no complaint: negatives for the model's complaint gate.
+NOT_COMPLAINTS = ("spam", "not_complaint")
 
 
 class RetrainError(ValueError):
@@ -59,6 +61,15 @@ def _labels(services: Services) -> list[tuple[str, str, str]]:
     return [(" ".join(t.split()), c, s) for t, c, s in rows if t and t.strip() and c]
 
 
+def _non_complaints(services: Services) -> list[str]:
+    """The texts operators judged spam or not a complaint: more negatives for the gate."""
+    with services.sessions() as session:
+        texts = session.execute(select(LabelledExample.text).where(
+            LabelledExample.category.is_(None),
+            LabelledExample.decision.in_(NOT_COMPLAINTS))).scalars()
+        return [" ".join(t.split()) for t in texts if t and t.strip()]
+
+
 def retrain(services: Services, *, seed: Sequence[tuple[str, str]] = (), actor: str = "cli",
             holdout_share: float = HOLDOUT_SHARE) -> RetrainReport:
     """Train a candidate on all labels (+ seed), compare on held-back labels, maybe promote."""
@@ -86,9 +97,12 @@ def retrain(services: Services, *, seed: Sequence[tuple[str, str]] = (), actor: 
     current = services.parser.current()
     base = current.parser.with_model(None)
     target = services.config.parser.auto_route_precision
-    candidate = train(texts, cats, features=base, target_precision=target)
+    negatives = _non_complaints(services)
+    candidate = train(texts, cats, features=base, target_precision=target,
+                      extra_non_complaints=negatives)
     counts: dict[str, Any] = {
         "labels": len(labels), "seed": len(seed), "trained_on": len(texts), "held_back": held,
+        "not_complaints": len(negatives),
         "by_source": dict(Counter(s for _, _, s in labels)),
         "by_category": dict(Counter(cats + [c for _, c, _ in recent]))}
     comparison: dict[str, Any] | None = None

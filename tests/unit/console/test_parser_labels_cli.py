@@ -139,3 +139,29 @@ def test_scheduled_retraining_trains_when_due(services, tmp_path) -> None:
     with services.sessions() as s:
         created_by = [m.created_by for m in parser_models.versions(s)]
     assert (report is not None, created_by) == (True, ["schedule"])
+
+
+def test_what_operators_judged_no_complaint_teaches_the_models_gate(
+        cli, services, tmp_path) -> None:
+    pytest.importorskip("sklearn")
+    from parsers.gate import sms_sets
+    from parsers.model import load_model_bytes
+    from sms_gateway.complaints import learning
+    from sms_gateway.store.console import LabelledExample
+
+    rows = "".join(f"{t},{c}\n" for t, c in corpus(60, seed=6))
+    cli("labels", "import", "--csv", str(_csv(tmp_path / "l.csv", "text,category\n" + rows)))
+    judged = ["Promo pulsa murah hari ini, hub kami", "Mas jemput aku di stasiun ya"]
+    with services.sessions.begin() as s:
+        s.add_all([LabelledExample(text=text, decision=decision, source="review",
+                                   actor="op@example.org")
+                   for text, decision in zip(judged, learning.NOT_COMPLAINTS, strict=True)])
+    report = learning.retrain(services, actor="test")
+    with services.sessions() as s:
+        row = s.get(parser_models.ParserModel, report.version_id)
+        assert row is not None
+        blob = row.blob
+    gate = load_model_bytes(blob).gate
+    assert report.label_counts["not_complaints"] == 2
+    assert gate is not None and gate.figures["non_complaints"] == len(
+        sms_sets("non_complaints")) + 2
