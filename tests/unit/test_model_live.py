@@ -159,3 +159,21 @@ def test_auto_route_precision_outside_zero_to_one_is_a_config_error(config: Conf
     bad = replace(config, parser=replace(config.parser, auto_route_precision=95.0))
     with pytest.raises(ConfigError, match="auto_route_precision"):
         build_services(bad)
+
+
+def test_the_models_complaint_gate_is_asked_in_the_live_gateway(tmp_path: Path) -> None:
+    # Chat the rules alone route as a complaint (a jam, a grievance word): with the model, its
+    # gate holds it back (the citizen gets a ticket number and an operator looks).
+    chat = ("Bu, jalan raya di Kelurahan Ketintang Kota Surabaya macet parah krn truk mogok. "
+            "Sy muter lwt Gayungan aja, plg telat")
+    path = _model_file(tmp_path)
+    services = _services(tmp_path, model_path=str(path))
+    rules = services.parser.current().parser.with_model(None)
+    try:
+        live = services.parser.current().parser
+        parse = _send(services, chat, "a")
+    finally:
+        services.close()
+    assert rules.parse(chat).needs_review is False  # the rules alone would route it
+    assert live.active_gate is not None and live.active_gate is live.model.gate  # type: ignore[union-attr]
+    assert (parse["needs_review"], "screen:gate" in parse["reasons"]) == (True, True), parse
