@@ -28,6 +28,7 @@ from parsers.classifier import (
 )
 from parsers.evaluation import category_scores
 from parsers.features import CategoryModel, Features, RulesOnly, TextFeatures, categories, featurise
+from parsers.gate import MIN_COMPLAINTS as GATE_MIN_COMPLAINTS
 from parsers.gate import sms_sets
 from parsers.gate import train as train_gate
 from parsers.modelfile import (
@@ -75,6 +76,7 @@ def train(texts: Any, labels: Sequence[str], legacy_labels: Sequence[str] | None
     trained too, the texts (complaints all) against the shipped personal and promotional SMS
     and `extra_non_complaints` (the deployment's: what its operators judged not a complaint),
     and travels in the model: a parser with the model asks it before routing without review.
+    Below parsers.gate.MIN_COMPLAINTS texts no gate is trained: it would stop real complaints.
     """
     if legacy_labels is not None:
         features, texts, labels = texts, labels, legacy_labels
@@ -83,7 +85,7 @@ def train(texts: Any, labels: Sequence[str], legacy_labels: Sequence[str] | None
     normalised, matches = featurise(reader, texts)
     model = fit(normalised, matches, list(labels), categories(reader),
                 target_precision=target_precision, folds=folds, seed=seed)
-    if gate:
+    if gate and len(texts) >= GATE_MIN_COMPLAINTS:
         model.gate = train_gate(reader.normaliser.tokens, texts,
                                 [*sms_sets("non_complaints"), *extra_non_complaints], seed=seed)
     return model

@@ -137,12 +137,13 @@ class Screener:
 
         "Obat dari puskesmas diminum 3x sehari ya pak" fires a health rule but complains of nothing.
         So is a message of any length that opens by calling a relative or a friend ("Dek,
-        ...", "Kak, ...?") or someone by name ("Bu Siti, ..."), where a complaint calls an
-        official, if anyone ("Pak, ...", "Pak Lurah, ...").
+        ...", "Kak, ...?"), and a short one that calls someone by name ("Bu Siti, ..."),
+        where a complaint calls an official, if anyone ("Pak, ...", "Pak Lurah, ...").
         """
-        if self.calls_someone(raw):
+        short = len(tokens) <= self.grievance_max_words
+        if self.calls_someone(raw, by_name=short):
             return "screen:personal"
-        if len(tokens) > self.grievance_max_words:
+        if not short:
             return ""
         padded = f" {normalised} "
         if any(p in padded for p in self.personal) or any(
@@ -154,17 +155,18 @@ class Screener:
             return ""
         return "screen:no-grievance"
 
-    def calls_someone(self, raw: str) -> bool:
-        """True when the text opens with one of the vocatives, or with an honorific and a
-        name written as a name ("Bu Siti", "Pak Guru"; not an official: "Pak Lurah"), then
-        a comma or "!"."""
+    def calls_someone(self, raw: str, *, by_name: bool = True) -> bool:
+        """True when the text opens with one of the vocatives, or (by_name) with an honorific
+        and a name written as a name ("Bu Siti", "Pak Guru"; not an official: "Pak Lurah"),
+        then a comma or "!"."""
         found = _VOCATIVE.match(raw)
         if found is None:
             return False
         first, names = found.group(1).lower(), found.group(2).split()
         if not names:
             return first in self.vocatives
-        return first in self.honorifics and not any(n.lower() in self.officials for n in names)
+        return by_name and first in self.honorifics and not any(
+            n.lower() in self.officials for n in names)
 
 
 # A first word, or a first word and one or two capitalised words ("Bu Siti", "Pak Haji

@@ -53,7 +53,8 @@ def enqueue_deliveries(services: Services, delivery_ids: list[int]) -> None:
 def forward(services: Services, ticket_id: int) -> None:
     """Disposition a verified ticket to its agency and queue the deliveries (idempotent)."""
     with services.sessions.begin() as session:
-        ticket = session.get(Ticket, ticket_id, with_for_update=True)
+        # Locked with the other tickets of its case, which dispose moves along.
+        ticket = cases.for_change(session, select(Ticket).where(Ticket.id == ticket_id))
         if ticket is None or ticket.agency_code is None:
             return
         delivery_ids = dispose(services, session, ticket)

@@ -25,7 +25,7 @@ from sms_gateway.api.auth import (
     services,
 )
 from sms_gateway.complaints import actions
-from sms_gateway.store import tickets
+from sms_gateway.store import cases
 from sms_gateway.store.agency import AgencyDelivery, AgencyRecord, SlaBreach
 from sms_gateway.store.console import AuditEntry
 from sms_gateway.store.db import utcnow
@@ -59,10 +59,11 @@ def _scope(agency_code: str) -> Any:
 
 
 def _ticket(session: Session, number: str, *, write: bool = False) -> Ticket:
-    """The agency's ticket; to write, locked and read afresh (store/tickets.for_change)."""
+    """The agency's ticket; to write, locked and read afresh with its case's other tickets
+    (store/cases.for_change)."""
     query = select(Ticket).where(Ticket.number == number, _scope(g.agency_code))
-    ticket = session.execute(
-        tickets.for_change(query) if write else query).scalar_one_or_none()
+    ticket = (cases.for_change(session, query) if write
+              else session.execute(query).scalar_one_or_none())
     if ticket is None:
         raise ApiError(404, "not_found", f"no ticket {number} for this agency")
     if write and ticket.agency_code != g.agency_code:

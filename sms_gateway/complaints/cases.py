@@ -168,14 +168,22 @@ def _may_lead(other: Ticket, ticket: Ticket, since: datetime,
 def join(session: Session, ticket: Ticket, lead: Ticket, *, actor: str = "system") -> None:
     """Put the ticket in the lead ticket's case: its agency and status, no delivery of its own."""
     case_id = store_cases.case_of(session, lead, actor=actor)
+    status, agency_code, agency_name = lead.status, lead.agency_code, lead.agency_name
+    if lead.id is not None and not session.is_modified(lead):
+        # The lead as stored, locked: an agency answering the case meanwhile either has
+        # answered (its status is read here) or waits and then finds this ticket among the
+        # case's, so the new ticket never keeps the case's status from before the answer.
+        status, agency_code, agency_name = session.execute(
+            select(Ticket.status, Ticket.agency_code, Ticket.agency_name)
+            .where(Ticket.id == lead.id).with_for_update(key_share=True)).one()
     ticket.case_id = case_id
-    ticket.agency_code, ticket.agency_name = lead.agency_code, lead.agency_name
+    ticket.agency_code, ticket.agency_name = agency_code, agency_name
     ticket.awaiting = None
-    previous, ticket.status = ticket.status, lead.status
+    previous, ticket.status = ticket.status, status
     ticket.updated_at = utcnow()
     tickets.queue_event(session, lead, "case_reporter", actor=actor, number=ticket.number)
     tickets.queue_event(session, ticket, "case_joined", actor=actor, from_status=previous,
-                        to_status=lead.status, case=case_id, lead=lead.number)
+                        to_status=status, case=case_id, lead=lead.number)
 
 
 def merge(session: Session, ticket: Ticket, into: Ticket, *, actor: str) -> int:

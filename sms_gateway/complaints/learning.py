@@ -66,7 +66,7 @@ def _non_complaints(services: Services) -> list[str]:
     with services.sessions() as session:
         texts = session.execute(select(LabelledExample.text).where(
             LabelledExample.category.is_(None),
-            LabelledExample.decision.in_(NOT_COMPLAINTS))).scalars()
+            LabelledExample.decision.in_(NOT_COMPLAINTS)).order_by(LabelledExample.id)).scalars()
         return [" ".join(t.split()) for t in texts if t and t.strip()]
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from routing import deadlines, lifecycle
 from sms_gateway.console import regions
-from sms_gateway.store import tickets
+from sms_gateway.store import cases
 from sms_gateway.store.agency import AgencyResponse
 from sms_gateway.store.console import ConsoleUser
 from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket, TicketEvent
@@ -134,10 +134,12 @@ def search(session: Session, user: ConsoleUser, f: TicketFilter, *, page_size: i
 def get_for(session: Session, user: ConsoleUser, number: str, *,
             to_change: bool = False) -> Ticket | None:
     """The ticket with this number if the user may see it; to_change: locked and read
-    afresh, as a worker or an agency may be changing it meanwhile (store/tickets.for_change)."""
+    afresh with its case's other tickets, as a worker or an agency may be changing them
+    meanwhile (store/cases.for_change)."""
     query = scoped(user).where(Ticket.number == number)
-    return session.execute(
-        tickets.for_change(query) if to_change else query).scalar_one_or_none()
+    if to_change:
+        return cases.for_change(session, query)
+    return session.execute(query).scalar_one_or_none()
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
+
 from sms_gateway.agency import deliveries
 from sms_gateway.complaints.actions import Effects, reroute
 from sms_gateway.services import current
+from sms_gateway.store import cases
 from sms_gateway.store.models import Ticket
 
 
@@ -20,7 +23,8 @@ def reroute_ticket(ticket_id: int) -> None:
     services = current()
     effects = Effects()
     with services.sessions.begin() as session:
-        ticket = session.get(Ticket, ticket_id, with_for_update=True)
+        # Locked with the other tickets of its case, which a re-route takes along.
+        ticket = cases.for_change(session, select(Ticket).where(Ticket.id == ticket_id))
         if ticket is None:
             return
         reroute(services, session, ticket, effects)

@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from routing import lifecycle
+from sms_gateway.store import tickets
 from sms_gateway.store.models import Ticket, TicketCase
-from sms_gateway.store.tickets import for_change
 
 
 def members(session: Session, case_id: int, *, lock: bool = False) -> list[Ticket]:
     """Every ticket of a case, oldest first (the first is the one the agency got); with lock,
     locked in that order and read afresh, to be changed (store/tickets.for_change)."""
     query = select(Ticket).where(Ticket.case_id == case_id).order_by(Ticket.id)
-    return list(session.execute(for_change(query) if lock else query).scalars())
+    return list(session.execute(tickets.for_change(query) if lock else query).scalars())
+
+
+def for_change(session: Session, query: Select[Any]) -> Ticket | None:
+    """The one ticket the query finds, to be changed: locked and read afresh together with
+    every other ticket of its case, all in id order.
+
+    An action on a ticket of a case changes the case's other tickets too (complaints/cases
+    across_case). Locking its own ticket first and the others after, two actions on two
+    tickets of one case would each hold one and wait for the other: a deadlock. So the case
+    is read first, without a lock, and its tickets locked in one order; the ticket alone when
+    it has no case (store/tickets.for_change).
+    """
+    found: Ticket | None = session.execute(query).scalar_one_or_none()
+    if found is None:
+        return None
+    if found.case_id is not None:
+        members(session, found.case_id, lock=True)
+    ticket: Ticket | None = session.execute(tickets.for_change(query)).scalar_one_or_none()
+    return ticket
 
 
 def siblings(session: Session, ticket: Ticket) -> list[Ticket]:

@@ -28,8 +28,10 @@ def for_change(query: Select[Any]) -> Select[Any]:
     for the first and read what it wrote, while foreign-key checks of rows that name the
     ticket (its history, its SMS) go on (complaints/inbound.citizens_for explains why that
     matters). populate_existing: a ticket the session loaded earlier is read again, not
-    taken from the identity map as it was. SQLite ignores the clause: its BEGIN IMMEDIATE
-    already lets one writer at a time in.
+    taken from the identity map as it was; so run it with autoflush on (not inside
+    `session.no_autoflush`), or a change of the session not yet flushed is overwritten. A
+    ticket of a case: store/cases.for_change locks the whole case first. SQLite ignores the
+    clause: its BEGIN IMMEDIATE already lets one writer at a time in.
     """
     return query.with_for_update(key_share=True).execution_options(populate_existing=True)
 

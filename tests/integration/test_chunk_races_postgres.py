@@ -22,6 +22,7 @@ from sqlalchemy import event, or_, select
 from sms_gateway.app import create_app
 from sms_gateway.complaints import actions, inbound
 from sms_gateway.services import build_services, set_current
+from sms_gateway.store import cases as store_cases
 from sms_gateway.store import tickets
 from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket, TicketEvent
 from sms_gateway.telco.intake import store_inbound
@@ -280,9 +281,9 @@ def test_a_citizens_batal_and_an_agencys_answer_at_once(
                                            "response": "Jalan sudah diperbaiki"}))
 
         def hold(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-            # The API pauses once it has read (and locked) the ticket; the worker reads it.
+            # The API pauses once it has locked the ticket; the worker reads it meanwhile.
             if "FROM tickets" in statement and "tickets.number =" in statement \
-                    and not paused.is_set():
+                    and "FOR NO KEY UPDATE" in statement and not paused.is_set():
                 paused.set()
                 time.sleep(1.5)
 
@@ -332,4 +333,72 @@ def test_a_citizens_batal_and_an_agencys_answer_at_once(
             assert told == Counter({"update_selesai": 1, "cancel_refused": 1})
     finally:
         agency.close()
+        first.close()
+
+
+def test_two_actions_on_two_tickets_of_one_case_at_once(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The agency answers the lead of a case while an operator answers another of its tickets.
+
+    Each action changes every ticket of the case. Had each locked its own ticket first and the
+    others after, each would hold one and wait for the other: a deadlock, one request failed.
+    Both lock the case's tickets in id order first (store/cases.for_change): the second waits,
+    then acts on what the first wrote."""
+    monkeypatch.setattr(inbound, "forward_many", hold_forwards)
+    first = gateway(tmp_path / "w1", url=pg_url)
+    console = build_services(first.config, dispatcher=HoldingDispatcher(), install=False)
+    try:
+        prologue(first)  # "lead" forwarded
+        for message_id in store(first, [("reporter", SAME_ROAD)]):
+            inbound.process(first, message_id)
+        with first.sessions() as s:
+            lead, reporter = s.execute(select(Ticket).where(Ticket.case_id.is_not(None))
+                                       .order_by(Ticket.id)).scalars().all()
+        assert lead.case_id == reporter.case_id and lead.agency_code
+        client = create_app(services=first, start_background=False).test_client()
+        token = token_for(first, lead.agency_code)
+        paused, answers, errors = threading.Event(), [], []
+
+        def hold(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            # The agency's request pauses once it has locked its first ticket rows.
+            if "FOR NO KEY UPDATE" in statement and "FROM tickets" in statement \
+                    and not paused.is_set():
+                paused.set()
+                time.sleep(1.5)
+
+        def answer() -> None:
+            answers.append(client.post(f"/api/v1/tickets/{lead.number}/status",
+                                       headers=auth(token), json={
+                                           "status": "diproses",
+                                           "response": "Sedang kami tangani"}))
+
+        event.listen(first.engine, "after_cursor_execute", hold)
+        agency_thread = threading.Thread(target=answer)
+        agency_thread.start()
+        assert paused.wait(10)
+        try:  # the operator answers on the reporter's ticket: selesai, for the whole case
+            with console.sessions.begin() as s:
+                ticket = store_cases.for_change(
+                    s, select(Ticket).where(Ticket.number == reporter.number))
+                assert ticket is not None
+                actions.change_status(console, s, ticket, "operator:x", "selesai",
+                                      "Sudah diperbaiki", actions.Effects())
+        except Exception as exc:  # noqa: BLE001 - a deadlock would surface here
+            errors.append(repr(exc))
+        agency_thread.join(30)
+        assert not agency_thread.is_alive() and errors == []
+        assert answers[0].status_code == 200, answers[0].get_json()
+        with first.sessions() as s:
+            final = {t.id: t.status for t in s.execute(
+                select(Ticket).where(Ticket.id.in_([lead.id, reporter.id]))).scalars()}
+            for ticket_id in (lead.id, reporter.id):
+                moves = s.execute(select(TicketEvent.from_status, TicketEvent.to_status).where(
+                    TicketEvent.ticket_id == ticket_id, TicketEvent.kind == "status")
+                    .order_by(TicketEvent.id)).all()
+                assert all(a[1] == b[0] for a, b in itertools.pairwise(moves)), moves
+        # The agency's diproses came first (the operator waited for it), then the operator's
+        # selesai, each for both tickets: every history a chain ending where the ticket is.
+        assert final == {lead.id: "selesai", reporter.id: "selesai"}
+    finally:
+        console.close()
         first.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from parsers.gate import MIN_COMPLAINTS
 from sms_gateway.config import Config
 from sms_gateway.services import Services, build_services
 from sms_gateway.store import migrate, parser_models
@@ -30,11 +31,11 @@ def _send(services: Services, text: str, mid: str) -> dict:
         return message.parse
 
 
-def _model_file(tmp_path: Path, seed: int = 0) -> Path:
+def _model_file(tmp_path: Path, seed: int = 0, rows: int = 60) -> Path:
     pytest.importorskip("sklearn")
     from parsers.model import save_model, train
 
-    rows = corpus(60, seed)
+    rows = corpus(rows, seed)
     model = train([t for t, _ in rows], [c for _, c in rows])
     path = tmp_path / f"model-{seed}.bin"
     save_model(model, path)
@@ -166,7 +167,7 @@ def test_the_models_complaint_gate_is_asked_in_the_live_gateway(tmp_path: Path) 
     # gate holds it back (the citizen gets a ticket number and an operator looks).
     chat = ("Bu, jalan raya di Kelurahan Ketintang Kota Surabaya macet parah krn truk mogok. "
             "Sy muter lwt Gayungan aja, plg telat")
-    path = _model_file(tmp_path)
+    path = _model_file(tmp_path, rows=MIN_COMPLAINTS)  # fewer: no gate is trained
     services = _services(tmp_path, model_path=str(path))
     rules = services.parser.current().parser.with_model(None)
     try:

@@ -146,7 +146,9 @@ def test_a_cancel_word_among_other_words_cancels_nothing(parser: Parser, text: s
     assert parser.parse(text).intent != "cancel"
 
 
-@pytest.mark.parametrize("text", ["gimana kabar laporan sy?", "laporan sy kok blm ditanggapi"])
+@pytest.mark.parametrize("text", ["gimana kabar laporan sy?", "laporan sy kok blm ditanggapi",
+                                  # the nouns as SMS write them: -nya, repeated letters
+                                  "gimana kabar laporannya?", "laporaaan sy gmn"])
 def test_a_question_about_ones_reports_lists_them(parser: Parser, text: str) -> None:
     result = parser.parse(text)
     assert (result.intent, result.ticket_ref) == ("status", None)

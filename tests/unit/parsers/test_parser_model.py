@@ -13,6 +13,7 @@ from parsers import Parser
 pytest.importorskip("sklearn")
 
 from parsers.classifier import MIN_KEPT, NEVER, threshold_for  # noqa: E402
+from parsers.gate import MIN_COMPLAINTS
 from parsers.model import (  # noqa: E402
     FORMAT_VERSION,
     ModelError,
@@ -239,6 +240,13 @@ def test_a_model_carries_a_complaint_gate_that_a_parser_with_it_asks(
     assert not model.gate.passes(parser.normaliser.tokens(chat))
     assert model.gate.passes(parser.normaliser.tokens(complaint))
     assert "screen:gate" not in with_model.parse(complaint).reasons
+
+
+def test_no_gate_is_trained_from_too_few_complaints(
+        parser: Parser, corpus: tuple[list[str], list[str]]) -> None:
+    texts, labels = corpus
+    assert len(texts) >= MIN_COMPLAINTS > 100
+    assert train(texts[:100], labels[:100], features=parser).gate is None
 
 
 def test_a_model_without_a_gate_parses_without_one(
