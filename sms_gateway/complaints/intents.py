@@ -169,9 +169,10 @@ def _await_verification(ctx: Context, ticket: Ticket) -> str:
     As in LAPOR!, whose first status is belum_terverifikasi: the ticket stays there, in the
     review queue, until the console's review decision confirms category and place and routes it.
     """
-    ctx.message.review_status = "pending"
-    ctx.message.review_reason = "low_confidence"
     doubted = any(r.startswith("screen:") for r in ctx.result.reasons)
+    ctx.message.review_status = "pending"
+    # The queue says which: the parser doubts it is a complaint at all, or is unsure of it.
+    ctx.message.review_reason = "doubt" if doubted else "low_confidence"
     template = ("ticket_unverified_doubt" if doubted else
                 "ticket_unverified_anonymous" if ticket.anonymous else "ticket_unverified")
     ctx.reply(template, ticket=ticket, number=ticket.number)

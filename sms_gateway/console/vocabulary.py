@@ -10,6 +10,7 @@ QUEUE_REASONS = {
     "low_confidence": "Low confidence", "not_understood": "Not understood", "spam": "Spam",
     "rate_limited": "Too many messages", "processing_failed": "Processing failed",
     "reopened": "Reopened", "courtesy": "Courtesy", "empty": "Empty message",
+    "doubt": "Maybe not a complaint",
 }
 
 # Parser reasons are "kind:detail"; a whole code has its own label, else its kind has one.
@@ -20,6 +21,8 @@ PARSER_REASONS = {
     "conduct": "Conduct of officials", "rating": "Rating", "screen": "Screening",
     "screen:courtesy": "Courtesy", "screen:empty": "Empty message", "screen:spam": "Spam",
     "screen:too-short": "Too short", "screen:unknown-words": "Unknown words",
+    "screen:personal": "Reads as personal chat", "screen:no-grievance": "No word of grievance",
+    "screen:gate": "Learned check: maybe not a complaint",
     "region": "Region", "doubt": "Doubt",
 }
 

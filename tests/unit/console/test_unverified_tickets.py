@@ -54,6 +54,14 @@ def test_the_first_reply_carries_the_ticket_number(services: Services, text: str
         reply.format(n=ticket.number)]
 
 
+def test_the_queue_says_when_the_parser_doubts_it_is_a_complaint(services: Services) -> None:
+    message_id = _send(services, "Mas, beliin obat batuk anak di apotek ya, uangnya nanti sy ganti")
+    with services.sessions() as s:
+        message = s.get(InboundMessage, message_id)
+        assert message is not None
+        assert (message.review_status, message.review_reason) == ("pending", "doubt")
+
+
 def test_an_anonymous_wish_is_kept_on_the_ticket(services: Services) -> None:
     _send(services, VAGUE + ", jgn sebut nama sy")
     assert _ticket(services).anonymous is True
