@@ -91,6 +91,11 @@ def train(texts: Any, labels: Sequence[str], legacy_labels: Sequence[str] | None
     return model
 
 
+# A candidate whose gate stops more held-back complaints than this (or than the active
+# model's gate, if more) is not promoted: held back, every row is a complaint.
+GATE_MAX_STOPS = 0.02
+
+
 @dataclass(frozen=True)
 class ModelScores:
     """One model on labelled rows: accuracy, and what its own threshold and the target give."""
@@ -103,6 +108,7 @@ class ModelScores:
     precision: float  # share of those that are right
     coverage_at_target: float  # largest share these rows allow at the target precision
     precision_at_target: float  # the precision of that share (>= target, 0 when none)
+    gate_stops: float = 0.0  # share of the rows (complaints all) the model's gate would stop
 
 
 @dataclass(frozen=True)
@@ -141,11 +147,13 @@ def _scores(model: CategoryModel, normalised: list[str], matches: list[Any],
             if conf >= model.review_threshold]
     _, coverage, precision = threshold_for(confidence, right, target)
     scores = category_scores(labels, predicted)
+    gate = getattr(model, "gate", None)
+    stopped = sum(not gate.passes(n.split()) for n in normalised) if gate is not None else 0
     return ModelScores(
         rows=len(labels), accuracy=scores.accuracy, macro_f1=scores.macro_f1,
         threshold=model.review_threshold, coverage=len(kept) / len(labels) if labels else 0.0,
         precision=sum(kept) / len(kept) if kept else 0.0, coverage_at_target=coverage,
-        precision_at_target=precision)
+        precision_at_target=precision, gate_stops=stopped / len(labels) if labels else 0.0)
 
 
 def compare(candidate: CategoryModel, active: CategoryModel | None, texts: Sequence[str],
@@ -154,8 +162,9 @@ def compare(candidate: CategoryModel, active: CategoryModel | None, texts: Seque
     """Evaluate both models on the same rows (neither trained on them); promote if not worse.
 
     Not worse: accuracy and coverage at the target precision each at least the active model's
-    minus `tolerance`. `active` None means the rules alone. The target defaults to the
-    candidate's own.
+    minus `tolerance`, and its complaint gate stopping no more of these rows (complaints all)
+    than the active model's or GATE_MAX_STOPS, whichever is more, plus `tolerance`. `active`
+    None means the rules alone. The target defaults to the candidate's own.
     """
     if target_precision is None:
         target_precision = getattr(candidate, "target_precision", DEFAULT_TARGET_PRECISION)
@@ -166,8 +175,10 @@ def compare(candidate: CategoryModel, active: CategoryModel | None, texts: Seque
     worse = [name for name, a, b in (("accuracy", new.accuracy, old.accuracy),
                                      ("coverage at target precision", new.coverage_at_target,
                                       old.coverage_at_target)) if a < b - tolerance]
-    reason = ("not worse on accuracy and coverage at the target precision" if not worse
-              else "worse on " + " and ".join(worse))
+    if new.gate_stops > max(old.gate_stops, GATE_MAX_STOPS) + tolerance:
+        worse.append("complaints its gate stops")
+    reason = ("not worse on accuracy, coverage at the target precision and complaints "
+              "stopped by a gate" if not worse else "worse on " + " and ".join(worse))
     return Comparison(new, old, target_precision, not worse, reason)
 
 

@@ -266,7 +266,8 @@ def labels_export(out: Path, since: str | None) -> None:
 def _scores_line(name: str, s: dict[str, Any]) -> str:
     return (f"  {name:<9} accuracy {s['accuracy']:.4f}  macro-F1 {s['macro_f1']:.4f}  "
             f"threshold {s['threshold']:.3f}: {s['coverage']:.1%} routed, {s['precision']:.1%} "
-            f"right; at the target {s['coverage_at_target']:.1%} routed")
+            f"right; at the target {s['coverage_at_target']:.1%} routed; its complaint gate "
+            f"stops {s.get('gate_stops', 0.0):.1%}")
 
 
 @parser_group.command("retrain")

@@ -253,3 +253,16 @@ def test_a_model_without_a_gate_parses_without_one(
         parser: Parser, corpus: tuple[list[str], list[str]]) -> None:
     bare = train(*corpus[:2], target_precision=0.95, features=parser, gate=False)
     assert bare.gate is None and parser.with_model(bare).active_gate is None
+
+
+def test_a_candidate_whose_gate_stops_held_back_complaints_is_not_promoted(
+        parser: Parser, model: TrainedModel, held_back: tuple[list[str], list[str]]) -> None:
+    import dataclasses
+
+    assert model.gate is not None
+    harsh = dataclasses.replace(model, gate=model.gate.with_threshold(1e9))  # stops everything
+    report = compare(harsh, model, *held_back, features=parser)
+    fair = compare(model, model, *held_back, features=parser)
+    assert (report.promote, "gate" in report.reason, report.candidate.gate_stops) == (
+        False, True, 1.0)
+    assert fair.promote is True and fair.candidate.gate_stops <= 0.02
