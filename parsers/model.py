@@ -86,7 +86,15 @@ def train(texts: Any, labels: Sequence[str], legacy_labels: Sequence[str] | None
     model = fit(normalised, matches, list(labels), categories(reader),
                 target_precision=target_precision, folds=folds, seed=seed)
     if gate and len(texts) >= GATE_MIN_COMPLAINTS:
-        model.gate = train_gate(reader.normaliser.tokens, texts,
+        # The gate sees at parse time the tokens after a leading LAPOR / RAHASIA / keyword;
+        # a Parser (the CLI's and retrain's reader) strips them here too, Features has none.
+        grammar = getattr(reader, "grammar", None)
+
+        def tokenise(text: str) -> list[str]:
+            return reader.normaliser.tokens(
+                grammar.strip_prefix(text).rest if grammar is not None else text)
+
+        model.gate = train_gate(tokenise, texts,
                                 [*sms_sets("non_complaints"), *extra_non_complaints], seed=seed)
     return model
 
