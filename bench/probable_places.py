@@ -23,12 +23,11 @@ from pathlib import Path
 
 import parsers
 from parsers.evaluation import LocationScores
-from parsers.gate import SMS_SETS
+from parsers.gate import sms_lines
 from parsers.gazetteer import is_within
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CSV = ROOT.parent / "shared" / "data" / "surabaya_dev.csv"
-FIXTURES = SMS_SETS
 
 
 def _line(name: str, scores: LocationScores) -> str:
@@ -82,17 +81,11 @@ COMPLAINT_SETS = ("complaints_sms.txt", "complaints_sms_b.txt", "complaints_sms_
                   "complaints_sms_d.txt", "complaints_sms_e.txt")
 
 
-def _fixture_lines(name: str) -> list[str]:
-    """A fixture set's messages: its lines without comments and blank lines."""
-    lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
-    return [t.strip() for t in lines if t.strip() and not t.startswith("#")]
-
-
 def non_complaints(parser: parsers.Parser, default_region: str | None,
                    show: bool = False) -> None:
     """Print how many fixture SMS become confident complaints (and, with show, which)."""
     for name in NON_COMPLAINT_SETS:
-        texts = _fixture_lines(name)
+        texts = sms_lines(name)
         results = [parser.parse(t, default_region=default_region) for t in texts]
         confident = [(t, r) for t, r in zip(texts, results, strict=True)
                      if r.intent == "complaint" and not r.needs_review]
@@ -107,7 +100,7 @@ def sms_complaints(parser: parsers.Parser, default_region: str | None,
     """Print how the short SMS complaint sets fare: routed without review (and, where the set
     gives categories, how many of those are right), doubted by the screening, privacy wishes."""
     for name in COMPLAINT_SETS:
-        rows = [line.split("\t", 1) for line in _fixture_lines(name)]
+        rows = [line.split("\t", 1) for line in sms_lines(name)]
         results = [(row[0] if len(row) == 2 else None, row[-1],
                     parser.parse(row[-1], default_region=default_region)) for row in rows]
         routed = [(c, r) for c, _, r in results if r.intent == "complaint" and not r.needs_review]

@@ -54,10 +54,16 @@ C = 1.0
 MIN_COMPLAINTS = 300
 
 
+def sms_lines(name: str) -> list[str]:
+    """The lines of one of the shipped sets, without comments and blank lines (a text, or
+    category<TAB>text)."""
+    lines = (SMS_SETS / name).read_text(encoding="utf-8").splitlines()
+    return [t.strip() for t in lines if t.strip() and not t.startswith("#")]
+
+
 def sms_set(name: str) -> list[str]:
     """The SMS of one of the shipped sets (of a category<TAB>text line, the text)."""
-    lines = (SMS_SETS / name).read_text(encoding="utf-8").splitlines()
-    return [t.split("\t")[-1].strip() for t in lines if t.strip() and not t.startswith("#")]
+    return [t.split("\t")[-1].strip() for t in sms_lines(name)]
 
 
 def sms_sets(prefix: str) -> list[str]:

@@ -16,6 +16,7 @@ from sms_gateway.complaints.outbox import queue_sms
 from sms_gateway.console import regions
 from sms_gateway.dispatch import FORWARD_TICKET
 from sms_gateway.services import Services
+from sms_gateway.store import cases as store_cases
 from sms_gateway.store import tickets
 from sms_gateway.store.console import ConsoleUser, LabelledExample
 from sms_gateway.store.db import utcnow
@@ -127,12 +128,12 @@ def _reply(services: Services, session: Session, message: InboundMessage, citize
 
 
 def _for_change(session: Session, ticket_id: int | None) -> Ticket | None:
-    """The message's unverified ticket, locked and read afresh: the citizen may be withdrawing
-    it (BATAL) meanwhile (store/tickets.for_change)."""
+    """The message's ticket, locked and read afresh with its case's other tickets, as every
+    status change reads them (store/cases.for_change): the citizen may be withdrawing it
+    (BATAL) meanwhile."""
     if ticket_id is None:
         return None
-    return session.execute(tickets.for_change(
-        select(Ticket).where(Ticket.id == ticket_id))).scalar_one_or_none()
+    return store_cases.for_change(session, select(Ticket).where(Ticket.id == ticket_id))
 
 
 def _make_ticket(services: Services, session: Session, message: InboundMessage,

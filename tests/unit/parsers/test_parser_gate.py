@@ -16,17 +16,12 @@ from parsers.gate import (
     GateError,
     features,
     fit,
+    sms_set,
     train,
     variants,
 )
 
-DATA = SMS_SETS  # the shipped SMS sets (parsers/data/sms_sets)
 ROUTED = "sampah numpuk di TPS pasar udah seminggu ga diangkut, baunya kemana2"
-
-
-def _texts(name: str) -> list[str]:
-    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
 def _gate(weight: float, threshold: float = 0.0) -> Gate:
@@ -121,8 +116,8 @@ def test_fit_matches_scikit_learn_and_separates_its_training_rows() -> None:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    negatives = [t.lower().split() for t in _texts("non_complaints_c_holdout.txt")]
-    positives = [t.lower().split() for t in _texts("complaints_sms.txt")]
+    negatives = [t.lower().split() for t in sms_set("non_complaints_c_holdout.txt")]
+    positives = [t.lower().split() for t in sms_set("complaints_sms.txt")]
     rows, labels = negatives + positives, [0] * len(negatives) + [1] * len(positives)
     gate = fit(rows, labels, c=1.0)
     vectoriser = TfidfVectorizer(analyzer=features, min_df=MIN_DF)
@@ -139,7 +134,7 @@ def test_no_sms_set_shares_a_message_with_another() -> None:
     # A set measured fresh must hold no SMS of another set (trained or tuned on).
     seen: dict[str, str] = {}
     for path in sorted(SMS_SETS.glob("*.txt")):
-        texts = [t.split("\t")[-1].casefold() for t in _texts(path.name)]
+        texts = [t.split("\t")[-1].casefold() for t in sms_set(path.name)]
         assert len(texts) >= 60 and len(set(texts)) == len(texts), path.name
         # stock SMS of a few words ("p", "ok", "maaf salah kirim") may come twice
         shared = {t: seen[t] for t in texts if t in seen and len(t.split()) > 4}
@@ -149,8 +144,8 @@ def test_no_sms_set_shares_a_message_with_another() -> None:
 
 def test_train_fails_few_complaints_and_says_what_it_learnt_from() -> None:
     pytest.importorskip("sklearn")
-    complaints = _texts("complaints_sms.txt")
-    negatives = _texts("non_complaints_c_holdout.txt") + _texts("non_complaints_d_holdout.txt")
+    complaints = sms_set("complaints_sms.txt")
+    negatives = sms_set("non_complaints_c_holdout.txt") + sms_set("non_complaints_d_holdout.txt")
     gate = train(str.split, complaints, negatives, sms_complaints=[], max_loss=0.02)
     f = gate.figures
     texts = [v for i, t in enumerate(complaints) for v in variants(t, f"0:{i}")]

@@ -8,21 +8,15 @@ from pathlib import Path
 import pytest
 
 from parsers import Parser
-from parsers.gate import SMS_SETS
+from parsers.gate import sms_set
 from parsers.screening import Screener
 
-DATA = SMS_SETS  # the shipped SMS sets (parsers/data/sms_sets)
 SETS = ("non_complaints.txt", "non_complaints_holdout.txt", "non_complaints_b_tune.txt",
         "non_complaints_b_holdout.txt", "non_complaints_c_holdout.txt",
         "non_complaints_d_holdout.txt", "non_complaints_e_holdout.txt",
         "non_complaints_f_holdout.txt", "non_complaints_g_holdout.txt")
 # Short SMS complaints (category<TAB>text in set B): the screening must not doubt many of them.
 COMPLAINT_SETS = ("complaints_sms.txt", "complaints_sms_b.txt")
-
-
-def _texts(name: str) -> list[str]:
-    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
 def _fields(screener: Screener) -> dict[str, object]:
@@ -35,14 +29,14 @@ def _confident(parser: Parser, texts: list[str], default_region: str | None) -> 
 
 
 def test_fixture_holds_at_least_150_varied_messages() -> None:
-    assert len(set(_texts("non_complaints.txt"))) >= 150
+    assert len(set(sms_set("non_complaints.txt"))) >= 150
 
 
 @pytest.mark.parametrize("default_region", [None, "35.78"])
 def test_personal_and_promotional_sms_rarely_become_confident_complaints(
         parser: Parser, default_region: str | None) -> None:
     # Every set together (sets D to G were first measured fresh, then tuned on).
-    texts = [t for name in SETS for t in _texts(name)]
+    texts = [t for name in SETS for t in sms_set(name)]
     assert _confident(parser, texts, default_region) < 0.03 * len(texts)
 
 
@@ -81,7 +75,7 @@ def test_loan_offer_asking_for_a_ktp_photo_is_spam(parser: Parser) -> None:
 
 
 def test_set_b_holds_180_distinct_messages_in_two_halves() -> None:
-    tune, held = _texts("non_complaints_b_tune.txt"), _texts("non_complaints_b_holdout.txt")
+    tune, held = sms_set("non_complaints_b_tune.txt"), sms_set("non_complaints_b_holdout.txt")
     assert (len(tune), len(held), len(set(tune) | set(held))) == (90, 90, 180)
 
 
@@ -128,7 +122,7 @@ def test_a_fake_aid_notice_with_a_bare_scam_domain_is_spam(parser: Parser) -> No
 
 
 def test_screening_doubts_few_short_sms_complaints(parser: Parser) -> None:
-    texts = [t.split("\t")[-1] for name in COMPLAINT_SETS for t in _texts(name)]
+    texts = [t.split("\t")[-1] for name in COMPLAINT_SETS for t in sms_set(name)]
     doubted = [t for t in texts if any(
         r.startswith("screen:") for r in parser.parse(t, default_region="35.78").reasons)]
     assert len(texts) == 273
