@@ -3,7 +3,7 @@
     .venv/bin/python bench/probable_places.py [--csv ../shared/data/surabaya_dev.csv]
                                               [--default-region 35.78] [--non-complaints]
                                               [--only-non-complaints] [--show]
-                                              [--gate complaint_gate.json]
+                                              [--gate complaint_gate.json] [--no-gate]
                                               [--model model.bin]
 
 Prints the `parser eval` location lines for `region`, then for `region` or, when it has no
@@ -11,8 +11,10 @@ kelurahan, `probable_region`, how often the probable kelurahan lies inside the l
 and the share of complaints routed without review (needs_review False) with its accuracy.
 --non-complaints also prints the share of the personal/promotional SMS fixtures in
 parsers/data/sms_sets that become confident complaints. --model parses with a trained model
-(`sms-gateway parser train`), and so with the complaint gate trained with it; --gate with a
-gate file written by bench/complaint_gate.py instead.
+(`sms-gateway parser train`), and so with the complaint gate trained with it; without a model
+the parser asks the shipped gate (parsers/data/complaint_gate.json), --gate a gate file written
+by bench/complaint_gate.py instead, --no-gate none (the rules alone, as before session 12).
+Sets I and F (parsers.gate.REPORT_ONLY) were never trained or tuned on.
 """
 
 from __future__ import annotations
@@ -73,12 +75,14 @@ NON_COMPLAINT_SETS = ("non_complaints.txt", "non_complaints_holdout.txt",
                       "non_complaints_b_tune.txt", "non_complaints_b_holdout.txt",
                       "non_complaints_c_holdout.txt", "non_complaints_d_holdout.txt",
                       "non_complaints_e_holdout.txt", "non_complaints_f_holdout.txt",
-                      "non_complaints_g_holdout.txt", "non_complaints_h_holdout.txt")
+                      "non_complaints_g_holdout.txt", "non_complaints_h_holdout.txt",
+                      "non_complaints_i_holdout.txt", "non_complaints_train_a.txt")
 # Short SMS complaints: complaints_sms.txt (session 6, no categories) and sets B, C (session 10,
 # tuned on after their first measurement) and D (session 10: its privacy wishes were tuned on
 # after its first measurement, nothing else), category<TAB>text.
 COMPLAINT_SETS = ("complaints_sms.txt", "complaints_sms_b.txt", "complaints_sms_c.txt",
-                  "complaints_sms_d.txt", "complaints_sms_e.txt")
+                  "complaints_sms_d.txt", "complaints_sms_e.txt", "complaints_sms_f.txt",
+                  "complaints_sms_train_a.txt", "complaints_sms_train_b.txt")
 
 
 def non_complaints(parser: parsers.Parser, default_region: str | None,
@@ -129,9 +133,12 @@ def main() -> None:
     ap.add_argument("--show", action="store_true",
                     help="list the confident non-complaints and the doubted SMS complaints")
     ap.add_argument("--gate", type=Path, help="a complaint gate file (bench/complaint_gate.py)")
+    ap.add_argument("--no-gate", action="store_true",
+                    help="without a model: no complaint gate (not even the shipped one)")
     ap.add_argument("--model", type=Path, help="a trained model file (and its complaint gate)")
     args = ap.parse_args()
-    parser = parsers.Parser.load(model_path=args.model, gate_path=args.gate)
+    parser = parsers.Parser.load(model_path=args.model, gate_path=args.gate,
+                                 shipped_gate=not args.no_gate)
     if not args.only_non_complaints:
         locations(parser, args.csv, args.default_region)
     if args.non_complaints or args.only_non_complaints:

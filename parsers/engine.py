@@ -11,7 +11,7 @@ from parsers.commands import Grammar, Prefix
 from parsers.conduct import Conduct
 from parsers.courtesy import Courtesy
 from parsers.features import RULES_REVIEW_THRESHOLD, CategoryModel, rules_decision
-from parsers.gate import Gate
+from parsers.gate import SHIPPED_GATE, Gate
 from parsers.gazetteer import Gazetteer
 from parsers.location import LocationFinder, Resolution
 from parsers.normalize import Normaliser
@@ -44,12 +44,19 @@ class Parser:
     model: CategoryModel | None = None
     conduct: Conduct | None = None
     courtesy: Courtesy | None = None
-    gate: Gate | None = None  # learned complaint-vs-not check before routing without review
+    # Learned complaint-vs-not check before routing without review, when the model brings
+    # none of its own (rules only: the shipped gate, parsers/data/complaint_gate.json).
+    gate: Gate | None = None
 
     @classmethod
     def load(cls, model_path: Path | str | None = None,
-             gate_path: Path | str | None = None) -> Parser:
-        """Load the shipped data and rules (and a trained model / a complaint gate if given)."""
+             gate_path: Path | str | None = None, *, shipped_gate: bool = True) -> Parser:
+        """Load the shipped data and rules (and a trained model if given). The complaint gate:
+        the one at gate_path if given, else the shipped one (none with shipped_gate=False); a
+        model's own gate takes its place (active_gate)."""
+        gate: Gate | None = None
+        if gate_path is not None or shipped_gate:
+            gate = Gate.load(SHIPPED_GATE if gate_path is None else gate_path)
         gazetteer = Gazetteer.load()
         normaliser = Normaliser.load()
         categories = frozenset(load_taxonomy())
@@ -62,7 +69,7 @@ class Parser:
             locations=LocationFinder.load(gazetteer, normaliser.vocabulary),
             conduct=Conduct.load(),
             courtesy=Courtesy.load(),
-            gate=Gate.load(gate_path) if gate_path is not None else None,
+            gate=gate,
         )
         if model_path is not None:
             # The model file module imports no engine code; scikit-learn only when asked for.
@@ -77,8 +84,10 @@ class Parser:
 
     @property
     def active_gate(self) -> Gate | None:
-        """The gate given to this parser, else the one trained with its model (if any)."""
-        return self.gate if self.gate is not None else getattr(self.model, "gate", None)
+        """The gate trained with the model (learnt from the deployment's own complaints), else
+        this parser's own (the shipped one unless replaced)."""
+        own = getattr(self.model, "gate", None)
+        return own if own is not None else self.gate
 
     def with_gate(self, gate: Gate | None) -> Parser:
         """A parser sharing this one's rules and model that gates with `gate` (None: no gate)."""

@@ -13,20 +13,24 @@ otherwise route without review and that carry no 1708 prefix (LAPOR, RAHASIA, a 
 when the gate says "not a complaint" the message goes to review with the reason `screen:gate`
 (the citizen still gets a ticket number at once).
 
-`parsers.model.train` trains one with every model, from the model's own training texts, and
-the model carries it (TrainedModel.gate): a parser with a model asks the model's gate. No gate
-is shipped: it would be learnt from the development data, which the repository must not
-carry; rules-only parsing has none. For experiments, a gate file (plain JSON, feature ->
-[idf, weight], so that parsing needs neither scikit-learn nor pickle) is written by
+Two kinds of gate. **The shipped gate** (parsers/data/complaint_gate.json, plain JSON: feature ->
+[idf, weight], so that parsing needs neither scikit-learn nor pickle) is learnt from the shipped
+SMS sets alone (not the report-only ones, REPORT_ONLY), never from the development data, which
+the repository must not carry; `Parser.load()` loads it, so rules-only parsing asks it. It is
+made again, after a set changes, by
 
-    .venv/bin/python -m bench.complaint_gate --csv ../shared/data/surabaya_dev.csv --fresh \
-        --out complaint_gate.json
+    make gate        # .venv/bin/python -m bench.complaint_gate --shipped --out <that file>
 
-and read by `Parser.load(gate_path=...)`. Training needs scikit-learn (the `ml` extra).
+**A model's gate**: `parsers.model.train` trains one with every model, from the model's own
+training texts and the shipped sets, and the model carries it (TrainedModel.gate); a parser with
+such a model asks the model's gate instead of its own (Parser.active_gate). Any gate file
+written by bench/complaint_gate.py --out can be given as `Parser.load(gate_path=...)`.
+Training needs scikit-learn (the `ml` extra).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import random
@@ -34,6 +38,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +49,12 @@ MIN_DF = 5  # a feature seen in fewer training texts is dropped (and no rare tex
 # and promotional SMS, one per line) and complaints_sms*.txt (short SMS complaints, a text or
 # category<TAB>text per line); lines starting with "#" are comments.
 SMS_SETS = Path(__file__).parent / "data" / "sms_sets"
+# The gate a parser without a model's own uses, learnt from the shipped sets alone (made by
+# `make gate`: bench/complaint_gate.py --shipped).
+SHIPPED_GATE = Path(__file__).parent / "data" / "complaint_gate.json"
+# Sets kept to measure gates and rules on text neither was trained or tuned on: no gate (a
+# model's or the shipped one) learns from them.
+REPORT_ONLY = frozenset({"non_complaints_i_holdout.txt", "complaints_sms_f.txt"})
 SMS_CHARS = 160  # a complaint is also learnt as its first SMS
 WINDOWS = 2  # and as this many windows of 5-12 of its words: SMS complaints are short
 MAX_LOSS = 0.01  # the threshold lets at most this share of complaints (out of fold) fail
@@ -52,6 +63,12 @@ C = 1.0
 # Fewer training complaints than this, and a gate learns mostly the shipped SMS sets: on unseen
 # dev complaints it failed 37% with none, 5% with 100, 0.3% with 300 (session 11 review).
 MIN_COMPLAINTS = 300
+# The shipped gate (SHIPPED_GATE): its features and the complaints it may fail out of fold,
+# chosen on sets G, H, E and the dev data (docs/parser.md): 3,000 features fail fewer dev
+# complaints than all 20,000 at the same catch of sets G and H, and score five times faster.
+SHIPPED_KEEP = 3000
+SHIPPED_MAX_LOSS = 0.015
+KNOWN_CACHE = 100_000  # tokens whose known features a gate keeps (then it starts again)
 
 
 def sms_lines(name: str) -> list[str]:
@@ -67,8 +84,17 @@ def sms_set(name: str) -> list[str]:
 
 
 def sms_sets(prefix: str) -> list[str]:
-    """The SMS of every shipped set whose file name starts with prefix, in name order."""
-    return [t for path in sorted(SMS_SETS.glob(f"{prefix}*.txt")) for t in sms_set(path.name)]
+    """The SMS of every shipped set whose file name starts with prefix, in name order, but
+    for the sets kept to measure (REPORT_ONLY)."""
+    return [t for path in sorted(SMS_SETS.glob(f"{prefix}*.txt"))
+            if path.name not in REPORT_ONLY for t in sms_set(path.name)]
+
+
+def trained_sets() -> dict[str, str]:
+    """The shipped sets a gate learns from (all but REPORT_ONLY): file name -> sha256 of its
+    text."""
+    return {path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(SMS_SETS.glob("*.txt")) if path.name not in REPORT_ONLY}
 
 
 def variants(text: str, key: str) -> list[str]:
@@ -90,13 +116,14 @@ def variants(text: str, key: str) -> list[str]:
 def train(tokenise: Callable[[str], list[str]], complaints: Sequence[str],
           non_complaints: Sequence[str] | None = None, *,
           sms_complaints: Sequence[str] | None = None, max_loss: float = MAX_LOSS,
-          seed: int = 0) -> Gate:
+          seed: int = 0, keep: int | None = None) -> Gate:
     """Train a gate: complaints and short SMS complaints (default: the shipped SMS complaint
     sets) against non-complaints (default: the shipped non-complaint sets).
 
     Each complaint counts with its variants. The threshold is the largest that fails at most
     max_loss of the complaints' out-of-fold scores (stratified folds, seeded); the gate's
     figures say how many texts of each kind it learnt from and what it caught out of fold.
+    keep: at most this many features (fit).
     """
     negatives = list(sms_sets("non_complaints") if non_complaints is None else non_complaints)
     positives = list(complaints) + list(
@@ -111,18 +138,18 @@ def train(tokenise: Callable[[str], list[str]], complaints: Sequence[str],
     rows += [tokenise(text) for text in negatives]
     groups += range(len(positives), len(positives) + len(negatives))
     labels += [0] * len(negatives)
-    scores = _out_of_fold(rows, labels, groups, seed)
+    scores = _out_of_fold(rows, labels, groups, seed, keep)
     threshold = _threshold([s for s, y in zip(scores, labels, strict=True) if y], max_loss)
     caught = sum(s < threshold for s, y in zip(scores, labels, strict=True) if not y)
     figures = {"complaints": len(positives), "complaint_texts": labels.count(1),
                "non_complaints": len(negatives), "max_loss": max_loss, "folds": FOLDS,
-               "seed": seed, "c": C, "non_complaints_caught_out_of_fold": caught}
-    gate = fit(rows, labels, c=C)
+               "seed": seed, "c": C, "keep": keep, "non_complaints_caught_out_of_fold": caught}
+    gate = fit(rows, labels, c=C, keep=keep)
     return Gate(gate.weights, gate.intercept, threshold, figures)
 
 
 def _out_of_fold(rows: list[list[str]], labels: list[int], groups: list[int],
-                 seed: int) -> list[float]:
+                 seed: int, keep: int | None) -> list[float]:
     """Out-of-fold scores, folds stratified by label and seeded; the rows of one group (a
     complaint's variants) share a fold, so none is scored by a gate that learnt its text."""
     first: dict[int, int] = {}
@@ -138,7 +165,7 @@ def _out_of_fold(rows: list[list[str]], labels: list[int], groups: list[int],
     scores = [0.0] * len(rows)
     for fold in range(FOLDS):
         gate = fit([rows[i] for i in range(len(rows)) if fold_of[i] != fold],
-                   [labels[i] for i in range(len(rows)) if fold_of[i] != fold], c=C)
+                   [labels[i] for i in range(len(rows)) if fold_of[i] != fold], c=C, keep=keep)
         for i in range(len(rows)):
             if fold_of[i] == fold:
                 scores[i] = gate.score(rows[i])
@@ -149,6 +176,23 @@ def _threshold(positive_scores: list[float], max_loss: float) -> float:
     """The largest threshold below which at most max_loss of the positives score."""
     ordered = sorted(positive_scores)
     return ordered[int(max_loss * len(ordered))] - 1e-6 if ordered else 0.0
+
+
+class _Known(dict[str, tuple[str, ...]]):
+    """A token's word and character features that a gate knows, found on first use (at most
+    KNOWN_CACHE tokens, then it starts again)."""
+
+    def __init__(self, weights: dict[str, tuple[float, float]]) -> None:
+        super().__init__()
+        self.weights = weights
+
+    def __missing__(self, token: str) -> tuple[str, ...]:
+        if len(self) >= KNOWN_CACHE:
+            self.clear()
+        weights = self.weights
+        known = self[token] = tuple(
+            f for f in (f"w:{token}", *_char_ngrams(token)) if f in weights)
+        return known
 
 
 class GateError(ValueError):
@@ -180,18 +224,41 @@ class Gate:
     intercept: float
     threshold: float
     figures: dict[str, Any] = field(default_factory=dict)
+    # token -> its word and character features that the gate knows (the others weigh nothing):
+    # a parse asks about the same everyday words again and again.
+    _known: _Known = field(init=False, compare=False, repr=False)
+    _heads: frozenset[str] = field(init=False, compare=False, repr=False)  # "a" of known "b:a b"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_known", _Known(self.weights))
+        object.__setattr__(self, "_heads", frozenset(
+            f[2:].split(" ", 1)[0] for f in self.weights if f.startswith("b:")))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"weights": self.weights, "intercept": self.intercept,
+                "threshold": self.threshold, "figures": self.figures}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in ("weights", "intercept", "threshold", "figures"):
+            object.__setattr__(self, name, state[name])
+        self.__post_init__()
 
     def score(self, tokens: Sequence[str]) -> float:
-        """Log-odds that the tokens are a complaint (the logistic regression's decision value)."""
-        counts = Counter(features(tokens))
+        """Log-odds that the tokens are a complaint (the logistic regression's decision value):
+        the same as over Counter(features(tokens)), reading only the features it knows."""
+        weights, heads = self.weights, self._heads
+        counts = Counter(chain.from_iterable(map(self._known.__getitem__, tokens)))
+        for a, b in zip(tokens, islice(tokens, 1, None), strict=False):
+            if a in heads:
+                pair = f"b:{a} {b}"
+                if pair in weights:
+                    counts[pair] += 1
         norm = dot = 0.0
-        weights = self.weights
         for feature, count in counts.items():
-            known = weights.get(feature)
-            if known is not None:
-                value = count * known[0]
-                norm += value * value
-                dot += value * known[1]
+            idf, weight = weights[feature]
+            value = count * idf
+            norm += value * value
+            dot += value * weight
         return self.intercept + (dot / math.sqrt(norm) if norm else 0.0)
 
     def passes(self, tokens: Sequence[str]) -> bool:
@@ -248,16 +315,27 @@ class Gate:
 
 
 def fit(token_lists: Sequence[Sequence[str]], labels: Sequence[int], *,
-        c: float = 4.0) -> Gate:
+        c: float = 4.0, keep: int | None = None) -> Gate:
     """Fit the logistic regression (balanced class weights); threshold 0 until chosen.
 
-    labels: 1 complaint, 0 not. Needs scikit-learn (the `ml` extra).
+    labels: 1 complaint, 0 not. keep: only the features most tied to the label (chi-squared),
+    the vectoriser fitted again on them alone, so that the file's scores stay exact: fewer
+    features to look up per token at parse time. Needs scikit-learn (the `ml` extra).
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
+    docs = [list(t) for t in token_lists]
     vectoriser = TfidfVectorizer(analyzer=features, min_df=MIN_DF, sublinear_tf=False)
-    matrix = vectoriser.fit_transform([list(t) for t in token_lists])
+    matrix = vectoriser.fit_transform(docs)
+    if keep is not None and matrix.shape[1] > keep:
+        from sklearn.feature_selection import SelectKBest, chi2
+
+        chosen = SelectKBest(chi2, k=keep).fit(matrix, list(labels)).get_support()
+        vocabulary = [str(f) for f in vectoriser.get_feature_names_out()[chosen]]
+        vectoriser = TfidfVectorizer(analyzer=features, vocabulary=vocabulary,
+                                     sublinear_tf=False)
+        matrix = vectoriser.fit_transform(docs)
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
     model.fit(matrix, list(labels))
     names = vectoriser.get_feature_names_out()

@@ -64,6 +64,23 @@ def test_reply_with_ticket_number_goes_through_twilio_api(
         ("+6281234567890", [f"#{number}"])]
 
 
+def test_chat_the_rules_would_route_gets_a_number_and_waits_for_an_operator(
+        gateway: tuple[Services, Any], twilio: FakeTwilio) -> None:
+    # The shipped complaint gate (no model configured): a late-for-work SMS sent to 1708 by
+    # mistake reads as a traffic complaint to the rules alone; the gate holds it back.
+    services, client = gateway
+    post_sms(client, inbound_form("SM1", "Maaf telat bu, kejebak macet di jalan layang, ada bus "
+                                         "mogok"))
+    with services.sessions() as session:
+        ticket = session.execute(select(Ticket)).scalar_one()
+        reasons = session.execute(select(InboundMessage.parse)).scalar_one()["reasons"]
+    assert (ticket.status, ticket.agency_code, "screen:gate" in reasons) == (
+        "belum_terverifikasi", None, True)
+    assert [m["Body"] for m in twilio.sent] == [
+        f"Pesan diterima, nomor #{ticket.number}. Bila ini laporan untuk pemerintah, petugas "
+        "akan memverifikasinya. Bila salah kirim, abaikan SMS ini."]
+
+
 def test_reply_request_names_account_and_sender(
         gateway: tuple[Services, Any], twilio: FakeTwilio) -> None:
     _, client = gateway

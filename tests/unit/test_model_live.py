@@ -169,7 +169,7 @@ def test_the_models_complaint_gate_is_asked_in_the_live_gateway(tmp_path: Path) 
             "Sy muter lwt Gayungan aja, plg telat")
     path = _model_file(tmp_path, rows=MIN_COMPLAINTS)  # fewer: no gate is trained
     services = _services(tmp_path, model_path=str(path))
-    rules = services.parser.current().parser.with_model(None)
+    rules = services.parser.current().parser.with_model(None).with_gate(None)
     try:
         live = services.parser.current().parser
         parse = _send(services, chat, "a")

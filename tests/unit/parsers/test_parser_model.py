@@ -236,7 +236,8 @@ def test_a_model_carries_a_complaint_gate_that_a_parser_with_it_asks(
     chat = "Sayang aku telat, jalan ke rumah ibu macet parah banget, kamu makan duluan aja"
     complaint = "jalan di depan pasar rusak parah berlubang, mohon segera diperbaiki"
     with_model = parser.with_model(model)
-    assert with_model.active_gate is model.gate and parser.active_gate is None
+    # The model's own gate takes the place of the shipped one.
+    assert with_model.active_gate is model.gate and parser.active_gate is parser.gate
     assert not model.gate.passes(parser.normaliser.tokens(chat))
     assert model.gate.passes(parser.normaliser.tokens(complaint))
     assert "screen:gate" not in with_model.parse(complaint).reasons
@@ -249,10 +250,11 @@ def test_no_gate_is_trained_from_too_few_complaints(
     assert train(texts[:100], labels[:100], features=parser).gate is None
 
 
-def test_a_model_without_a_gate_parses_without_one(
+def test_a_model_without_a_gate_parses_with_the_parsers_gate(
         parser: Parser, corpus: tuple[list[str], list[str]]) -> None:
     bare = train(*corpus[:2], target_precision=0.95, features=parser, gate=False)
-    assert bare.gate is None and parser.with_model(bare).active_gate is None
+    # A model without its own gate parses with the parser's (the shipped one).
+    assert bare.gate is None and parser.with_model(bare).active_gate is parser.gate
 
 
 def test_a_candidate_whose_gate_stops_held_back_complaints_is_not_promoted(
