@@ -192,6 +192,7 @@ def shipped(args: argparse.Namespace) -> None:
                       sms_complaints=sms_sets("complaints_sms"), seed=SEED,
                       max_loss=SHIPPED_MAX_LOSS if args.max_loss is None else args.max_loss,
                       keep=SHIPPED_KEEP if args.keep is None else args.keep or None)
+    gate = Gate.from_json(gate.to_json(), "the trained gate")  # measure what the file holds
     f = gate.figures
     print(f"training: {f['non_complaints']} non-complaints, {f['complaints']} complaints as "
           f"{f['complaint_texts']} texts (every shipped SMS set but {sorted(REPORT_ONLY)})")

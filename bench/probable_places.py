@@ -137,6 +137,8 @@ def main() -> None:
                     help="without a model: no complaint gate (not even the shipped one)")
     ap.add_argument("--model", type=Path, help="a trained model file (and its complaint gate)")
     args = ap.parse_args()
+    if args.model and (args.gate or args.no_gate):
+        ap.error("--gate and --no-gate are for the rules alone: a model asks its own gate")
     parser = parsers.Parser.load(model_path=args.model, gate_path=args.gate,
                                  shipped_gate=not args.no_gate)
     if not args.only_non_complaints:

@@ -90,7 +90,8 @@ class Parser:
         return own if own is not None else self.gate
 
     def with_gate(self, gate: Gate | None) -> Parser:
-        """A parser sharing this one's rules and model that gates with `gate` (None: no gate)."""
+        """A parser sharing this one's rules and model whose own gate is `gate` (None: none);
+        a model with a gate of its own still asks that one (active_gate)."""
         return replace(self, gate=gate)
 
     def categorise(self, tokens: list[str], normalised: str,

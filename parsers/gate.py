@@ -68,7 +68,7 @@ MIN_COMPLAINTS = 300
 # complaints than all 20,000 at the same catch of sets G and H, and score five times faster.
 SHIPPED_KEEP = 3000
 SHIPPED_MAX_LOSS = 0.015
-KNOWN_CACHE = 100_000  # tokens whose known features a gate keeps (then it starts again)
+KNOWN_CACHE = 50_000  # tokens whose known features a gate keeps (then it starts again)
 
 
 def sms_lines(name: str) -> list[str]:
@@ -113,6 +113,35 @@ def variants(text: str, key: str) -> list[str]:
     return out
 
 
+def training_rows(tokenise: Callable[[str], list[str]], positives: Sequence[str],
+                  negatives: Sequence[str], seed: int,
+                  ) -> tuple[list[list[str]], list[int], list[int]]:
+    """What a gate learns from: the tokens of each complaint's variants and of each
+    non-complaint, their labels (1 complaint), and the text each row comes from (its group)."""
+    rows: list[list[str]] = []
+    groups: list[int] = []  # the text a row comes from: its variants share a fold
+    for i, text in enumerate(positives):
+        for v in variants(text, f"{seed}:{i}"):
+            rows.append(tokenise(v))
+            groups.append(i)
+    labels = [1] * len(rows)
+    rows += [tokenise(text) for text in negatives]
+    groups += range(len(positives), len(positives) + len(negatives))
+    labels += [0] * len(negatives)
+    return rows, labels, groups
+
+
+def training_digest(rows: Sequence[Sequence[str]], labels: Sequence[int], *, max_loss: float,
+                    seed: int, keep: int | None) -> str:
+    """sha256 of everything training reads: the rows as tokenised (so a change of the sets, the
+    normaliser, the prefixes or the variants shows), their labels and the settings."""
+    settings = {"max_loss": max_loss, "seed": seed, "keep": keep, "c": C, "folds": FOLDS,
+                "min_df": MIN_DF, "char_ngrams": CHAR_NGRAMS, "format": GATE_FORMAT}
+    text = json.dumps([settings, list(labels), [list(r) for r in rows]], ensure_ascii=False,
+                      sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def train(tokenise: Callable[[str], list[str]], complaints: Sequence[str],
           non_complaints: Sequence[str] | None = None, *,
           sms_complaints: Sequence[str] | None = None, max_loss: float = MAX_LOSS,
@@ -128,22 +157,15 @@ def train(tokenise: Callable[[str], list[str]], complaints: Sequence[str],
     negatives = list(sms_sets("non_complaints") if non_complaints is None else non_complaints)
     positives = list(complaints) + list(
         sms_sets("complaints_sms") if sms_complaints is None else sms_complaints)
-    rows: list[list[str]] = []
-    groups: list[int] = []  # the text a row comes from: its variants share a fold
-    for i, text in enumerate(positives):
-        for v in variants(text, f"{seed}:{i}"):
-            rows.append(tokenise(v))
-            groups.append(i)
-    labels = [1] * len(rows)
-    rows += [tokenise(text) for text in negatives]
-    groups += range(len(positives), len(positives) + len(negatives))
-    labels += [0] * len(negatives)
+    rows, labels, groups = training_rows(tokenise, positives, negatives, seed)
     scores = _out_of_fold(rows, labels, groups, seed, keep)
     threshold = _threshold([s for s, y in zip(scores, labels, strict=True) if y], max_loss)
+    digest = training_digest(rows, labels, max_loss=max_loss, seed=seed, keep=keep)
     caught = sum(s < threshold for s, y in zip(scores, labels, strict=True) if not y)
     figures = {"complaints": len(positives), "complaint_texts": labels.count(1),
                "non_complaints": len(negatives), "max_loss": max_loss, "folds": FOLDS,
-               "seed": seed, "c": C, "keep": keep, "non_complaints_caught_out_of_fold": caught}
+               "seed": seed, "c": C, "keep": keep, "non_complaints_caught_out_of_fold": caught,
+               "digest": digest}
     gate = fit(rows, labels, c=C, keep=keep)
     return Gate(gate.weights, gate.intercept, threshold, figures)
 
@@ -184,14 +206,16 @@ class _Known(dict[str, tuple[str, ...]]):
 
     def __init__(self, weights: dict[str, tuple[float, float]]) -> None:
         super().__init__()
-        self.weights = weights
+        # The features as the weights' own strings: the cache then holds references, not a
+        # fresh copy of each feature string per token.
+        self.canonical = {feature: feature for feature in weights}
 
     def __missing__(self, token: str) -> tuple[str, ...]:
         if len(self) >= KNOWN_CACHE:
             self.clear()
-        weights = self.weights
+        canonical = self.canonical
         known = self[token] = tuple(
-            f for f in (f"w:{token}", *_char_ngrams(token)) if f in weights)
+            canonical[f] for f in (f"w:{token}", *_char_ngrams(token)) if f in canonical)
         return known
 
 
@@ -318,7 +342,8 @@ def fit(token_lists: Sequence[Sequence[str]], labels: Sequence[int], *,
         c: float = 4.0, keep: int | None = None) -> Gate:
     """Fit the logistic regression (balanced class weights); threshold 0 until chosen.
 
-    labels: 1 complaint, 0 not. keep: only the features most tied to the label (chi-squared),
+    labels: 1 complaint, 0 not. keep (None or 0: all): only the features most tied to the label
+    (chi-squared),
     the vectoriser fitted again on them alone, so that the file's scores stay exact: fewer
     features to look up per token at parse time. Needs scikit-learn (the `ml` extra).
     """
@@ -328,7 +353,7 @@ def fit(token_lists: Sequence[Sequence[str]], labels: Sequence[int], *,
     docs = [list(t) for t in token_lists]
     vectoriser = TfidfVectorizer(analyzer=features, min_df=MIN_DF, sublinear_tf=False)
     matrix = vectoriser.fit_transform(docs)
-    if keep is not None and matrix.shape[1] > keep:
+    if keep and matrix.shape[1] > keep:
         from sklearn.feature_selection import SelectKBest, chi2
 
         chosen = SelectKBest(chi2, k=keep).fit(matrix, list(labels)).get_support()

@@ -29,7 +29,7 @@ from parsers.classifier import (
 from parsers.evaluation import category_scores
 from parsers.features import CategoryModel, Features, RulesOnly, TextFeatures, categories, featurise
 from parsers.gate import MIN_COMPLAINTS as GATE_MIN_COMPLAINTS
-from parsers.gate import sms_sets
+from parsers.gate import Gate, sms_sets
 from parsers.gate import train as train_gate
 from parsers.modelfile import (
     FORMAT_VERSION,
@@ -139,11 +139,14 @@ def evaluate(model: CategoryModel | None, texts: Sequence[str], labels: Sequence
              features: TextFeatures | None = None) -> ModelScores:
     """Score a model (None: the rules alone) on labelled rows it was not trained on."""
     normalised, matches = featurise(features or Features.load(), list(texts))
-    return _scores(model or RulesOnly(), normalised, matches, list(labels), target_precision)
+    return _scores(model or RulesOnly(), normalised, matches, list(labels), target_precision,
+                   getattr(features, "gate", None))
 
 
 def _scores(model: CategoryModel, normalised: list[str], matches: list[Any],
-            labels: list[str], target: float) -> ModelScores:
+            labels: list[str], target: float, fallback_gate: Gate | None = None) -> ModelScores:
+    """The model's figures on the rows; gate_stops by its own gate, else by fallback_gate (the
+    reader's: a Parser's shipped gate, which a model without a gate parses with)."""
     if isinstance(model, TrainedModel):
         decided = model.decide(normalised, matches)
     else:
@@ -155,7 +158,8 @@ def _scores(model: CategoryModel, normalised: list[str], matches: list[Any],
             if conf >= model.review_threshold]
     _, coverage, precision = threshold_for(confidence, right, target)
     scores = category_scores(labels, predicted)
-    gate = getattr(model, "gate", None)
+    own = getattr(model, "gate", None)
+    gate = own if own is not None else fallback_gate
     stopped = sum(not gate.passes(n.split()) for n in normalised) if gate is not None else 0
     return ModelScores(
         rows=len(labels), accuracy=scores.accuracy, macro_f1=scores.macro_f1,
@@ -178,8 +182,9 @@ def compare(candidate: CategoryModel, active: CategoryModel | None, texts: Seque
         target_precision = getattr(candidate, "target_precision", DEFAULT_TARGET_PRECISION)
     normalised, matches = featurise(features or Features.load(), list(texts))
     rows = list(labels)
-    new = _scores(candidate, normalised, matches, rows, target_precision)
-    old = _scores(active or RulesOnly(), normalised, matches, rows, target_precision)
+    fallback = getattr(features, "gate", None)
+    new = _scores(candidate, normalised, matches, rows, target_precision, fallback)
+    old = _scores(active or RulesOnly(), normalised, matches, rows, target_precision, fallback)
     worse = [name for name, a, b in (("accuracy", new.accuracy, old.accuracy),
                                      ("coverage at target precision", new.coverage_at_target,
                                       old.coverage_at_target)) if a < b - tolerance]

@@ -119,7 +119,8 @@ def build_services(config: Config | None = None, *, dispatcher: Dispatcher | Non
     sessions = make_sessionmaker(engine)
     live_parser = LiveParser(sessions, configured=model_blob,
                              configured_path=config.parser.model_path,
-                             check_seconds=config.parser.model_check_seconds)
+                             check_seconds=config.parser.model_check_seconds,
+                             shipped_gate=config.parser.shipped_gate)
     extra = config.agency.routing_overrides
     directory = routing.load_directory(extra) if extra else routing.default_directory()
     buckets: Buckets = (RedisBuckets(dispatcher.redis, f"{config.queue.name}:channels")

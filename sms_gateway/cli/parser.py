@@ -44,7 +44,8 @@ def _active_parser() -> Any:
             svc.close()
     path = cfg.parser.model_path
     blob = check_model_file(path) if path else None
-    return LiveParser(None, configured=blob, configured_path=path).current().parser
+    return LiveParser(None, configured=blob, configured_path=path,
+                      shipped_gate=cfg.parser.shipped_gate).current().parser
 
 
 def _dump(result: Any) -> str:

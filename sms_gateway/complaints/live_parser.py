@@ -76,8 +76,12 @@ class LiveParser:
 
     def __init__(self, sessions: sessionmaker[Any] | None, *, configured: bytes | None = None,
                  configured_path: str = "", check_seconds: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, shipped_gate: bool = True) -> None:
         self._sessions = sessions
+        # The rules, and the complaint gate a parse asks when the model brings none of its own:
+        # the shipped one, or none ([parser] shipped_gate = false).
+        base = parsers.default_parser()
+        self._base = base if shipped_gate else base.with_gate(None)
         self._configured = configured
         self._configured_path = configured_path
         self._check_seconds = check_seconds
@@ -122,7 +126,7 @@ class LiveParser:
                 self._current = self._from_file()
             return
         if active is None:
-            self._install(Current(parsers.default_parser(), RULES_ONLY))
+            self._install(Current(self._base, RULES_ONLY))
             return
         assert blob is not None
         try:
@@ -155,16 +159,14 @@ class LiveParser:
 
     def _from_file(self) -> Current:
         if self._configured is None:
-            return Current(parsers.default_parser(), RULES_ONLY)
+            return Current(self._base, RULES_ONLY)
         sha = parser_models.digest(self._configured)[:12]
         return Current(self._load(self._configured, self._configured_path), f"file:{sha}")
 
-    @staticmethod
-    def _load(blob: bytes, source: str) -> parsers.Parser:
+    def _load(self, blob: bytes, source: str) -> parsers.Parser:
         from parsers.modelfile import load_model_bytes
 
-        base = parsers.default_parser()
-        return base.with_model(load_model_bytes(blob, base, source=source))
+        return self._base.with_model(load_model_bytes(blob, self._base, source=source))
 
     def _install(self, current: Current) -> None:
         previous = self._current.version if self._current else "-"

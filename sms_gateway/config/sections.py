@@ -133,6 +133,9 @@ class ParserConfig:
     auto_route_precision: float = 0.95
     retrain_every_hours: float = 0  # 0: retrain only on `sms-gateway parser retrain`
     model_check_seconds: float = 30  # how often each process asks for the active model version
+    # Ask the shipped complaint gate (parsers/data/complaint_gate.json) before routing a message
+    # without review, when the active model brings no gate of its own; false: the rules alone.
+    shipped_gate: bool = True
 
 
 @dataclass(frozen=True)

@@ -66,11 +66,11 @@ def test_reply_with_ticket_number_goes_through_twilio_api(
 
 def test_chat_the_rules_would_route_gets_a_number_and_waits_for_an_operator(
         gateway: tuple[Services, Any], twilio: FakeTwilio) -> None:
-    # The shipped complaint gate (no model configured): a late-for-work SMS sent to 1708 by
-    # mistake reads as a traffic complaint to the rules alone; the gate holds it back.
+    # The shipped complaint gate (no model configured): chat sent to 1708 by mistake reads as
+    # a traffic complaint to the rules alone; the gate holds it back.
     services, client = gateway
-    post_sms(client, inbound_form("SM1", "Maaf telat bu, kejebak macet di jalan layang, ada bus "
-                                         "mogok"))
+    post_sms(client, inbound_form("SM1", "Kemarin jalan ke pasar macet parah, akhirnya telat "
+                                         "ambil jahitan, besok lagi aja"))
     with services.sessions() as session:
         ticket = session.execute(select(Ticket)).scalar_one()
         reasons = session.execute(select(InboundMessage.parse)).scalar_one()["reasons"]

@@ -178,3 +178,18 @@ def test_the_models_complaint_gate_is_asked_in_the_live_gateway(tmp_path: Path) 
     assert rules.parse(chat).needs_review is False  # the rules alone would route it
     assert live.active_gate is not None and live.active_gate is live.model.gate  # type: ignore[union-attr]
     assert (parse["needs_review"], "screen:gate" in parse["reasons"]) == (True, True), parse
+
+
+@pytest.mark.parametrize("shipped_gate", [True, False])
+def test_parser_shipped_gate_switches_the_shipped_gate(tmp_path: Path, shipped_gate: bool) -> None:
+    # Chat the rules alone route; [parser] shipped_gate decides whether the shipped gate holds
+    # it back in the running gateway (no model configured).
+    chat = "Kemarin jalan ke pasar macet parah, akhirnya telat ambil jahitan, besok lagi aja"
+    services = _services(tmp_path, shipped_gate=shipped_gate)
+    try:
+        gate = services.parser.current().parser.active_gate
+        parse = _send(services, chat, "a")
+    finally:
+        services.close()
+    assert (gate is not None, parse["needs_review"], "screen:gate" in parse["reasons"]) == (
+        shipped_gate, shipped_gate, shipped_gate), parse

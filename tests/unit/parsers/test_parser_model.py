@@ -268,3 +268,14 @@ def test_a_candidate_whose_gate_stops_held_back_complaints_is_not_promoted(
     assert (report.promote, "gate" in report.reason, report.candidate.gate_stops) == (
         False, True, 1.0)
     assert fair.promote is True and fair.candidate.gate_stops <= 0.02
+
+
+def test_a_model_without_a_gate_is_scored_with_the_readers_gate(parser: Parser) -> None:
+    # Rules only (no model) and a model without a gate parse with the shipped gate: their
+    # gate_stops count what it stops, so `compare` weighs a candidate's gate against it.
+    texts = ["Kemarin jalan ke pasar macet parah, akhirnya telat ambil jahitan, besok lagi aja",
+             "jalan di depan pasar rusak parah berlubang, mohon segera diperbaiki"]
+    labels = ["perhubungan", "jalan_drainase"]
+    with_gate = evaluate(None, texts, labels, features=parser)
+    without = evaluate(None, texts, labels, features=parser.with_gate(None))
+    assert (with_gate.gate_stops, without.gate_stops) == (0.5, 0.0)
