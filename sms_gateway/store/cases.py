@@ -25,11 +25,16 @@ def for_change(session: Session, query: Select[Any]) -> Ticket | None:
 
     An action on a ticket of a case changes the case's other tickets too (complaints/cases
     across_case). Locking its own ticket first and the others after, two actions on two
-    tickets of one case would each hold one and wait for the other: a deadlock. So the case
-    is read first, without a lock, and its tickets locked in one order; the ticket alone when
-    it has no case (store/tickets.for_change).
+    tickets of one case would each hold one and wait for the other: a deadlock. Most tickets
+    have no case: such a ticket is locked at once, in one statement (locked, it cannot join a
+    case until this transaction ends: joining writes its row). A ticket of a case: its case is
+    read without a lock, the case's tickets locked in one order, then the ticket read afresh.
     """
-    found: Ticket | None = session.execute(query).scalar_one_or_none()
+    alone: Ticket | None = session.execute(
+        tickets.for_change(query.where(Ticket.case_id.is_(None)))).scalar_one_or_none()
+    if alone is not None:
+        return alone
+    found = session.execute(query.with_only_columns(Ticket.case_id)).first()
     if found is None:
         return None
     if found.case_id is not None:

@@ -360,9 +360,10 @@ def test_two_actions_on_two_tickets_of_one_case_at_once(
         paused, answers, errors = threading.Event(), [], []
 
         def hold(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-            # The agency's request pauses once it has locked its first ticket rows.
+            # The agency's request pauses once it has locked its first ticket rows (not after
+            # the attempt to lock the ticket alone, which finds it in a case and locks nothing).
             if "FOR NO KEY UPDATE" in statement and "FROM tickets" in statement \
-                    and not paused.is_set():
+                    and cursor.rowcount > 0 and not paused.is_set():
                 paused.set()
                 time.sleep(1.5)
 
