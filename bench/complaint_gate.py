@@ -99,6 +99,18 @@ def golden(parser: Parser) -> tuple[int, int]:
     return sent, len(rows)
 
 
+def routing_figures(rules: Parser, gated: Parser, rows: list[dict[str, str]], what: str) -> None:
+    """Print, without and with the gate, the dev rows routed without review (none given: no
+    line) and the golden SMS complaints routed."""
+    for label, parser in (("rules only", rules), ("with gate", gated)):
+        sent, right = holdout_figures(parser, rows)
+        if rows:
+            print(f"{what}, {label}: routed without review {sent}/{len(rows)} = "
+                  f"{sent / len(rows):.1%}, accuracy {right / sent if sent else 0:.4f}")
+        got, total = golden(parser)
+        print(f"golden SMS complaints routed without review, {label}: {got}/{total}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--csv", type=Path, default=DEFAULT_CSV)
@@ -165,12 +177,7 @@ def main() -> None:
               f"{len(texts)} -> {after}/{len(texts)}")
         figures[f"{name}:before"] = before
         figures[f"{name}:after"] = after
-    for label, parser in (("rules only", rules), ("with gate", gated)):
-        sent, right = holdout_figures(parser, hold)
-        print(f"dev hold-out, {label}: routed without review {sent}/{len(hold)} = "
-              f"{sent / len(hold):.1%}, accuracy {right / sent if sent else 0:.4f}")
-        got, total = golden(parser)
-        print(f"golden SMS complaints routed without review, {label}: {got}/{total}")
+    routing_figures(rules, gated, hold, "dev hold-out")
     print(f"({time.perf_counter() - started:.0f} s)")
     if args.out:
         Gate(gate.weights, gate.intercept, gate.threshold, figures).save(args.out)
@@ -208,13 +215,7 @@ def shipped(args: argparse.Namespace) -> None:
               f"{before / len(texts):.1%} -> {after}/{len(texts)} = {after / len(texts):.1%}")
         for text in left if args.show and not name.startswith("complaints") else ():
             print(f"    {text}")
-    for label, parser in (("rules only", rules), ("with gate", gated)):
-        sent, right = holdout_figures(parser, dev)
-        if dev:
-            print(f"all {len(dev)} dev rows, {label}: routed without review {sent} = "
-                  f"{sent / len(dev):.1%}, accuracy {right / sent if sent else 0:.4f}")
-        got, total = golden(parser)
-        print(f"golden SMS complaints routed without review, {label}: {got}/{total}")
+    routing_figures(rules, gated, dev, f"all {len(dev)} dev rows")
     print(f"({time.perf_counter() - started:.0f} s)")
     if args.out:
         # The sets it learnt from, by content: a test fails when one changes and the shipped

@@ -14,7 +14,7 @@ parsers/data/sms_sets that become confident complaints. --model parses with a tr
 (`sms-gateway parser train`), and so with the complaint gate trained with it; without a model
 the parser asks the shipped gate (parsers/data/complaint_gate.json), --gate a gate file written
 by bench/complaint_gate.py instead, --no-gate none (the rules alone, as before session 12).
-Sets I and F (parsers.gate.REPORT_ONLY) were never trained or tuned on.
+Sets I, J, F and G (parsers.gate.REPORT_ONLY) were never trained or tuned on.
 """
 
 from __future__ import annotations
@@ -76,13 +76,15 @@ NON_COMPLAINT_SETS = ("non_complaints.txt", "non_complaints_holdout.txt",
                       "non_complaints_c_holdout.txt", "non_complaints_d_holdout.txt",
                       "non_complaints_e_holdout.txt", "non_complaints_f_holdout.txt",
                       "non_complaints_g_holdout.txt", "non_complaints_h_holdout.txt",
-                      "non_complaints_i_holdout.txt", "non_complaints_train_a.txt")
+                      "non_complaints_i_holdout.txt", "non_complaints_j_holdout.txt",
+                      "non_complaints_train_a.txt")
 # Short SMS complaints: complaints_sms.txt (session 6, no categories) and sets B, C (session 10,
 # tuned on after their first measurement) and D (session 10: its privacy wishes were tuned on
 # after its first measurement, nothing else), category<TAB>text.
 COMPLAINT_SETS = ("complaints_sms.txt", "complaints_sms_b.txt", "complaints_sms_c.txt",
                   "complaints_sms_d.txt", "complaints_sms_e.txt", "complaints_sms_f.txt",
-                  "complaints_sms_train_a.txt", "complaints_sms_train_b.txt")
+                  "complaints_sms_g.txt", "complaints_sms_train_a.txt",
+                  "complaints_sms_train_b.txt")
 
 
 def non_complaints(parser: parsers.Parser, default_region: str | None,
