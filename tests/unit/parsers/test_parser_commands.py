@@ -82,6 +82,15 @@ def test_leading_lapor_is_stripped_from_the_description(parser: Parser) -> None:
     ("sy yang lapor kemarin soal jalan rusak, belum ada kabar", False, False),
     ("pungli sudah jadi rahasia umum di kelurahan kami", False, False),
     ("les privat di rumah warga bikin parkir sembarangan", False, False),
+    # session 12 (wishes as fresh set G wrote them, in other words)
+    ("kepsek minta uang perpisahan 200rb per murid. tolong jgn disebut", True, False),
+    ("nomor sy jgn dikasih ke kelurahan ya, takut dicari", True, False),
+    ("lurah pakai mobil dinas buat mudik, identitas sy mohon dijaga", True, False),
+    ("ada tambang pasir liar di kali. sy takut kalau ketauan", True, False),
+    ("PJU mati sebulan, sy warga tp takut sebut nama", True, False),
+    ("nama sy jgn dibuka ke RT, soalnya beliau yg minta uang", True, False),
+    ("nomor antrian di puskesmas tdk jelas, sebut saja kacau", False, False),
+    ("takut lewat jalan itu malam hari, gelap tdk ada lampu", False, False),
 ])
 def test_privacy_wishes_are_read_near_the_start(parser: Parser, text: str, anonymous: bool,
                                                 confidential: bool) -> None:
