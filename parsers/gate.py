@@ -344,9 +344,9 @@ def fit(token_lists: Sequence[Sequence[str]], labels: Sequence[int], *,
     """Fit the logistic regression (balanced class weights); threshold 0 until chosen.
 
     labels: 1 complaint, 0 not. keep (None or 0: all): only the features most tied to the label
-    (chi-squared),
-    the vectoriser fitted again on them alone, so that the file's scores stay exact: fewer
-    features to look up per token at parse time. Needs scikit-learn (the `ml` extra).
+    (chi-squared), the vectoriser fitted again on them alone, so that the file's scores stay
+    exact: fewer features to look up per token at parse time. Needs scikit-learn (the `ml`
+    extra).
     """
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression

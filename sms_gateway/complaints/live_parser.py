@@ -78,10 +78,7 @@ class LiveParser:
                  configured_path: str = "", check_seconds: float = 30.0,
                  clock: Callable[[], float] = time.monotonic, shipped_gate: bool = True) -> None:
         self._sessions = sessions
-        # The rules, and the complaint gate a parse asks when the model brings none of its own:
-        # the shipped one, or none ([parser] shipped_gate = false).
-        base = parsers.default_parser()
-        self._base = base if shipped_gate else base.with_gate(None)
+        self._shipped_gate = shipped_gate
         self._configured = configured
         self._configured_path = configured_path
         self._check_seconds = check_seconds
@@ -167,6 +164,14 @@ class LiveParser:
         from parsers.modelfile import load_model_bytes
 
         return self._base.with_model(load_model_bytes(blob, self._base, source=source))
+
+    @property
+    def _base(self) -> parsers.Parser:
+        """The rules (loaded on first use, once per process), and the complaint gate a parse
+        asks when the model brings none of its own: the shipped one, or none ([parser]
+        shipped_gate = false)."""
+        base = parsers.default_parser()
+        return base if self._shipped_gate else base.with_gate(None)
 
     def _install(self, current: Current) -> None:
         previous = self._current.version if self._current else "-"
