@@ -163,7 +163,7 @@ class Parser:
         # not a complaint. A 1708 prefix (LAPOR, RAHASIA, a keyword) says it is one.
         gate = self.active_gate
         gated = (not review and not prefix.reasons and gate is not None
-                 and not gate.passes(tokens))
+                 and gate.stops(tokens))
         # Says why a human must look: the category is below the threshold that meets the target.
         doubt = (f"review:confidence<{category.review_threshold:.3f}",) if unsure else ()
         conduct = self.conduct.about_officials(tokens) if self.conduct else None

@@ -160,7 +160,7 @@ def _scores(model: CategoryModel, normalised: list[str], matches: list[Any],
     scores = category_scores(labels, predicted)
     own = getattr(model, "gate", None)
     gate = own if own is not None else fallback_gate
-    stopped = sum(not gate.passes(n.split()) for n in normalised) if gate is not None else 0
+    stopped = sum(gate.stops(n.split()) for n in normalised) if gate is not None else 0
     return ModelScores(
         rows=len(labels), accuracy=scores.accuracy, macro_f1=scores.macro_f1,
         threshold=model.review_threshold, coverage=len(kept) / len(labels) if labels else 0.0,

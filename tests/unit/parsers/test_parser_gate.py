@@ -11,6 +11,7 @@ import pytest
 from parsers import Parser
 from parsers.gate import (
     GATE_FORMAT,
+    MAX_TOKENS,
     MIN_DF,
     REPORT_ONLY,
     SHIPPED_GATE,
@@ -220,3 +221,15 @@ def test_train_fails_few_complaints_and_says_what_it_learnt_from() -> None:
                                                                     "x")
 
 
+
+
+def test_a_message_longer_than_any_sms_the_gate_learnt_is_not_asked(parser: Parser) -> None:
+    # Past MAX_TOKENS the gate would judge text unlike any personal or promotional SMS it
+    # learnt from; a gate that says no to everything holds back only the shorter message.
+    longest = max(len(parser.normaliser.tokens(t)) for t in sms_sets("non_complaints"))
+    short = ROUTED
+    long = " ".join([ROUTED] * (MAX_TOKENS // len(ROUTED.split()) + 1))
+    gated = parser.with_gate(_gate(-1.0))
+    assert longest < MAX_TOKENS < len(parser.normaliser.tokens(long))
+    assert (gated.parse(short, default_region="35.78").needs_review,
+            gated.parse(long, default_region="35.78").needs_review) == (True, False)
