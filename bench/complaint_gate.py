@@ -66,10 +66,6 @@ def held_out(row_id: str) -> bool:
     return int(hashlib.sha256(row_id.encode()).hexdigest(), 16) % 5 == 0
 
 
-def tokens(parser: Parser, text: str) -> list[str]:
-    return parser.normaliser.tokens(parser.grammar.strip_prefix(text).rest)
-
-
 def routed(parser: Parser, text: str) -> tuple[bool, str | None]:
     result = parser.parse(text, default_region=REGION)
     return result.intent == "complaint" and not result.needs_review, result.category
@@ -143,7 +139,7 @@ def main() -> None:
     hold = [r for r in dev if held_out(r["id"])]
     complaints = [] if args.no_dev else [r["text"] for r in train_dev]
     negatives = [t for name in TRAIN_SETS for t in sms_set(name)]
-    gate = train_gate(lambda text: tokens(rules, text), complaints, negatives,
+    gate = train_gate(rules.gate_tokens, complaints, negatives,
                       sms_complaints=[t for name in POSITIVE_SETS for t in sms_set(name)],
                       max_loss=args.max_loss, seed=SEED, keep=args.keep or None)
     f = gate.figures
@@ -195,7 +191,7 @@ def shipped(args: argparse.Namespace) -> None:
             dev = list(csv.DictReader(fh))
     else:
         print(f"{args.csv}: not found, no development figures")
-    gate = train_gate(lambda text: tokens(rules, text), [], sms_sets("non_complaints"),
+    gate = train_gate(rules.gate_tokens, [], sms_sets("non_complaints"),
                       sms_complaints=sms_sets("complaints_sms"), seed=SEED,
                       max_loss=SHIPPED_MAX_LOSS if args.max_loss is None else args.max_loss,
                       keep=SHIPPED_KEEP if args.keep is None else args.keep or None)

@@ -94,6 +94,11 @@ class Parser:
         a model with a gate of its own still asks that one (active_gate)."""
         return replace(self, gate=gate)
 
+    def gate_tokens(self, text: str) -> list[str]:
+        """The tokens a parse asks a complaint gate about: the text's after a leading LAPOR,
+        RAHASIA or keyword (what gate training reads too)."""
+        return self.normaliser.tokens(self.grammar.strip_prefix(text).rest)
+
     def categorise(self, tokens: list[str], normalised: str,
                    extra: dict[str, float] | None = None) -> tuple[Category, Match]:
         """Decide the category from the rules (and the model, when loaded)."""

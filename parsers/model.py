@@ -87,13 +87,9 @@ def train(texts: Any, labels: Sequence[str], legacy_labels: Sequence[str] | None
                 target_precision=target_precision, folds=folds, seed=seed)
     if gate and len(texts) >= GATE_MIN_COMPLAINTS:
         # The gate sees at parse time the tokens after a leading LAPOR / RAHASIA / keyword;
-        # a Parser (the CLI's and retrain's reader) strips them here too, Features has none.
-        grammar = getattr(reader, "grammar", None)
-
-        def tokenise(text: str) -> list[str]:
-            return reader.normaliser.tokens(
-                grammar.strip_prefix(text).rest if grammar is not None else text)
-
+        # a Parser (the CLI's and retrain's reader) reads them so here too, Features has no
+        # prefixes.
+        tokenise = getattr(reader, "gate_tokens", reader.normaliser.tokens)
         model.gate = train_gate(tokenise, texts,
                                 [*sms_sets("non_complaints"), *extra_non_complaints], seed=seed)
     return model

@@ -103,11 +103,8 @@ def test_the_shipped_gate_learnt_from_the_shipped_sets_as_they_are_now() -> None
 def test_the_shipped_gate_learnt_from_what_the_parse_reads_now(parser: Parser) -> None:
     # Its digest covers the training texts as the parse tokenises them (after a LAPOR prefix;
     # so the normaliser's word lists and the prefixes too) and the training settings.
-    def tokenise(text: str) -> list[str]:
-        return parser.normaliser.tokens(parser.grammar.strip_prefix(text).rest)
-
     figures = Gate.load(SHIPPED_GATE).figures
-    rows, labels, _ = training_rows(tokenise, sms_sets("complaints_sms"),
+    rows, labels, _ = training_rows(parser.gate_tokens, sms_sets("complaints_sms"),
                                     sms_sets("non_complaints"), figures["seed"])
     digest = training_digest(rows, labels, max_loss=SHIPPED_MAX_LOSS, seed=figures["seed"],
                              keep=SHIPPED_KEEP)
@@ -219,8 +216,6 @@ def test_train_fails_few_complaints_and_says_what_it_learnt_from() -> None:
     assert failed <= 0.02 * len(texts)  # out of fold at most 2%; in sample fewer still
     assert variants("a b c d e f g h i j k l m n", "x") == variants("a b c d e f g h i j k l m n",
                                                                     "x")
-
-
 
 
 def test_a_message_longer_than_any_sms_the_gate_learnt_is_not_asked(parser: Parser) -> None:
