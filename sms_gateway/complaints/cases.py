@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from parsers import stem
 from routing import lifecycle
@@ -167,15 +168,24 @@ def _may_lead(other: Ticket, ticket: Ticket, since: datetime,
 
 def join(session: Session, ticket: Ticket, lead: Ticket, *, actor: str = "system") -> None:
     """Put the ticket in the lead ticket's case: its agency and status, no delivery of its own."""
-    case_id = store_cases.case_of(session, lead, actor=actor)
     status, agency_code, agency_name = lead.status, lead.agency_code, lead.agency_name
-    if lead.id is not None and not session.is_modified(lead):
-        # The lead as stored, locked: an agency answering the case meanwhile either has
-        # answered (its status is read here) or waits and then finds this ticket among the
-        # case's, so the new ticket never keeps the case's status from before the answer.
-        status, agency_code, agency_name = session.execute(
-            select(Ticket.status, Ticket.agency_code, Ticket.agency_name)
+    if lead.id is not None:
+        modified = session.is_modified(lead)
+        # The lead's row locked, its case read as stored: an operator who merges that case
+        # into another meanwhile (store/cases.for_regroup) either has done so, and the case
+        # it went to is read here, or waits for this transaction and then moves this ticket
+        # with the case's others. Unmodified, the lead's status too: an agency answering the
+        # case meanwhile either has answered (its status is read here) or waits and then
+        # finds this ticket among the case's, so the new ticket never keeps the case's
+        # status from before the answer.
+        stored = session.execute(
+            select(Ticket.case_id, Ticket.status, Ticket.agency_code, Ticket.agency_name)
             .where(Ticket.id == lead.id).with_for_update(key_share=True)).one()
+        if stored.case_id != lead.case_id:
+            set_committed_value(lead, "case_id", stored.case_id)
+        if not modified:
+            status, agency_code, agency_name = stored.status, stored.agency_code, stored.agency_name
+    case_id = store_cases.case_of(session, lead, actor=actor)
     ticket.case_id = case_id
     ticket.agency_code, ticket.agency_name = agency_code, agency_name
     ticket.awaiting = None
@@ -188,6 +198,7 @@ def join(session: Session, ticket: Ticket, lead: Ticket, *, actor: str = "system
 
 def merge(session: Session, ticket: Ticket, into: Ticket, *, actor: str) -> int:
     """Operator: move the ticket's whole case into the other ticket's case; returns its id."""
+    store_cases.for_regroup(session, ticket, into)
     if ticket.agency_code != into.agency_code:
         raise ValueError("the tickets are with different agencies")
     case_id = store_cases.case_of(session, into, actor=actor)
@@ -203,6 +214,7 @@ def merge(session: Session, ticket: Ticket, into: Ticket, *, actor: str) -> int:
 
 def split(session: Session, ticket: Ticket, *, actor: str) -> None:
     """Operator: take the ticket out of its case; it goes on as a ticket of its own."""
+    store_cases.for_regroup(session, ticket)
     if ticket.case_id is None:
         return
     case_id, ticket.case_id = ticket.case_id, None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from routing import lifecycle
@@ -41,6 +41,34 @@ def for_change(session: Session, query: Select[Any]) -> Ticket | None:
         members(session, found.case_id, lock=True)
     ticket: Ticket | None = session.execute(tickets.for_change(query)).scalar_one_or_none()
     return ticket
+
+
+REGROUP_TRIES = 5
+
+
+def for_regroup(session: Session, *given: Ticket) -> None:
+    """Lock the given tickets and every ticket of their cases, in id order, read afresh: an
+    operator is about to move tickets between cases (complaints/cases merge and split).
+
+    One statement locks them all in the order every other action on a case locks (for_change,
+    members), so a merge and an agency's answer to the case wait for each other instead of
+    deadlocking. A ticket that joined one of the cases while that statement waited (a chunk
+    holding the lead's row commits its reporter) is not in the statement's snapshot: the
+    cases' tickets are counted again afterwards, and locked too, until none is missing; once
+    every ticket of a case is locked, no other can join it (joining locks the lead's row).
+    """
+    ids = {t.id for t in given if t.id is not None}
+    locked: set[int] = set()
+    for _ in range(REGROUP_TRIES):
+        mine = select(Ticket.case_id).where(Ticket.id.in_(ids)).scalar_subquery()
+        wanted = set(session.execute(select(Ticket.id).where(
+            or_(Ticket.id.in_(ids), Ticket.case_id.in_(mine)))).scalars())
+        if wanted <= locked:
+            return
+        locked |= wanted
+        session.execute(tickets.for_change(
+            select(Ticket).where(Ticket.id.in_(locked)).order_by(Ticket.id))).scalars().all()
+    raise RuntimeError("the tickets' cases kept changing while they were being locked")
 
 
 def siblings(session: Session, ticket: Ticket) -> list[Ticket]:

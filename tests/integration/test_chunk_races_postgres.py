@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import event, or_, select
 
 from sms_gateway.app import create_app
-from sms_gateway.complaints import actions, inbound
+from sms_gateway.complaints import actions, cases, inbound
 from sms_gateway.services import build_services, set_current
 from sms_gateway.store import cases as store_cases
 from sms_gateway.store import tickets
@@ -400,6 +400,84 @@ def test_two_actions_on_two_tickets_of_one_case_at_once(
         # The agency's diproses came first (the operator waited for it), then the operator's
         # selesai, each for both tickets: every history a chain ending where the ticket is.
         assert final == {lead.id: "selesai", reporter.id: "selesai"}
+    finally:
+        console.close()
+        first.close()
+
+
+@pytest.mark.parametrize("chunk_holds_the_lead", [True, False])
+def test_an_operator_merging_a_case_while_a_chunk_joins_a_reporter_to_it(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch,
+        chunk_holds_the_lead: bool) -> None:
+    """A chunk joins a new reporter to a case while an operator merges that case into another
+    ticket's; either way the new reporter ends in the merged case, not alone in the old one
+    that no agency answers. The chunk holds the case's lead when the merge starts: the merge
+    waits for it, then moves the new reporter with the rest (store/cases.for_regroup). Or the
+    chunk has read the lead, with its old case, and the merge commits before the chunk locks
+    it: the chunk reads the lead's case again under its lock (complaints/cases.join)."""
+    monkeypatch.setattr(inbound, "forward_many", hold_forwards)
+    first = gateway(tmp_path / "w1", url=pg_url)
+    console = build_services(first.config, dispatcher=HoldingDispatcher(), install=False)
+    try:
+        prologue(first)  # "lead" forwarded
+        for message_id in store(first, [("reporter", SAME_ROAD)]):
+            inbound.process(first, message_id)
+        elsewhere = store_inbound(first, "console", "console", IncomingSms(
+            f"c-{uuid.uuid4().hex}", "+6281377000001", "1708",
+            "Jalan rusak berlubang dalam di Kelurahan Jemur Wonosari Kecamatan Wonocolo "
+            "Kota Surabaya, banyak pengendara jatuh", {})).message_id
+        inbound.process(first, elsewhere)
+        assert isinstance(first.dispatcher, HoldingDispatcher)
+        first.dispatcher.release(first)
+        with first.sessions() as s:
+            lead, reporter = s.execute(select(Ticket).where(Ticket.case_id.is_not(None))
+                                       .order_by(Ticket.id)).scalars().all()
+            other = s.execute(select(Ticket).where(
+                Ticket.inbound_message_id == elsewhere)).scalar_one()
+        assert lead.case_id == reporter.case_id and other.case_id is None
+        assert other.agency_code == lead.agency_code
+        (late,) = store(first, [("other", SAME_ROAD)])
+        with first.sessions.begin() as s:  # the sender known already
+            inbound.citizens_for(s, first, s.execute(select(InboundMessage).where(
+                InboundMessage.id == late)).scalars().all())
+        paused = threading.Event()
+
+        def hold(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            # The chunk pauses just after (or before) it locks the lead it joins the new
+            # reporter to: the merge waits for it (or runs and commits meanwhile).
+            # (The lead's columns read under a lock: not a whole ticket, which starts with
+            # its id; not the awaiting tickets' ids locked earlier.)
+            locks_lead = "FOR NO KEY UPDATE" in statement and statement.startswith(
+                "SELECT tickets.") and not statement.startswith("SELECT tickets.id")
+            if locks_lead and not paused.is_set():
+                paused.set()
+                time.sleep(1.5 if chunk_holds_the_lead else 0)
+                if not chunk_holds_the_lead:
+                    assert merged_now.wait(10)
+
+        merged_now = threading.Event()
+        event.listen(first.engine, "after_cursor_execute" if chunk_holds_the_lead
+                     else "before_cursor_execute", hold)
+        worker = threading.Thread(target=inbound.process_batch, args=(first, [late]))
+        worker.start()
+        assert paused.wait(10)
+        with console.sessions.begin() as s:
+            ticket = s.get(Ticket, reporter.id)
+            into = s.get(Ticket, other.id)
+            assert ticket is not None and into is not None
+            merged = cases.merge(s, ticket, into, actor="operator:x")
+        merged_now.set()
+        worker.join(30)
+        assert not worker.is_alive()
+        with first.sessions() as s:
+            outcome = s.execute(select(InboundMessage.outcome).where(
+                InboundMessage.id == late)).scalar_one()
+            grouped = dict(s.execute(select(Ticket.id, Ticket.case_id).where(
+                Ticket.case_id.is_not(None))).all())
+            joined = s.execute(select(Ticket.id).where(
+                Ticket.inbound_message_id == late)).scalar_one()
+        assert outcome == "case_joined"
+        assert grouped == dict.fromkeys([lead.id, reporter.id, other.id, joined], merged)
     finally:
         console.close()
         first.close()
