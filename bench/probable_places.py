@@ -14,7 +14,8 @@ parsers/data/sms_sets that become confident complaints. --model parses with a tr
 (`sms-gateway parser train`), and so with the complaint gate trained with it; without a model
 the parser asks the shipped gate (parsers/data/complaint_gate.json), --gate a gate file written
 by bench/complaint_gate.py instead, --no-gate none (the rules alone, as before session 12).
-Sets I, J, F and G (parsers.gate.REPORT_ONLY) were never trained or tuned on.
+The report-only sets (parsers.gate.REPORT_ONLY: I, J, K, F, G, H) were never trained or tuned
+on.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import parsers
 from parsers.evaluation import LocationScores
-from parsers.gate import sms_lines
+from parsers.gate import SMS_SETS, sms_lines
 from parsers.gazetteer import is_within
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,20 +72,11 @@ def locations(parser: parsers.Parser, path: Path, default_region: str | None) ->
 # measured as never-tuned); sets C and D (session 6, measured fresh) and E (session 10,
 # measured fresh) were tuned on in session 10; set F (session 10, 12.0% when measured fresh)
 # and set G (session 11, 14.0% when measured fresh) in session 11.
-NON_COMPLAINT_SETS = ("non_complaints.txt", "non_complaints_holdout.txt",
-                      "non_complaints_b_tune.txt", "non_complaints_b_holdout.txt",
-                      "non_complaints_c_holdout.txt", "non_complaints_d_holdout.txt",
-                      "non_complaints_e_holdout.txt", "non_complaints_f_holdout.txt",
-                      "non_complaints_g_holdout.txt", "non_complaints_h_holdout.txt",
-                      "non_complaints_i_holdout.txt", "non_complaints_j_holdout.txt",
-                      "non_complaints_train_a.txt")
+NON_COMPLAINT_SETS = tuple(sorted(p.name for p in SMS_SETS.glob("non_complaints*.txt")))
 # Short SMS complaints: complaints_sms.txt (session 6, no categories) and sets B, C (session 10,
 # tuned on after their first measurement) and D (session 10: its privacy wishes were tuned on
-# after its first measurement, nothing else), category<TAB>text.
-COMPLAINT_SETS = ("complaints_sms.txt", "complaints_sms_b.txt", "complaints_sms_c.txt",
-                  "complaints_sms_d.txt", "complaints_sms_e.txt", "complaints_sms_f.txt",
-                  "complaints_sms_g.txt", "complaints_sms_train_a.txt",
-                  "complaints_sms_train_b.txt")
+# after its first measurement, nothing else), category<TAB>text; the rest by their headers.
+COMPLAINT_SETS = tuple(sorted(p.name for p in SMS_SETS.glob("complaints_sms*.txt")))
 
 
 def non_complaints(parser: parsers.Parser, default_region: str | None,
