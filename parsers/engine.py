@@ -16,7 +16,7 @@ from parsers.gazetteer import Gazetteer
 from parsers.location import LocationFinder, Resolution
 from parsers.normalize import Normaliser
 from parsers.result import ParseResult
-from parsers.screening import Screen, Screener
+from parsers.screening import Screen, Screener, forms
 
 NOISE_KNOWN_SHARE = 0.34
 
@@ -184,6 +184,31 @@ class Parser:
             extras={"agency": keyword.agency} if keyword and keyword.agency else {},
             probable_region=self.gazetteer.region(where.probable) if where.probable else None,
             region_options=tuple(self.gazetteer.option(c) for c in where.options), **base)
+
+    def unreachable_words(self) -> list[str]:
+        """Rule words that can never match: the rules are matched against the normaliser's
+        tokens, so a word the normaliser rewrites ("calo" arrives as "makelar", "pppk" as
+        "pk") is dead unless written as it arrives. Empty for the shipped rules (a test)."""
+        words = self.normaliser.tokens
+        out = [f"screening grievance.words: {w!r} arrives as {words(w)}"
+               for w in sorted(self.screener.grievance)
+               if not any(w in forms(t) for t in words(w))]
+        out += [f"screening grievance.personal: {p.strip()!r} arrives as {words(p)}"
+                for p in self.screener.personal if " ".join(words(p)) != p.strip()]
+        out += [f"screening courtesy.words: {w!r} arrives as {words(w)}"
+                for w in sorted(self.screener.courtesy) if words(w) != [w]]
+        for rule in self.rules.rules:
+            for role, phrases in (("keywords", rule.keywords), ("context", rule.context),
+                                  ("unless", rule.unless)):
+                for phrase in phrases:
+                    plain = [w.removeprefix("=") for w in phrase]
+                    got = words(" ".join(plain))
+                    if len(got) != len(plain) or not all(
+                            t == w if w != p else p in forms(t)
+                            for t, w, p in zip(got, plain, phrase, strict=True)):
+                        out.append(f"categories {rule.name}.{role}: {' '.join(phrase)!r} "
+                                   f"arrives as {got}")
+        return out
 
     def _mostly_unknown(self, tokens: list[str]) -> bool:
         vocabulary = self.normaliser.vocabulary

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
+from parsers import Parser
 from parsers.category import CategoryRules
 from parsers.commands import Grammar
 from parsers.location import LocationFinder
@@ -125,3 +127,17 @@ def test_gazetteer_alias_to_unknown_code_is_an_error(tmp_path: Path, parser) -> 
     path = _write(tmp_path, '[aliases]\natlantis = "99.99"\n')
     with pytest.raises(RuleFileError, match=r"aliases\.atlantis"):
         LocationFinder.load(parser.gazetteer, frozenset(), path)
+
+
+
+def test_every_shipped_rule_word_is_written_as_the_normaliser_writes_it(parser: Parser) -> None:
+    # A word the normaliser rewrites ("calo" -> "makelar", "pppk" -> "pk" before "pppk" was
+    # kept) can never match: the screening and the category rules read normalised tokens.
+    assert parser.unreachable_words() == []
+
+
+def test_a_word_the_normaliser_rewrites_is_reported_as_unreachable(parser: Parser) -> None:
+    screener = dataclasses.replace(parser.screener,
+                                   grievance=parser.screener.grievance | {"calo"})
+    assert dataclasses.replace(parser, screener=screener).unreachable_words() == [
+        "screening grievance.words: 'calo' arrives as ['makelar']"]
