@@ -7,12 +7,14 @@ most and one reply, and what the other transaction committed stands."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from sqlalchemy import event, or_, select
 
 from sms_gateway.app import create_app
 from sms_gateway.complaints import actions, cases, inbound
-from sms_gateway.services import build_services, set_current
+from sms_gateway.services import Services, build_services, set_current
 from sms_gateway.store import cases as store_cases
 from sms_gateway.store import tickets
 from sms_gateway.store.models import InboundMessage, OutboundMessage, Ticket, TicketEvent
@@ -336,14 +338,11 @@ def test_a_citizens_batal_and_an_agencys_answer_at_once(
         first.close()
 
 
-def test_two_actions_on_two_tickets_of_one_case_at_once(
-        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The agency answers the lead of a case while an operator answers another of its tickets.
-
-    Each action changes every ticket of the case. Had each locked its own ticket first and the
-    others after, each would hold one and wait for the other: a deadlock, one request failed.
-    Both lock the case's tickets in id order first (store/cases.for_change): the second waits,
-    then acts on what the first wrote."""
+@contextlib.contextmanager
+def _lead_and_reporter(tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+                       ) -> Iterator[tuple[Services, Services, Ticket, Ticket]]:
+    """A forwarded ticket ("lead") and a reporter in its case; the worker's services and a
+    console's, on one Postgres database."""
     monkeypatch.setattr(inbound, "forward_many", hold_forwards)
     first = gateway(tmp_path / "w1", url=pg_url)
     console = build_services(first.config, dispatcher=HoldingDispatcher(), install=False)
@@ -354,6 +353,21 @@ def test_two_actions_on_two_tickets_of_one_case_at_once(
         with first.sessions() as s:
             lead, reporter = s.execute(select(Ticket).where(Ticket.case_id.is_not(None))
                                        .order_by(Ticket.id)).scalars().all()
+        yield first, console, lead, reporter
+    finally:
+        console.close()
+        first.close()
+
+
+def test_two_actions_on_two_tickets_of_one_case_at_once(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The agency answers the lead of a case while an operator answers another of its tickets.
+
+    Each action changes every ticket of the case. Had each locked its own ticket first and the
+    others after, each would hold one and wait for the other: a deadlock, one request failed.
+    Both lock the case's tickets in id order first (store/cases.for_change): the second waits,
+    then acts on what the first wrote."""
+    with _lead_and_reporter(tmp_path, pg_url, monkeypatch) as (first, console, lead, reporter):
         assert lead.case_id == reporter.case_id and lead.agency_code
         client = create_app(services=first, start_background=False).test_client()
         token = token_for(first, lead.agency_code)
@@ -400,9 +414,6 @@ def test_two_actions_on_two_tickets_of_one_case_at_once(
         # The agency's diproses came first (the operator waited for it), then the operator's
         # selesai, each for both tickets: every history a chain ending where the ticket is.
         assert final == {lead.id: "selesai", reporter.id: "selesai"}
-    finally:
-        console.close()
-        first.close()
 
 
 @pytest.mark.parametrize("chunk_holds_the_lead", [True, False])
@@ -415,13 +426,7 @@ def test_an_operator_merging_a_case_while_a_chunk_joins_a_reporter_to_it(
     waits for it, then moves the new reporter with the rest (store/cases.for_regroup). Or the
     chunk has read the lead, with its old case, and the merge commits before the chunk locks
     it: the chunk reads the lead's case again under its lock (complaints/cases.join)."""
-    monkeypatch.setattr(inbound, "forward_many", hold_forwards)
-    first = gateway(tmp_path / "w1", url=pg_url)
-    console = build_services(first.config, dispatcher=HoldingDispatcher(), install=False)
-    try:
-        prologue(first)  # "lead" forwarded
-        for message_id in store(first, [("reporter", SAME_ROAD)]):
-            inbound.process(first, message_id)
+    with _lead_and_reporter(tmp_path, pg_url, monkeypatch) as (first, console, lead, reporter):
         elsewhere = store_inbound(first, "console", "console", IncomingSms(
             f"c-{uuid.uuid4().hex}", "+6281377000001", "1708",
             "Jalan rusak berlubang dalam di Kelurahan Jemur Wonosari Kecamatan Wonocolo "
@@ -430,8 +435,6 @@ def test_an_operator_merging_a_case_while_a_chunk_joins_a_reporter_to_it(
         assert isinstance(first.dispatcher, HoldingDispatcher)
         first.dispatcher.release(first)
         with first.sessions() as s:
-            lead, reporter = s.execute(select(Ticket).where(Ticket.case_id.is_not(None))
-                                       .order_by(Ticket.id)).scalars().all()
             other = s.execute(select(Ticket).where(
                 Ticket.inbound_message_id == elsewhere)).scalar_one()
         assert lead.case_id == reporter.case_id and other.case_id is None
@@ -478,6 +481,3 @@ def test_an_operator_merging_a_case_while_a_chunk_joins_a_reporter_to_it(
                 Ticket.inbound_message_id == late)).scalar_one()
         assert outcome == "case_joined"
         assert grouped == dict.fromkeys([lead.id, reporter.id, other.id, joined], merged)
-    finally:
-        console.close()
-        first.close()
