@@ -27,48 +27,65 @@ def for_change(session: Session, query: Select[Any]) -> Ticket | None:
     across_case). Locking its own ticket first and the others after, two actions on two
     tickets of one case would each hold one and wait for the other: a deadlock. Most tickets
     have no case: such a ticket is locked at once, in one statement (locked, it cannot join a
-    case until this transaction ends: joining writes its row). A ticket of a case: its case is
-    read without a lock, the case's tickets locked in one order, then the ticket read afresh.
+    case until this transaction ends: joining writes its row). A ticket of a case: the case's
+    tickets are locked in id order (lock_cases), then the ticket read afresh.
     """
     alone: Ticket | None = session.execute(
         tickets.for_change(query.where(Ticket.case_id.is_(None)))).scalar_one_or_none()
     if alone is not None:
         return alone
-    found = session.execute(query.with_only_columns(Ticket.case_id)).first()
+    found = session.execute(query.with_only_columns(Ticket.id)).first()
     if found is None:
         return None
-    if found.case_id is not None:
-        members(session, found.case_id, lock=True)
+    lock_cases(session, {found.id})
     ticket: Ticket | None = session.execute(tickets.for_change(query)).scalar_one_or_none()
     return ticket
 
 
-REGROUP_TRIES = 5
-
-
 def for_regroup(session: Session, *given: Ticket) -> None:
-    """Lock the given tickets and every ticket of their cases, in id order, read afresh: an
-    operator is about to move tickets between cases (complaints/cases merge and split).
+    """Lock the given tickets and every ticket of their cases, read afresh: an operator is
+    about to move tickets between cases (complaints/cases merge and split)."""
+    lock_cases(session, {t.id for t in given if t.id is not None})
 
-    One statement locks them all in the order every other action on a case locks (for_change,
-    members), so a merge and an agency's answer to the case wait for each other instead of
-    deadlocking. A ticket that joined one of the cases while that statement waited (a chunk
-    holding the lead's row commits its reporter) is not in the statement's snapshot: the
-    cases' tickets are counted again afterwards, and locked too, until none is missing; once
-    every ticket of a case is locked, no other can join it (joining locks the lead's row).
+
+LOCK_TRIES = 5
+
+
+class CaseLockError(RuntimeError):
+    """The tickets' cases kept changing while they were being locked."""
+
+
+def lock_cases(session: Session, ids: set[int]) -> None:
+    """Lock the tickets `ids` and every ticket of their cases in one statement, in id order
+    (the order every action on a case locks in), each read afresh.
+
+    A ticket that joined one of the cases, or a case merged into one of them, while that
+    statement waited is not in its snapshot: the cases' tickets are counted again after it.
+    If some are missing, the locks are given back (a savepoint rolled back) and all of them
+    taken again in id order, rather than the missing ones after the others: taking a lower id
+    while holding higher ones is how two lockers deadlock. Once every ticket of a case is
+    locked, no other can join it (joining locks the lead's row) nor be merged in (merging
+    locks every ticket it moves).
     """
-    ids = {t.id for t in given if t.id is not None}
-    locked: set[int] = set()
-    for _ in range(REGROUP_TRIES):
-        mine = select(Ticket.case_id).where(Ticket.id.in_(ids)).scalar_subquery()
-        wanted = set(session.execute(select(Ticket.id).where(
-            or_(Ticket.id.in_(ids), Ticket.case_id.in_(mine)))).scalars())
-        if wanted <= locked:
-            return
-        locked |= wanted
+    wanted = _with_cases(session, ids)
+    for _ in range(LOCK_TRIES):
+        savepoint = session.begin_nested()
         session.execute(tickets.for_change(
-            select(Ticket).where(Ticket.id.in_(locked)).order_by(Ticket.id))).scalars().all()
-    raise RuntimeError("the tickets' cases kept changing while they were being locked")
+            select(Ticket).where(Ticket.id.in_(wanted)).order_by(Ticket.id))).scalars().all()
+        now = _with_cases(session, ids)
+        if now <= wanted:
+            savepoint.commit()
+            return
+        savepoint.rollback()
+        wanted = now
+    raise CaseLockError(f"the cases of tickets {sorted(ids)} kept changing")
+
+
+def _with_cases(session: Session, ids: set[int]) -> set[int]:
+    """The tickets ids and every ticket of their cases, as stored now."""
+    theirs = select(Ticket.case_id).where(Ticket.id.in_(ids), Ticket.case_id.is_not(None))
+    return set(session.execute(select(Ticket.id).where(
+        or_(Ticket.id.in_(ids), Ticket.case_id.in_(theirs)))).scalars())
 
 
 def siblings(session: Session, ticket: Ticket) -> list[Ticket]:

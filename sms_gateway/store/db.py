@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -149,3 +151,22 @@ def _ping_on_checkout(engine: Engine) -> None:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Any]:
     """A session factory whose sessions keep loaded attributes after commit."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+DEADLOCK_TRIES = 3
+
+
+def retrying_deadlocks(run: Callable[[], T], *, tries: int = DEADLOCK_TRIES) -> T:
+    """Run a whole transaction again when Postgres ended it to break a deadlock (SQLSTATE
+    40P01). An operator's merge of two cases locks many tickets; a worker's chunk joining
+    reporters to several leads locks them in message order, so the two can meet head on;
+    Postgres aborts one, and the operator's is simply tried again (the chunk's own failure
+    sends its messages through one by one, complaints/inbound.process_batch)."""
+    attempt = 1
+    while True:
+        try:
+            return run()
+        except exc.OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != "40P01" or attempt >= tries:
+                raise
+            attempt += 1

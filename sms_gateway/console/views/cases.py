@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 
 from sms_gateway.complaints import cases
 from sms_gateway.console import audit, case_queries, roles, ticket_queries, web
+from sms_gateway.store.db import retrying_deadlocks
 from sms_gateway.store.models import Ticket
 
 bp = Blueprint("cases", __name__)
@@ -28,34 +29,45 @@ def case_panel(ticket: Ticket) -> dict[str, Any] | None:
 @roles.require(roles.ALL_TICKETS)
 def merge(number: str) -> Response:
     into_number = request.form.get("into", "").strip().lstrip("#")
-    with web.services().sessions.begin() as s:
-        ticket = ticket_queries.get_for(s, g.console_user, number)
-        if ticket is None:
-            abort(404)
-        into = ticket_queries.get_for(s, g.console_user, into_number) if into_number else None
-        if into is None or into.id == ticket.id:
-            flash(web.t("No other ticket with that number."), "error")
-            return redirect(url_for("console.tickets.show", number=number))
-        try:
-            case_id = cases.merge(s, ticket, into, actor=g.console_user.email)
-        except ValueError:
-            flash(web.t("Only tickets with the same agency can share a case."), "error")
-            return redirect(url_for("console.tickets.show", number=number))
-        audit.record(s, g.console_user, "case.merge", target_type="ticket", target_id=number,
-                     remote_addr=web.remote_addr(), into=into.number, case=case_id)
-    flash(f"#{number}: {web.t('Merged into the case of')} #{into_number}")
+
+    def run() -> str | None:
+        """The merge in one transaction; the error to show, if any."""
+        with web.services().sessions.begin() as s:
+            ticket = ticket_queries.get_for(s, g.console_user, number)
+            if ticket is None:
+                abort(404)
+            into = ticket_queries.get_for(s, g.console_user, into_number) if into_number else None
+            if into is None or into.id == ticket.id:
+                return web.t("No other ticket with that number.")
+            try:
+                case_id = cases.merge(s, ticket, into, actor=g.console_user.email)
+            except ValueError:
+                return web.t("Only tickets with the same agency can share a case.")
+            audit.record(s, g.console_user, "case.merge", target_type="ticket",
+                         target_id=number, remote_addr=web.remote_addr(), into=into.number,
+                         case=case_id)
+            return None
+
+    error = retrying_deadlocks(run)
+    if error is not None:
+        flash(error, "error")
+    else:
+        flash(f"#{number}: {web.t('Merged into the case of')} #{into_number}")
     return redirect(url_for("console.tickets.show", number=number))
 
 
 @bp.post("/tickets/<number>/case/split", endpoint="split")
 @roles.require(roles.ALL_TICKETS)
 def split(number: str) -> Response:
-    with web.services().sessions.begin() as s:
-        ticket = ticket_queries.get_for(s, g.console_user, number)
-        if ticket is None:
-            abort(404)
-        cases.split(s, ticket, actor=g.console_user.email)
-        audit.record(s, g.console_user, "case.split", target_type="ticket", target_id=number,
-                     remote_addr=web.remote_addr())
+    def run() -> None:
+        with web.services().sessions.begin() as s:
+            ticket = ticket_queries.get_for(s, g.console_user, number)
+            if ticket is None:
+                abort(404)
+            cases.split(s, ticket, actor=g.console_user.email)
+            audit.record(s, g.console_user, "case.split", target_type="ticket",
+                         target_id=number, remote_addr=web.remote_addr())
+
+    retrying_deadlocks(run)
     flash(f"#{number}: {web.t('Taken out of its case')}")
     return redirect(url_for("console.tickets.show", number=number))
