@@ -197,10 +197,14 @@ def join(session: Session, ticket: Ticket, lead: Ticket, *, actor: str = "system
 
 
 def merge(session: Session, ticket: Ticket, into: Ticket, *, actor: str) -> int:
-    """Operator: move the ticket's whole case into the other ticket's case; returns its id."""
+    """Operator: move the ticket's whole case into the other ticket's case; returns its id.
+    Refused (ValueError, its message the console's text) for tickets with different agencies
+    or a withdrawn or archived one: such a case no longer hears the agency's answers."""
     store_cases.for_regroup(session, ticket, into)
     if ticket.agency_code != into.agency_code:
-        raise ValueError("the tickets are with different agencies")
+        raise ValueError("Only tickets with the same agency can share a case.")
+    if ticket.status in lifecycle.TERMINAL or into.status in lifecycle.TERMINAL:
+        raise ValueError("A withdrawn or archived ticket cannot share a case.")
     case_id = store_cases.case_of(session, into, actor=actor)
     moving = store_cases.members(session, ticket.case_id) if ticket.case_id else [ticket]
     for member in moving:

@@ -39,6 +39,8 @@ TICKETS: dict[str, str] = {
     "No other ticket with that number.": "Tidak ada tiket lain dengan nomor itu.",
     "Only tickets with the same agency can share a case.":
         "Hanya tiket dengan instansi yang sama yang bisa berbagi kasus.",
+    "A withdrawn or archived ticket cannot share a case.":
+        "Tiket yang dibatalkan atau diarsipkan tidak bisa berbagi kasus.",
     "Merged into the case of": "Digabungkan ke kasus",
     "Taken out of its case": "Dikeluarkan dari kasusnya",
     "Largest open cases": "Kasus terbuka terbesar",

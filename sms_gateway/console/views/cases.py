@@ -41,8 +41,8 @@ def merge(number: str) -> Response:
                 return web.t("No other ticket with that number.")
             try:
                 case_id = cases.merge(s, ticket, into, actor=g.console_user.email)
-            except ValueError:
-                return web.t("Only tickets with the same agency can share a case.")
+            except ValueError as refused:
+                return web.t(str(refused))
             audit.record(s, g.console_user, "case.merge", target_type="ticket",
                          target_id=number, remote_addr=web.remote_addr(), into=into.number,
                          case=case_id)

@@ -150,6 +150,23 @@ def test_operator_merges_two_tickets_into_one_case(login: Any,  # noqa: F811
     assert reload(services, other.id).case_id == reload(services, first.id).case_id is not None
 
 
+def test_operator_cannot_merge_a_withdrawn_ticket_into_a_case(login: Any,  # noqa: F811
+                                                              services: Services) -> None:
+    first = ticket_of(services, sms_in(services, SURABAYA_ROAD))
+    other = ticket_of(services, sms_in(
+        services, "Jalan Ketintang Baru Surabaya retak panjang dan amblas di tengah",
+        phone=THIRD_PHONE))
+    with services.sessions.begin() as s:
+        s.get(Ticket, other.id).status = "dibatalkan"
+    client = login("operator")
+    page = client.post(f"/console/tickets/{other.number}/case/merge",
+                       data={"csrf_token": client.csrf, "into": f"#{first.number}"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Tiket yang dibatalkan atau diarsipkan tidak bisa berbagi kasus." in page
+    assert reload(services, other.id).case_id is None
+    assert reload(services, first.id).case_id is None
+
+
 def test_ticket_page_lists_the_cases_reporters(login: Any, services: Services,  # noqa: F811
                                                pair: tuple[Ticket, Ticket]) -> None:
     page = login("operator").get(f"/console/tickets/{pair[0].number}").get_data(as_text=True)
