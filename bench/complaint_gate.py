@@ -19,9 +19,9 @@ SMS complaints routed. --out stores the gate in a file that `Parser.load(gate_pa
 
 trains the shipped gate's way (parsers/data/complaint_gate.json): on every shipped SMS set but
 the report-only ones, with no dev row, at most parsers.gate.SHIPPED_KEEP features and
-SHIPPED_MAX_LOSS; it prints, without and with that gate, the report-only sets' figures (sets I,
-J-M and F-J: never trained or tuned on), all dev rows routed without review (if the CSV is there) and
-the golden SMS complaints.
+SHIPPED_MAX_LOSS; it prints, without and with that gate, the report-only sets' figures
+(parsers.gate.REPORT_ONLY: never trained on), all dev rows routed without review (if the CSV is
+there) and the golden SMS complaints.
 """
 
 from __future__ import annotations
