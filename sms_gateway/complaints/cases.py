@@ -196,15 +196,26 @@ def join(session: Session, ticket: Ticket, lead: Ticket, *, actor: str = "system
                         to_status=status, case=case_id, lead=lead.number)
 
 
+class MergeRefused(ValueError):
+    """Why two tickets cannot share a case: the console's text, and the ticket it is about."""
+
+    def __init__(self, text: str, number: str | None = None) -> None:
+        super().__init__(text)
+        self.text, self.number = text, number
+
+
 def merge(session: Session, ticket: Ticket, into: Ticket, *, actor: str) -> int:
     """Operator: move the ticket's whole case into the other ticket's case; returns its id.
-    Refused (ValueError, its message the console's text) for tickets with different agencies
-    or a withdrawn or archived one: such a case no longer hears the agency's answers."""
+    Refused (MergeRefused) for tickets with different agencies, a withdrawn or archived one
+    (it no longer hears the agency's answers), or two tickets of one case already."""
     store_cases.for_regroup(session, ticket, into)
     if ticket.agency_code != into.agency_code:
-        raise ValueError("Only tickets with the same agency can share a case.")
-    if ticket.status in lifecycle.TERMINAL or into.status in lifecycle.TERMINAL:
-        raise ValueError("A withdrawn or archived ticket cannot share a case.")
+        raise MergeRefused("Only tickets with the same agency can share a case.")
+    for each in (ticket, into):
+        if each.status in lifecycle.TERMINAL:
+            raise MergeRefused("A withdrawn or archived ticket cannot join a case.", each.number)
+    if ticket.case_id is not None and ticket.case_id == into.case_id:
+        raise MergeRefused("Both tickets are already in one case.")
     case_id = store_cases.case_of(session, into, actor=actor)
     moving = store_cases.members(session, ticket.case_id) if ticket.case_id else [ticket]
     for member in moving:
@@ -216,13 +227,15 @@ def merge(session: Session, ticket: Ticket, into: Ticket, *, actor: str) -> int:
     return case_id
 
 
-def split(session: Session, ticket: Ticket, *, actor: str) -> None:
-    """Operator: take the ticket out of its case; it goes on as a ticket of its own."""
+def split(session: Session, ticket: Ticket, *, actor: str) -> int | None:
+    """Operator: take the ticket out of its case; it goes on as a ticket of its own. Returns
+    the case it left (None: it was in none, as read under the lock)."""
     store_cases.for_regroup(session, ticket)
     if ticket.case_id is None:
-        return
+        return None
     case_id, ticket.case_id = ticket.case_id, None
     tickets.add_event(session, ticket, "case_split", actor=actor, case=case_id)
+    return case_id
 
 
 def across_case(action: A) -> A:

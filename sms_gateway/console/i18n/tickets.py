@@ -39,8 +39,10 @@ TICKETS: dict[str, str] = {
     "No other ticket with that number.": "Tidak ada tiket lain dengan nomor itu.",
     "Only tickets with the same agency can share a case.":
         "Hanya tiket dengan instansi yang sama yang bisa berbagi kasus.",
-    "A withdrawn or archived ticket cannot share a case.":
-        "Tiket yang dibatalkan atau diarsipkan tidak bisa berbagi kasus.",
+    "A withdrawn or archived ticket cannot join a case.":
+        "Tiket ini sudah dibatalkan atau diarsipkan, jadi tidak bisa masuk kasus.",
+    "Both tickets are already in one case.": "Kedua tiket sudah berada dalam satu kasus.",
+    "The ticket is in no case.": "Tiket ini tidak berada dalam kasus.",
     "Merged into the case of": "Digabungkan ke kasus",
     "Taken out of its case": "Dikeluarkan dari kasusnya",
     "Largest open cases": "Kasus terbuka terbesar",

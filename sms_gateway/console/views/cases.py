@@ -7,12 +7,19 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from routing import lifecycle
 from sms_gateway.complaints import cases
 from sms_gateway.console import audit, case_queries, roles, ticket_queries, web
 from sms_gateway.store.db import retrying_deadlocks
 from sms_gateway.store.models import Ticket
 
 bp = Blueprint("cases", __name__)
+
+
+@bp.app_template_global("terminal_statuses")
+def terminal_statuses() -> frozenset[str]:
+    """Withdrawn and archived: such a ticket joins no case (no merge or split form)."""
+    return lifecycle.TERMINAL
 
 
 @bp.app_template_global("case_panel")
@@ -41,8 +48,9 @@ def merge(number: str) -> Response:
                 return web.t("No other ticket with that number.")
             try:
                 case_id = cases.merge(s, ticket, into, actor=g.console_user.email)
-            except ValueError as refused:
-                return web.t(str(refused))
+            except cases.MergeRefused as refused:
+                text = web.t(refused.text)
+                return f"#{refused.number}: {text}" if refused.number else text
             audit.record(s, g.console_user, "case.merge", target_type="ticket",
                          target_id=number, remote_addr=web.remote_addr(), into=into.number,
                          case=case_id)
@@ -59,15 +67,19 @@ def merge(number: str) -> Response:
 @bp.post("/tickets/<number>/case/split", endpoint="split")
 @roles.require(roles.ALL_TICKETS)
 def split(number: str) -> Response:
-    def run() -> None:
+    def run() -> int | None:
         with web.services().sessions.begin() as s:
             ticket = ticket_queries.get_for(s, g.console_user, number)
             if ticket is None:
                 abort(404)
-            cases.split(s, ticket, actor=g.console_user.email)
-            audit.record(s, g.console_user, "case.split", target_type="ticket",
-                         target_id=number, remote_addr=web.remote_addr())
+            left = cases.split(s, ticket, actor=g.console_user.email)
+            if left is not None:
+                audit.record(s, g.console_user, "case.split", target_type="ticket",
+                             target_id=number, remote_addr=web.remote_addr(), case=left)
+            return left
 
-    retrying_deadlocks(run)
-    flash(f"#{number}: {web.t('Taken out of its case')}")
+    if retrying_deadlocks(run) is None:  # taken out already (a page from before)
+        flash(f"#{number}: {web.t('The ticket is in no case.')}", "error")
+    else:
+        flash(f"#{number}: {web.t('Taken out of its case')}")
     return redirect(url_for("console.tickets.show", number=number))

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sms_gateway.complaints import cases
 from sms_gateway.services import Services
 from sms_gateway.store.agency import AgencyDelivery
+from sms_gateway.store.console import AuditEntry
 from sms_gateway.store.models import Ticket
 from tests.support.agency import (
     PUPR_SURABAYA,
@@ -162,9 +163,34 @@ def test_operator_cannot_merge_a_withdrawn_ticket_into_a_case(login: Any,  # noq
     page = client.post(f"/console/tickets/{other.number}/case/merge",
                        data={"csrf_token": client.csrf, "into": f"#{first.number}"},
                        follow_redirects=True).get_data(as_text=True)
-    assert "Tiket yang dibatalkan atau diarsipkan tidak bisa berbagi kasus." in page
+    assert (f"#{other.number}: Tiket ini sudah dibatalkan atau diarsipkan, jadi tidak bisa "
+            "masuk kasus.") in page and 'role="alert"' in page
+    # a withdrawn ticket's page offers neither form
+    page = client.get(f"/console/tickets/{other.number}").get_data(as_text=True)
+    assert "case/merge" not in page and "case/split" not in page
     assert reload(services, other.id).case_id is None
     assert reload(services, first.id).case_id is None
+
+
+def test_a_split_or_merge_that_changes_nothing_says_so(login: Any, services: Services,  # noqa: F811
+                                                       pair: tuple[Ticket, Ticket]) -> None:
+    # A merge of two tickets of one case has nothing to do; two tabs of one ticket's page: the
+    # second click finds the ticket out of its case already. Neither is recorded as done.
+    assert pair[0].case_id == pair[1].case_id is not None
+    client = login("operator")
+    page = client.post(f"/console/tickets/{pair[0].number}/case/merge",
+                       data={"csrf_token": client.csrf, "into": f"#{pair[1].number}"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Kedua tiket sudah berada dalam satu kasus." in page
+    for expected in ("Dikeluarkan dari kasusnya", "Tiket ini tidak berada dalam kasus."):
+        page = client.post(f"/console/tickets/{pair[1].number}/case/split",
+                           data={"csrf_token": client.csrf},
+                           follow_redirects=True).get_data(as_text=True)
+        assert f"#{pair[1].number}: {expected}" in page
+    with services.sessions() as s:
+        done = s.execute(select(AuditEntry.action).where(
+            AuditEntry.action.in_(["case.merge", "case.split"]))).scalars().all()
+    assert sorted(done) == ["case.split"]
 
 
 def test_ticket_page_lists_the_cases_reporters(login: Any, services: Services,  # noqa: F811
