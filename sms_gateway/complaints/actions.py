@@ -242,11 +242,24 @@ def close(services: Services, session: Session, ticket: Ticket, actor: str, note
     return event
 
 
+# "Dibatalkan pelapor": the citizen's own word (BATAL <number>), never an operator's move.
+CITIZEN_ONLY = frozenset({lifecycle.DIBATALKAN})
+
+
+def operator_moves(status: str) -> list[str]:
+    """The statuses an operator may move a ticket in this status to (change_status)."""
+    return [s for s in lifecycle.STATUSES
+            if s not in CITIZEN_ONLY and lifecycle.can_transition(status, s)]
+
+
 def change_status(services: Services, session: Session, ticket: Ticket, actor: str,
                   status: str, note: str, effects: Effects) -> TicketEvent:
     """An operator's status move: the action that status stands for, with its effects."""
     if status not in lifecycle.STATUSES:
         raise ActionError(f"unknown status {status!r}", conflict=False)
+    if status in CITIZEN_ONLY:
+        raise ActionError("only the citizen withdraws a ticket (BATAL); close it instead",
+                          conflict=False)
     if status != ticket.status and not lifecycle.can_transition(ticket.status, status):
         raise ActionError(f"a ticket cannot move from {ticket.status} to {status}")
     if status in AGENCY_STATUSES:
@@ -259,7 +272,7 @@ def change_status(services: Services, session: Session, ticket: Ticket, actor: s
         return forward_again(services, session, ticket, actor, note, effects)
     if status == lifecycle.ARSIP:
         return close(services, session, ticket, actor, note, effects)
-    # belum_terverifikasi (back from hold) or dibatalkan: recorded, nothing to send
+    # belum_terverifikasi (back from hold): recorded, nothing to send
     event = tickets.set_status(session, ticket, status, actor=actor, note=note or None)
     if event is None:
         raise ActionError(f"the ticket is already {status}", conflict=False)

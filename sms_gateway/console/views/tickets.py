@@ -59,7 +59,7 @@ def _show(number: str, *, revealed: str | None = None, status: int = 200,
         if ticket.confidential:  # who read a confidential report is kept
             audit.record(s, user, "ticket.view_confidential", target_type="ticket",
                          target_id=ticket.number, remote_addr=web.remote_addr())
-    allowed = [st for st in lifecycle.STATUSES if lifecycle.can_transition(ticket.status, st)]
+    allowed = actions.operator_moves(ticket.status)
     answerable = [st for st in actions.AGENCY_STATUSES
                   if st == ticket.status or lifecycle.can_transition(ticket.status, st)]
     return render_template(

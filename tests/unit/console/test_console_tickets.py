@@ -146,6 +146,21 @@ def test_status_change_outside_the_lifecycle_is_refused(login, services):
     assert response.status_code == 400
 
 
+def test_only_the_citizen_withdraws_a_ticket(login, services):
+    # "Dibatalkan pelapor" is the citizen's BATAL: the operator's form does not offer it and a
+    # request for it is refused; closing (arsip) is the operator's way.
+    number = _ticket(services)
+    client = login("operator")
+    page = client.get(f"/console/tickets/{number}").get_data(as_text=True)
+    assert 'value="dibatalkan"' not in page and 'value="arsip"' in page
+    response = client.post(f"/console/tickets/{number}/status",
+                           data={"csrf_token": client.csrf, "status": "dibatalkan"})
+    assert response.status_code == 400
+    with services.sessions() as s:
+        assert s.execute(select(Ticket.status).where(Ticket.number == number)).scalar_one() \
+            == "belum_terverifikasi"
+
+
 def test_agency_user_response_is_stored(login, services):
     number = _ticket(services, agency_code="dlh:35.78", status="terdisposisi")
     client = login("agency", agency_code="dlh:35.78")
