@@ -223,6 +223,8 @@ def merge(session: Session, ticket: Ticket, into: Ticket, *, actor: str) -> int:
             member.case_id = case_id
             tickets.queue_event(session, member, "case_merged", actor=actor, case=case_id,
                                 into=into.number)
+            tickets.queue_event(session, into, "case_reporter", actor=actor,
+                                number=member.number)
     session.flush()
     return case_id
 

@@ -149,6 +149,11 @@ def test_operator_merges_two_tickets_into_one_case(login: Any,  # noqa: F811
     client.post(f"/console/tickets/{other.number}/case/merge",
                 data={"csrf_token": client.csrf, "into": f"#{first.number}"})
     assert reload(services, other.id).case_id == reload(services, first.id).case_id is not None
+    # each ticket's history names the other: "merged into #first", "another reporter: #other"
+    for ticket, named in ((other, first), (first, other)):
+        page = client.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
+        history = page[page.index('<ol class="history">'):]
+        assert f'>#{named.number}</a>' in history
 
 
 def test_operator_cannot_merge_a_withdrawn_ticket_into_a_case(login: Any,  # noqa: F811
