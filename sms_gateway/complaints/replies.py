@@ -48,10 +48,12 @@ TEMPLATES: dict[str, dict[str, str]] = {
               "For status send CEK {number} to 1708.",
     },
     "case_joined": {
-        "id": "Laporan diterima. Nomor tiket #{number}. Warga lain melaporkan masalah yang "
-              "sama; sudah ditangani {agency}. Cek: CEK {number} ke 1708.",
-        "en": "Report received. Ticket #{number}. Others reported the same problem; "
-              "{agency} is on it. For status send CEK {number} to 1708.",
+        # short enough for a long agency name in one SMS ("Dinas Pekerjaan Umum dan Penataan
+        # Ruang Kota Surabaya")
+        "id": "Laporan diterima, tiket #{number}. Warga lain melaporkan masalah sama; "
+              "ditangani {agency}. CEK {number} ke 1708.",
+        "en": "Report received, ticket #{number}. Others reported the same problem; "
+              "{agency} is on it. CEK {number} to 1708.",
     },
     "ask_location": {
         "id": "Laporan diterima, tiket #{number}. Mohon sebutkan lokasi: desa/kelurahan, "

@@ -75,7 +75,9 @@ def test_second_reporter_creates_no_second_delivery(services: Services,
 
 def test_second_reporter_is_told_the_problem_is_known(services: Services,
                                                       pair: tuple[Ticket, Ticket]) -> None:
-    assert "Warga lain melaporkan masalah yang sama" in bodies(services, pair[1].id)[-1]
+    reply = bodies(services, pair[1].id)[-1]
+    assert "Warga lain melaporkan masalah sama" in reply
+    assert "Kota Surabaya" in reply and len(reply) <= 160  # the agency's whole name, one SMS
 
 
 def test_a_different_problem_at_the_same_place_opens_its_own_case(services: Services) -> None:
