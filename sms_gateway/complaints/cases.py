@@ -237,6 +237,10 @@ def split(session: Session, ticket: Ticket, *, actor: str) -> int | None:
         return None
     case_id, ticket.case_id = ticket.case_id, None
     tickets.add_event(session, ticket, "case_split", actor=actor, case=case_id)
+    remaining = [t for t in store_cases.members(session, case_id) if t.id != ticket.id]
+    if remaining:  # the case's first ticket, the one its agency got, says who left
+        tickets.add_event(session, remaining[0], "case_left", actor=actor, case=case_id,
+                          number=ticket.number)
     return case_id
 
 

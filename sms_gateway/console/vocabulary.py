@@ -57,6 +57,7 @@ EVENTS = {
     "reviewed": "Reviewed", "duplicate_merged": "Repeat merged",
     "case_joined": "Joined a case", "case_reporter": "Another citizen reported it",
     "case_merged": "Case merged", "case_split": "Taken out of its case",
+    "case_left": "A ticket left the case",
 }
 
 ACTORS = {"system": "system", "citizen": "citizen"}

@@ -7,6 +7,7 @@ CODES: dict[str, str] = {
     "Agency response": "Tanggapan instansi",
     "Agency staff": "Staf instansi",
     "Another citizen reported it": "Warga lain ikut melapor",
+    "A ticket left the case": "Tiket lain dikeluarkan dari kasus",
     "Case merged": "Kasus digabung",
     "Citizen's message": "Pesan warga",
     "Command": "Perintah",

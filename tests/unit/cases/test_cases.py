@@ -139,6 +139,10 @@ def test_operator_splits_a_ticket_out_of_its_case(login: Any, services: Services
     client.post(f"/console/tickets/{pair[1].number}/case/split",
                 data={"csrf_token": client.csrf})
     assert reload(services, pair[1].id).case_id is None
+    # the case's first ticket says which ticket left it
+    page = client.get(f"/console/tickets/{pair[0].number}").get_data(as_text=True)
+    history = page[page.index('<ol class="history">'):]
+    assert "Tiket lain dikeluarkan dari kasus" in history and f">#{pair[1].number}</a>" in history
 
 
 def test_operator_merges_two_tickets_into_one_case(login: Any,  # noqa: F811
