@@ -140,34 +140,42 @@ def test_operator_splits_a_ticket_out_of_its_case(login: Any, services: Services
                 data={"csrf_token": client.csrf})
     assert reload(services, pair[1].id).case_id is None
     # the case's first ticket says which ticket left it
-    page = client.get(f"/console/tickets/{pair[0].number}").get_data(as_text=True)
-    history = page[page.index('<ol class="history">'):]
+    history = _history(client, pair[0].number)
     assert "Tiket lain dikeluarkan dari kasus" in history and f">#{pair[1].number}</a>" in history
 
 
-def test_operator_merges_two_tickets_into_one_case(login: Any,  # noqa: F811
-                                                   services: Services) -> None:
+def _history(client: Any, number: str) -> str:
+    """The history section of a ticket's console page."""
+    page = client.get(f"/console/tickets/{number}").get_data(as_text=True)
+    return str(page[page.index('<ol class="history">'):])
+
+
+@pytest.fixture
+def apart(services: Services) -> tuple[Ticket, Ticket]:
+    """Two tickets with one agency, each in no case (their places differ)."""
     first = ticket_of(services, sms_in(services, SURABAYA_ROAD))
     other = ticket_of(services, sms_in(
         services, "Jalan Ketintang Baru Surabaya retak panjang dan amblas di tengah",
         phone=THIRD_PHONE))
+    return first, other
+
+
+def test_operator_merges_two_tickets_into_one_case(login: Any,  # noqa: F811
+                                                   services: Services,
+                                                   apart: tuple[Ticket, Ticket]) -> None:
+    first, other = apart
     client = login("operator")
     client.post(f"/console/tickets/{other.number}/case/merge",
                 data={"csrf_token": client.csrf, "into": f"#{first.number}"})
     assert reload(services, other.id).case_id == reload(services, first.id).case_id is not None
     # each ticket's history names the other: "merged into #first", "another reporter: #other"
     for ticket, named in ((other, first), (first, other)):
-        page = client.get(f"/console/tickets/{ticket.number}").get_data(as_text=True)
-        history = page[page.index('<ol class="history">'):]
-        assert f'>#{named.number}</a>' in history
+        assert f'>#{named.number}</a>' in _history(client, ticket.number)
 
 
-def test_operator_cannot_merge_a_withdrawn_ticket_into_a_case(login: Any,  # noqa: F811
-                                                              services: Services) -> None:
-    first = ticket_of(services, sms_in(services, SURABAYA_ROAD))
-    other = ticket_of(services, sms_in(
-        services, "Jalan Ketintang Baru Surabaya retak panjang dan amblas di tengah",
-        phone=THIRD_PHONE))
+def test_operator_cannot_merge_a_withdrawn_ticket_into_a_case(
+        login: Any, services: Services, apart: tuple[Ticket, Ticket]) -> None:  # noqa: F811
+    first, other = apart
     with services.sessions.begin() as s:
         s.get(Ticket, other.id).status = "dibatalkan"
     client = login("operator")
