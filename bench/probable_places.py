@@ -14,7 +14,7 @@ parsers/data/sms_sets that become confident complaints. --model parses with a tr
 (`sms-gateway parser train`), and so with the complaint gate trained with it; without a model
 the parser asks the shipped gate (parsers/data/complaint_gate.json), --gate a gate file written
 by bench/complaint_gate.py instead, --no-gate none (the rules alone, as before session 12).
-The report-only sets (parsers.gate.REPORT_ONLY: I-M, F-J) were never trained or tuned
+The report-only sets (parsers.gate.REPORT_ONLY: I-N, F-K) were never trained or tuned
 on.
 """
 
