@@ -108,15 +108,11 @@ def reporters(session: Session, case_id: int | None) -> int:
 def case_of(session: Session, ticket: Ticket, *, actor: str = "system") -> int:
     """The ticket's case id, opening a case for it when it has none yet.
 
-    The ticket's row is locked and its case read again first: another transaction (a chunk
-    of another worker) may have opened a case for it since it was loaded; that case is the
+    The caller holds the ticket's row locked with its case read afresh (complaints/cases: a
+    join reads the lead so, a merge locks both cases first): another transaction (a chunk of
+    another worker) may have opened a case for it since it was loaded, and that case is the
     one to join, where writing our own would move the ticket out of it.
     """
-    if ticket.case_id is None and ticket.id is not None:
-        locked = session.execute(select(Ticket.case_id).where(Ticket.id == ticket.id)
-                                 .with_for_update(key_share=True)).scalar_one()
-        if locked is not None:
-            ticket.case_id = locked
     if ticket.case_id is None:
         case = TicketCase(created_by=actor)
         session.add(case)
