@@ -14,8 +14,9 @@ parsers/data/sms_sets that become confident complaints. --model parses with a tr
 (`sms-gateway parser train`), and so with the complaint gate trained with it; without a model
 the parser asks the shipped gate (parsers/data/complaint_gate.json), --gate a gate file written
 by bench/complaint_gate.py instead, --no-gate none (the rules alone, as before session 12).
-The report-only sets (parsers.gate.REPORT_ONLY: I-N, F-K) were never trained or tuned
-on.
+The report-only sets (parsers.gate.REPORT_ONLY: I-N, F-K) were never trained on; which of
+them were tuned on after their fresh figure, docs/parser.md says (session 13: L, and the
+privacy wishes of H-K).
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ def locations(parser: parsers.Parser, path: Path, default_region: str | None) ->
 # Tuned on: the first set, its first hold-out and set B (its holdout half last, after it was
 # measured as never-tuned); sets C and D (session 6, measured fresh) and E (session 10,
 # measured fresh) were tuned on in session 10; set F (session 10, 12.0% when measured fresh)
-# and set G (session 11, 14.0% when measured fresh) in session 11.
+# and set G (session 11, 14.0% when measured fresh) in session 11; the later ones: their
+# headers and docs/parser.md.
 NON_COMPLAINT_SETS = tuple(sorted(p.name for p in SMS_SETS.glob("non_complaints*.txt")))
 # Short SMS complaints: complaints_sms.txt (session 6, no categories) and sets B, C (session 10,
 # tuned on after their first measurement) and D (session 10: its privacy wishes were tuned on
