@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,9 @@ from parsers.rulefile import (
 )
 from parsers.stem import forms
 
-RULE_KEYS = ("category", "weight", "keywords", "patterns", "context", "unless", "examples", "about")
+RULE_KEYS = ("category", "weight", "keywords", "patterns", "context", "unless", "not_after",
+             "examples", "about")
+ANY_NUMBER = "#"  # in not_after: any token of digits
 NO_MATCH = "lainnya"
 
 
@@ -41,6 +44,9 @@ class Rule:
     context: tuple[tuple[str, ...], ...]
     unless: tuple[tuple[str, ...], ...]
     examples: tuple[str, ...]
+    # keyword phrase -> words that, right before it, make it no hit ("dua =kali": twice, not
+    # the river); ANY_NUMBER stands for a number
+    not_after: tuple[tuple[tuple[str, ...], frozenset[str]], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +75,7 @@ class CategoryRules:
     _cache: dict[str, tuple[tuple[int, str, tuple[str, ...]], ...]] = field(
         default_factory=dict, repr=False)
     _with_patterns: tuple[int, ...] = ()
+    _not_after: dict[tuple[int, tuple[str, ...]], frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, paths: Sequence[Path] | None = None,
@@ -80,6 +87,8 @@ class CategoryRules:
             rules.extend(_load_file(path, known))
         engine = cls(tuple(rules), known)
         engine._with_patterns = tuple(i for i, r in enumerate(rules) if r.patterns)
+        engine._not_after = {(i, phrase): words for i, r in enumerate(rules)
+                             for phrase, words in r.not_after}
         for i, rule in enumerate(engine.rules):
             for role, phrases in (("keyword", rule.keywords), ("context", rule.context),
                                   ("unless", rule.unless)):
@@ -103,6 +112,11 @@ class CategoryRules:
         return all(tokens[i + k] == w[1:] if w[0] == "=" else w in forms(tokens[i + k])
                    for k, w in enumerate(phrase[1:], 1))
 
+    def _after_excluded(self, rule_i: int, phrase: tuple[str, ...], before: str) -> bool:
+        words = self._not_after.get((rule_i, phrase))
+        return words is not None and (before in words
+                                      or (ANY_NUMBER in words and before.isdigit()))
+
     def hits(self, tokens: Sequence[str], text: str) -> dict[int, int]:
         """Return rule index -> count of distinct keywords/patterns matched (conditions hold)."""
         seen: dict[int, set[tuple[str, ...]]] = {}
@@ -122,6 +136,9 @@ class CategoryRules:
                     if len(phrase) > 2 and not self._phrase_at(tokens, i, phrase):
                         continue
                 if role == "keyword":
+                    if i and self._not_after and self._after_excluded(rule_i, phrase,
+                                                                      tokens[i - 1]):
+                        continue
                     seen.setdefault(rule_i, set()).add(phrase)
                 elif role == "context":
                     context.add(rule_i)
@@ -149,6 +166,21 @@ class CategoryRules:
         return Match(scores, tuple(fired))
 
 
+def _not_after(source: str, key: str, value: object, keywords: tuple[tuple[str, ...], ...],
+               ) -> tuple[tuple[tuple[str, ...], frozenset[str]], ...]:
+    """not_after = { "keyword as written" = ["word", "#", ...] }: keywords of this rule only."""
+    if not isinstance(value, dict):
+        raise RuleFileError(source, key, "expected a table of keyword = [words]")
+    out = []
+    for phrase, words in value.items():
+        split = tuple(phrase.lower().split())
+        if split not in keywords:
+            raise RuleFileError(source, f"{key}.{phrase}", "not a keyword of this rule")
+        out.append((split, frozenset(w.lower() for w in str_list(source, f"{key}.{phrase}",
+                                                                  words))))
+    return tuple(out)
+
+
 def _load_file(path: Path, known: frozenset[str]) -> list[Rule]:
     source = str(path)
     doc = load_toml(path)
@@ -169,6 +201,10 @@ def _load_file(path: Path, known: frozenset[str]) -> list[Rule]:
             unless=_phrases(source, f"{key}.unless", table.get("unless", [])),
             examples=str_list(source, f"{key}.examples", table.get("examples", [])),
         )
+        not_after = _not_after(source, f"{key}.not_after", table.get("not_after", {}),
+                               rule.keywords)
+        if not_after:
+            rule = dataclasses.replace(rule, not_after=not_after)
         if not rule.keywords and not rule.patterns:
             raise RuleFileError(source, key, "needs keywords or patterns")
         rules.append(rule)

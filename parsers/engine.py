@@ -208,6 +208,9 @@ class Parser:
                             for t, w, p in zip(got, plain, phrase, strict=True)):
                         out.append(f"categories {rule.name}.{role}: {' '.join(phrase)!r} "
                                    f"arrives as {got}")
+            out += [f"categories {rule.name}.not_after: {w!r} arrives as {words(w)}"
+                    for _, after in rule.not_after for w in sorted(after)
+                    if w != "#" and words(w) != [w]]
         return out
 
     def _mostly_unknown(self, tokens: list[str]) -> bool:

@@ -61,6 +61,22 @@ def test_weight_must_be_a_number(tmp_path: Path) -> None:
     assert error.key == "rules.r.weight"
 
 
+def test_not_after_drops_a_keyword_hit_after_the_listed_words_or_a_number(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[rules.r]\ncategory = "jalan_drainase"\nkeywords = ["=kali", "got"]\n'
+                  '[rules.r.not_after]\n"=kali" = ["dua", "#"]\n')
+    rules = CategoryRules.load([path], categories=CATEGORIES)
+    hits = {text: rules.hits(text.split(), text) for text in
+            ("sampah di kali", "sudah dua kali", "sudah 3 kali", "dua got")}
+    assert hits == {"sampah di kali": {0: 1}, "sudah dua kali": {}, "sudah 3 kali": {},
+                    "dua got": {0: 1}}
+
+
+def test_not_after_must_name_a_keyword_of_its_rule(tmp_path: Path) -> None:
+    error = _error(tmp_path, '[rules.r]\ncategory = "jalan_drainase"\nkeywords = ["got"]\n'
+                   '[rules.r.not_after]\nkali = ["dua"]\n')
+    assert (error.key, error.problem) == ("rules.r.not_after.kali", "not a keyword of this rule")
+
+
 def test_toml_syntax_error_names_the_file(tmp_path: Path) -> None:
     error = _error(tmp_path, "[rules.r\n")
     assert error.key == "(syntax)"

@@ -66,3 +66,15 @@ def test_flood_from_a_blocked_drain_stays_drainage(parser: Parser) -> None:
 def test_warga_butuh_is_not_desa_butuh(parser: Parser) -> None:
     result = parser.parse("banjir setinggi dada, warga butuh evakuasi")
     assert "gazetteer:bare:butuh" not in result.reasons
+
+
+@pytest.mark.parametrize("text", ["sudah 3 kali lapor ktp saya belum jadi juga",
+                                  "berkali kali minta surat pindah ke kelurahan tidak dilayani",
+                                  "obat di puskesmas mahal kali, tolong diperiksa"])
+def test_kali_as_times_or_very_is_no_river(parser: Parser, text: str) -> None:
+    assert "rule:drainase" not in parser.parse(text, default_region="35.78").reasons
+
+
+def test_kali_as_the_river_stays_drainage(parser: Parser) -> None:
+    result = parser.parse("kali di belakang pasar meluap, sampah numpuk di pinggir kali")
+    assert "rule:drainase" in result.reasons
