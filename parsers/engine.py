@@ -15,6 +15,7 @@ from parsers.gate import SHIPPED_GATE, Gate
 from parsers.gazetteer import Gazetteer
 from parsers.location import LocationFinder, Resolution
 from parsers.normalize import Normaliser
+from parsers.privacy import PrivacyWords
 from parsers.result import ParseResult
 from parsers.screening import Screen, Screener, forms
 
@@ -44,6 +45,7 @@ class Parser:
     model: CategoryModel | None = None
     conduct: Conduct | None = None
     courtesy: Courtesy | None = None
+    privacy: PrivacyWords | None = None
     # Learned complaint-vs-not check before routing without review, when the model brings
     # none of its own (rules only: the shipped gate, parsers/data/complaint_gate.json).
     gate: Gate | None = None
@@ -69,6 +71,7 @@ class Parser:
             locations=LocationFinder.load(gazetteer, normaliser.vocabulary),
             conduct=Conduct.load(),
             courtesy=Courtesy.load(),
+            privacy=PrivacyWords.load(),
             gate=gate,
         )
         if model_path is not None:
@@ -162,12 +165,16 @@ class Parser:
         # Reads as personal or promotional, unless it says it is a report: a leading LAPOR,
         # RAHASIA or ANONIM, or a privacy wish ("jgn sebut nama sy"). Not a deployment keyword
         # ("PLN: jadwal pemadaman ...") nor a privacy word merely near the start ("les privat").
-        doubted = bool(screen.doubt) and not prefix.says_it_is_a_report
+        # A wish in words the phrases miss ("privasi pelapor mohon dijaga") is one too.
+        wish = (self.privacy.wish(tokens) if self.privacy and not base["anonymous"] else None)
+        if wish:
+            base = {**base, "anonymous": True}
+        doubted = bool(screen.doubt) and not (prefix.says_it_is_a_report or wish)
         review = review or doubted
         # Would be routed without a human, but the learned gate (when given one) reads it as
-        # not a complaint. A 1708 prefix (LAPOR, RAHASIA, a keyword) says it is one.
+        # not a complaint. A 1708 prefix (LAPOR, RAHASIA, a keyword) or a wish says it is one.
         gate = self.active_gate
-        gated = (not review and not prefix.reasons and gate is not None
+        gated = (not review and not prefix.reasons and not wish and gate is not None
                  and gate.stops(tokens))
         # Says why a human must look: the category is below the threshold that meets the target.
         doubt = (f"review:confidence<{category.review_threshold:.3f}",) if unsure else ()
@@ -177,7 +184,8 @@ class Parser:
             region=self.gazetteer.region(region_code) if region_code else None,
             region_candidates=tuple(self.gazetteer.region(c) for c in where.candidates),
             description=prefix.rest, confidence=category.confidence, needs_review=review or gated,
-            reasons=prefix.reasons + category.reasons + doubt + where.reasons
+            reasons=prefix.reasons + ((wish,) if wish else ()) + category.reasons + doubt
+            + where.reasons
             + ((screen.doubt,) if doubted else ()) + (("screen:gate",) if gated else ())
             + ((conduct,) if conduct else ()),
             about_officials=conduct is not None,
@@ -195,6 +203,9 @@ class Parser:
                if not any(w in forms(t) for t in words(w))]
         out += [f"screening grievance.personal: {p.strip()!r} arrives as {words(p)}"
                 for p in self.screener.personal if " ".join(words(p)) != p.strip()]
+        if self.privacy:
+            out += [f"privacy words.{name}: {w!r} arrives as {words(w)}"
+                    for name, w in self.privacy.all_words() if words(w) != [w]]
         out += [f"screening courtesy.words: {w!r} arrives as {words(w)}"
                 for w in sorted(self.screener.courtesy) if words(w) != [w]]
         for rule in self.rules.rules:
