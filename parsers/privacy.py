@@ -20,9 +20,9 @@ from pathlib import Path
 from parsers.rulefile import check_keys, load_toml, number, shipped, str_list
 from parsers.stem import forms
 
-WORD_CLASSES = ("identity", "identity_pairs", "relative", "report", "conceal",
-                "negation", "reveal", "reveal_after", "condition", "knowing", "tell", "threat",
-                "wanting", "not_identity_after")
+WORD_CLASSES = ("identity", "identity_pairs", "source_pairs", "relative", "report", "conceal",
+                "negation", "plain_not", "reveal", "reveal_after", "condition", "knowing", "tell",
+                "threat", "wanting", "not_identity_after")
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,11 @@ class PrivacyWords:
     non_examples: tuple[str, ...] = ()
     _cache: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
     _pairs: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _sources: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._pairs.update(self._pair_index)
+        self._pairs.update(self._pair_index("identity_pairs"))
+        self._sources.update(self._pair_index("source_pairs"))
 
     @classmethod
     def load(cls, rules: Path | None = None) -> PrivacyWords:
@@ -75,6 +77,8 @@ class PrivacyWords:
         if not any(classes[j] & _STARTS for j in marked):
             return self._idiom(tokens, classes, marked)
         identity = self._identities(tokens, classes, marked)
+        sources = [i for i in marked if "source" in classes[i] and i + 1 < len(tokens)
+                   and tokens[i + 1] in self._sources[tokens[i]]]
         w = self.window
         for j in marked:
             found = classes[j]
@@ -86,9 +90,13 @@ class PrivacyWords:
                 after = j + (2 if no_need else 1)
                 # "jangan (sampai) sebut/kasih tau ... nama saya / saya yang lapor", or
                 # "nama saya ... jangan / tidak usah (di)sebut/bocorkan"
-                verb = _first(classes, after, after + 2, "reveal")
-                if verb is not None and any(verb < i <= verb + w + 1 or j - w <= i < j
-                                            for i in identity):
+                verb = _first(classes, after, after + 3, "reveal")
+                if verb is not None and (
+                        any(verb < i <= verb + w + 1 or j - w <= i < j for i in identity)
+                        or any(verb < i <= verb + 2 for i in sources)):
+                    return "privacy-words:do-not-reveal"
+                # "nama saya tidak usah" at the end (the verb left out)
+                if no_need and j + 2 == len(tokens) and any(j - 2 <= i < j for i in identity):
                     return "privacy-words:do-not-reveal"
                 # "jangan bilang ke mandor, kami bisa dipecat"
                 tell = _first(classes, after, after + 1, "tell")
@@ -106,10 +114,14 @@ class PrivacyWords:
                         and "reveal" in classes[j + 2] and tokens[j + 2].startswith("di") \
                         and (j + 3 >= len(tokens) or tokens[j + 3] not in ("sebagai", "jadi")):
                     return "privacy-words:do-not-name"
-            # "kalau (bos) tahu / ketahuan saya yang lapor"
+            # "kalau (bos) tahu / ketahuan saya yang lapor"; "kalau ketahuan lapor, lapak
+            # saya bisa digusur"
             if "condition" in found:
-                know = _first(classes, j + 1, j + 4, "knowing")
+                know = _first(classes, j + 1, j + 5, "knowing")
                 if know is not None and any(know < i <= know + 3 for i in identity):
+                    return "privacy-words:fear"
+                if know is not None and _first(classes, know + 1, know + 2, "report") \
+                        is not None and _first(classes, know + 2, know + 9, "threat") is not None:
                     return "privacy-words:fear"
         return self._idiom(tokens, classes, marked)
 
@@ -125,19 +137,20 @@ class PrivacyWords:
                      if token_forms & words or exact in words}
             if token in self._pairs:
                 names.add("pair")
+            if token in self._sources:
+                names.add("source")
             if any(idiom[0] == token for idiom in self.idioms):
                 names.add("idiom")
-            if token == _NOT:
+            if "plain_not" in names:
                 names.add("not")
             found = frozenset(names)
             if len(self._cache) < 200_000:
                 self._cache[token] = found
         return found
 
-    @property
-    def _pair_index(self) -> dict[str, frozenset[str]]:
+    def _pair_index(self, name: str) -> dict[str, frozenset[str]]:
         index: dict[str, set[str]] = {}
-        for pair in self.words["identity_pairs"]:
+        for pair in self.words[name]:
             first, second = pair.split()
             index.setdefault(first, set()).add(second)
         return {k: frozenset(v) for k, v in index.items()}
@@ -168,7 +181,6 @@ class PrivacyWords:
         return None
 
 
-_NOT = "tidak"  # how the normaliser writes every plain "not" (tdk, gk, ga, gak, ...)
 _STARTS = frozenset({"conceal", "negation", "condition", "not"})
 
 
@@ -179,5 +191,5 @@ def _first(classes: list[frozenset[str]], start: int, end: int, name: str) -> in
 
 
 def _no_need(tokens: list[str], j: int) -> bool:
-    """'tidak usah' / 'tidak perlu': no need to (a "don't")."""
-    return tokens[j] == "tidak" and j + 1 < len(tokens) and tokens[j + 1] in ("usah", "perlu")
+    """'tidak usah' / 'tidak perlu' (a plain "not" before it): no need to, a "don't"."""
+    return j + 1 < len(tokens) and tokens[j + 1] in ("usah", "perlu")
