@@ -78,3 +78,7 @@ def test_kali_as_times_or_very_is_no_river(parser: Parser, text: str) -> None:
 def test_kali_as_the_river_stays_drainage(parser: Parser) -> None:
     result = parser.parse("kali di belakang pasar meluap, sampah numpuk di pinggir kali")
     assert "rule:drainase" in result.reasons
+
+
+def test_lights_out_in_rotation_are_the_power_supply_not_a_street_lamp(parser: Parser) -> None:
+    assert parser.parse("lampu mati bergilir tiap malam, kulkas rusak").category == "listrik"
