@@ -20,7 +20,7 @@ from pathlib import Path
 from parsers.rulefile import check_keys, load_toml, number, shipped, str_list
 from parsers.stem import forms
 
-WORD_CLASSES = ("identity", "identity_pairs", "source_pairs", "relative", "report", "conceal",
+WORD_CLASSES = ("identity", "self", "identity_pairs", "source_pairs", "relative", "report", "conceal",
                 "negation", "plain_not", "reveal", "reveal_after", "condition", "knowing", "tell",
                 "threat", "wanting", "not_identity_after")
 
@@ -118,7 +118,9 @@ class PrivacyWords:
             # saya bisa digusur"
             if "condition" in found:
                 know = _first(classes, j + 1, j + 5, "knowing")
-                if know is not None and any(know < i <= know + 3 for i in identity):
+                if know is not None and (any(know < i <= know + 3 for i in identity) or any(
+                        "self" in classes[k] and "report" in classes[k + 1]
+                        for k in range(know + 1, min(know + 3, len(tokens) - 1)))):
                     return "privacy-words:fear"
                 if know is not None and _first(classes, know + 1, know + 2, "report") \
                         is not None and _first(classes, know + 2, know + 9, "threat") is not None:
