@@ -20,9 +20,9 @@ from pathlib import Path
 from parsers.rulefile import check_keys, load_toml, number, shipped, str_list
 from parsers.stem import forms
 
-WORD_CLASSES = ("identity", "self", "identity_pairs", "source_pairs", "relative", "report", "conceal",
-                "negation", "plain_not", "reveal", "reveal_after", "condition", "knowing", "tell",
-                "threat", "wanting", "not_identity_after")
+WORD_CLASSES = ("identity", "self", "identity_pairs", "source_pairs", "relative", "report",
+                "conceal", "negation", "plain_not", "reveal", "reveal_after", "condition",
+                "knowing", "tell", "threat", "wanting", "not_identity_after")
 
 
 @dataclass(frozen=True)
