@@ -77,9 +77,12 @@ def test_a_question_about_ones_reports_lists_them(services: Services, ticket: An
     assert _ticket_count(services) == 1
 
 
-def test_an_anonymous_report_is_confirmed_as_such(services: Services) -> None:
-    ticket = ticket_of(services, sms_in(services, SURABAYA_ROAD + ", jgn sebut nama sy",
+@pytest.mark.parametrize("wish", ["jgn sebut nama sy",  # a phrase (commands.toml)
+                                  "privasi pelapor mohon dijaga"])  # the privacy words
+def test_an_anonymous_report_is_confirmed_as_such(services: Services, wish: str) -> None:
+    ticket = ticket_of(services, sms_in(services, f"{SURABAYA_ROAD}, {wish}",
                                         phone="+6285700000009"))
+    assert reload(services, ticket.id).anonymous
     assert bodies(services)[-1].startswith(
         f"Laporan diterima, identitas Anda dirahasiakan. Tiket #{ticket.number} diteruskan ke")
 
