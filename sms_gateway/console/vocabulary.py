@@ -17,6 +17,13 @@ QUEUE_REASONS = {
 PARSER_REASONS = {
     "rule": "Keyword rule", "rule:none": "No keyword rule matched", "model": "Model",
     "gazetteer": "Place", "privacy": "Privacy", "privacy-phrase": "Privacy phrase",
+    "privacy-words": "Privacy wish in own words",
+    "privacy-words:conceal": "Privacy wish: keep the reporter hidden",
+    "privacy-words:do-not-reveal": "Privacy wish: do not reveal the reporter",
+    "privacy-words:fear": "Privacy wish: afraid to be known as the reporter",
+    "privacy-words:threat": "Privacy wish: afraid of reprisal",
+    "privacy-words:do-not-name": "Privacy wish: do not name me",
+    "privacy-words:idiom": "Privacy wish: anonymous phrase",
     "prefix": "Prefix", "keyword": "Keyword", "command": "Command",
     "conduct": "Conduct of officials", "rating": "Rating", "screen": "Screening",
     "screen:courtesy": "Courtesy", "screen:empty": "Empty message", "screen:spam": "Spam",
