@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from string import Formatter
 
-from sms_gateway.telco.gsm import encoding_of
+from sms_gateway.telco.gsm import GSM7_BASIC, encoding_of
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "ticket_created": {
@@ -222,9 +222,9 @@ def short(text: str, limit: int) -> str:
 
 def to_gsm7(value: str) -> str:
     """Transliterate a value (agency or region name, agency response) into GSM-7."""
+    if GSM7_BASIC.issuperset(value):  # nearly every name: nothing to do
+        return value
     import unicodedata
-
-    from sms_gateway.telco.gsm import GSM7_BASIC
 
     out = []
     for ch in value:
