@@ -38,6 +38,14 @@ def services(cfg: Config | None = None, **kwargs: Any) -> Services:
         raise click.ClickException(f"model error: {exc}") from None
 
 
+def require_active_model(svc: Services) -> None:
+    """Stop here, with one line, when this process cannot load the active model version."""
+    try:
+        svc.parser.require_active()
+    except ValueError as exc:
+        raise click.ClickException(f"model error: {exc}") from None
+
+
 def check_model(cfg: Config) -> None:
     """Stop here, with one line, when the configured model cannot be used."""
     from sms_gateway.complaints.live_parser import check_model_file

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from sms_gateway.cli.common import Group, check_database, check_model, check_port
+from sms_gateway.cli.common import (
+    Group,
+    check_database,
+    check_model,
+    check_port,
+    require_active_model,
+)
 from sms_gateway.cli.common import config as _config
 from sms_gateway.cli.common import services as _services
 
@@ -101,7 +107,12 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
 
         migrate.upgrade(config)  # nothing installed, nothing to run first
     # Whatever the web processes would fail on, found here: one line, not a worker traceback.
-    build_services(config, install=False).close()
+    built = build_services(config, install=False)
+    try:
+        if config.embedded:  # jobs parse in the web process
+            require_active_model(built)
+    finally:
+        built.close()
     count = workers or (1 if config.embedded else 2 * (os.cpu_count() or 1) + 1)
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
@@ -144,7 +155,9 @@ def worker(burst: bool, fork: bool) -> None:
     yield_cpu_to_web(config.queue.worker_nice)  # before any thread: they inherit it
     check_database(config)
     services = _services(config)
-    services.parser.current()  # the active model loaded before the first message, not during
+    # the active model loaded before the first message, not during; one that this process
+    # cannot load (no scikit-learn here) stops it with one line
+    require_active_model(services)
     assert isinstance(services.dispatcher, RqDispatcher)
     if config.sms.send_concurrency > 0:
         services.send_pool = open_pool(services, config.sms.send_concurrency)  # close() stops it

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from sms_gateway.complaints.live_parser import INSTALL_ML
 from sms_gateway.store import parser_models
 from sms_gateway.store.console import LabelledExample
 
@@ -80,8 +81,7 @@ def retrain(services: Services, *, seed: Sequence[tuple[str, str]] = (), actor: 
     try:
         import sklearn  # noqa: F401
     except ImportError:
-        raise RetrainError("scikit-learn is not installed (pip install "
-                           "'sms-gateway[ml]')") from None
+        raise RetrainError(f"scikit-learn is not installed ({INSTALL_ML})") from None
     started = time.monotonic()
     labels = _labels(services)
     if not labels and not seed:

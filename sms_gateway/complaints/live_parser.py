@@ -27,6 +27,9 @@ from sms_gateway.store import parser_models
 log = logging.getLogger(__name__)
 
 RULES_ONLY = None  # the version recorded when no model decided
+# The project is installed from its source tree (its distribution on PyPI would be someone
+# else's "sms-gateway"): the extra is named from there.
+INSTALL_ML = "install the ml extra: pip install -e '.[ml]' in the project's directory"
 
 
 class Current(NamedTuple):
@@ -60,8 +63,7 @@ def check_model_file(path: str) -> bytes:
     try:
         import sklearn
     except ImportError:
-        raise _model_error(f"{source}: scikit-learn is not installed (pip install "
-                           "'sms-gateway[ml]')") from None
+        raise _model_error(f"{source}: scikit-learn is not installed ({INSTALL_ML})") from None
     if str(header.get("sklearn")).split(".")[:2] != sklearn.__version__.split(".")[:2]:
         raise _model_error(f"{source}: trained with scikit-learn {header.get('sklearn')}, this "
                            f"is {sklearn.__version__}; retrain the model")
@@ -87,6 +89,7 @@ class LiveParser:
         self._current: Current | None = None
         self._next_check = float("-inf")
         self._registered = configured is None
+        self._failed: str | None = None  # why the active version could not be loaded here
 
     def current(self) -> Current:
         """The parser and model version to use now (checks the active version when due)."""
@@ -128,10 +131,23 @@ class LiveParser:
         assert blob is not None
         try:
             self._install(Current(self._load(blob, f"model version {active}"), active))
-        except ValueError as exc:  # ModelError: keep deciding with what we had
-            log.error("cannot load the active parser model: %s", exc)
+            self._failed = None
+        except (ValueError, ImportError) as exc:
+            # ModelError, or no scikit-learn in this process: keep deciding with what we had
+            # (a message is parsed all the same), and say why at every check until mended
+            why = (f"scikit-learn is not installed here ({INSTALL_ML})"
+                   if isinstance(exc, ImportError) else str(exc))
+            self._failed = f"model version {active} is active but cannot be loaded: {why}"
             if self._current is None:
                 self._current = self._from_file()
+            log.error("%s; parsing with %s", self._failed, _shown(self._current.version))
+
+    def require_active(self) -> None:
+        """At start-up: load the active version, or raise ModelError saying why it cannot be
+        (a process that starts without scikit-learn while a model is active, say)."""
+        self.current()
+        if self._failed is not None:
+            raise _model_error(self._failed)
 
     def _register(self, session: Session) -> None:
         """Store the configured model as a version on first start, and make it active then."""

@@ -154,6 +154,52 @@ def test_the_service_runs_without_scikit_learn_when_no_model_is_configured(
     assert (parse["intent"], parse["model_version"]) == ("complaint", None)
 
 
+def _active_version_without_scikit_learn(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> Services:
+    """A process without scikit-learn while another one made a model version active."""
+    import sys
+
+    from parsers.model import dump_model_bytes, load_model
+
+    blob = dump_model_bytes(load_model(_model_file(tmp_path)))
+    services = _services(tmp_path, model_check_seconds=0)
+    with services.sessions.begin() as session:
+        parser_models.activate(session, parser_models.add(session, blob, {}, source="retrain",
+                                                          created_by="test").id)
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # import sklearn now fails
+    monkeypatch.delitem(sys.modules, "parsers.modelfile", raising=False)
+    return services
+
+
+def test_an_active_version_this_process_cannot_load_leaves_no_sms_unparsed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    services = _active_version_without_scikit_learn(tmp_path, monkeypatch)
+    try:
+        with caplog.at_level("ERROR", logger="sms_gateway.complaints.live_parser"):
+            parse = _send(services, "jalan berlubang besar di depan rumah mohon diperbaiki", "a")
+    finally:
+        services.close()
+    assert (parse["intent"], parse["model_version"]) == ("complaint", None)
+    assert "scikit-learn is not installed here" in caplog.text
+
+
+def test_start_up_stops_with_one_line_when_the_active_version_cannot_be_loaded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click import ClickException
+
+    from sms_gateway.cli.common import require_active_model
+
+    services = _active_version_without_scikit_learn(tmp_path, monkeypatch)
+    try:
+        with pytest.raises(ClickException) as caught:
+            require_active_model(services)
+    finally:
+        services.close()
+    assert caught.value.message.startswith("model error: model version ")
+    assert "scikit-learn is not installed here (install the ml extra: pip install -e '.[ml]'" \
+        in caught.value.message and "\n" not in caught.value.message
+
+
 def test_auto_route_precision_outside_zero_to_one_is_a_config_error(config: Config) -> None:
     from sms_gateway.config import ConfigError
 
