@@ -66,18 +66,20 @@ def _web_request(services: Services, request: Request) -> WebRequest:
     fields: dict[str, str] = {}
     for key, value in _fields(request.query_string.decode("latin-1")):
         fields.setdefault(key, value)
+    posted: dict[str, str] = {}
     ctype = request.mimetype or ""
     if request.method == "POST" and body:
         if ctype not in ("application/x-www-form-urlencoded", "", "text/plain"):
             raise InvalidRequest(f"unsupported content type {ctype!r}")
         if ctype != "text/plain":  # text/plain: Kannel's post-url, the body is the SMS text
             for key, value in _fields(body.decode("ascii", errors="strict")):
+                posted.setdefault(key, value)
                 fields.setdefault(key, value)
     public = services.config.server.public_url.rstrip("/")
     url = public + request.full_path.rstrip("?") if public else request.url
     # items(): one pass over the environ; dict(headers) looked each header up again by name.
     return WebRequest(request.method, url, dict(request.headers.items()), fields, body,
-                      request.remote_addr or "")
+                      request.remote_addr or "", posted)
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,23 @@ def test_missing_signature_gets_403(gateway: tuple[Services, Any]) -> None:
     assert post_sms(client, inbound_form("SM1", "jalan rusak"), {}).status_code == 403
 
 
+def test_a_webhook_url_with_a_query_string_is_verified_as_twilio_signs_it(
+        gateway: tuple[Services, Any]) -> None:
+    # Twilio signs the URL it calls, query string included, and the POST fields alone
+    services, client = gateway
+    form = inbound_form("SM1", "jalan rusak di kota bandung")
+    response = client.post("/sms/twilio?src=tw", data=form,
+                           headers=signed(form, "/sms/twilio?src=tw"))
+    assert (response.status_code, count(services, InboundMessage)) == (200, 1)
+
+
+def test_a_query_field_signed_as_a_posted_one_gets_403(gateway: tuple[Services, Any]) -> None:
+    _, client = gateway
+    form = inbound_form("SM1", "jalan rusak di kota bandung")
+    headers = signed({**form, "src": "tw"}, "/sms/twilio?src=tw")
+    assert client.post("/sms/twilio?src=tw", data=form, headers=headers).status_code == 403
+
+
 def test_signature_over_other_params_gets_403(gateway: tuple[Services, Any]) -> None:
     _, client = gateway
     form = inbound_form("SM1", "jalan rusak")

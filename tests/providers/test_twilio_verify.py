@@ -15,7 +15,8 @@ SIGNER = RequestValidator(TOKEN)
 
 
 def _request(url: str, signature: str, form: dict[str, str] = FORM) -> WebRequest:
-    return WebRequest("POST", url, {"X-Twilio-Signature": signature}, dict(form), b"", "")
+    return WebRequest("POST", url, {"X-Twilio-Signature": signature}, dict(form), b"", "",
+                      dict(form))
 
 
 CASES = [

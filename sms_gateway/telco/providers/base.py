@@ -30,6 +30,9 @@ class WebRequest:
     form: Mapping[str, str]  # decoded form or query fields (first value of each)
     body: bytes = b""
     remote_addr: str = ""
+    # the form-encoded body's fields alone: what Twilio signs besides the URL (whose query
+    # string is part of the URL it signs, not of these)
+    posted: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -202,7 +202,8 @@ class TwilioProvider(Provider):
             return False
         # RequestValidator.validate, which signs the URL without and with its port (Twilio
         # signs either) and always computes both; here the second only when the first fails.
-        params = _Params(request.form)
+        # the body's fields only: a query string in the webhook URL is signed as part of it
+        params = _Params(request.posted)
         return any(compare(self._validator.compute_signature(uri, params), signature)
                    for uri in _signed_urls(request.url))
 
