@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sms_gateway.config.sections import Config, ConfigError
 
@@ -27,6 +28,11 @@ def check_values(config: Config) -> None:
                         ("sms.max_send_attempts", config.sms.max_send_attempts)):
         if number <= 0:
             raise ConfigError(f"{key}: must be greater than 0, got {number}")
+    public = config.server.public_url
+    if public and not _absolute_http_url(public):
+        raise ConfigError(f"server.public_url: {public!r} is not an absolute http(s) URL such as "
+                          "https://gateway.example.id (webhook signatures are checked against "
+                          "it, so every signed webhook would get 403)")
     if config.server.trusted_proxies < 0:
         raise ConfigError(f"server.trusted_proxies: must be 0 or more, got "
                           f"{config.server.trusted_proxies}")
@@ -43,6 +49,12 @@ def check_values(config: Config) -> None:
                       *(("sms.failover", n) for n in config.sms.failover)):
         if name not in known:
             raise ConfigError(f"{key}: unknown channel {name!r} (known: {', '.join(known)})")
+
+
+def _absolute_http_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query \
+        and not parts.fragment
 
 
 def startup_problem(config: Config) -> str | None:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.exc import SQLAlchemyError
@@ -104,8 +104,27 @@ def _preamble(services: Services, channel: Provider, request: Request,
     if not channel.accepts_raw_bytes and any(has_raw_bytes(v) for v in web.form.values()):
         return _error(400, "invalid UTF-8 in the request")
     if not channel.verify(web):
+        _warn_rejected(channel.name, web.url)
         return _error(403, "invalid or missing signature")
     return Call(services, channel, web, started)
+
+
+_REJECTED_AT: dict[str, float] = {}
+WARN_EVERY_SECONDS = 60.0
+
+
+def _warn_rejected(channel: str, url: str) -> None:
+    """Say why webhooks get 403, once a minute per channel (a flood of forged ones must not
+    flood the log): the URL a signature was checked against, without its query (Kannel's
+    carries the sender's number), is what a wrong [server] public_url gets wrong."""
+    now = time.monotonic()
+    if now - _REJECTED_AT.get(channel, float("-inf")) < WARN_EVERY_SECONDS:
+        return
+    _REJECTED_AT[channel] = now
+    checked = urlsplit(url)._replace(query="", fragment="").geturl()
+    log.warning("channel %s: webhook rejected (403), invalid or missing signature; checked "
+                "against %s: is [server] public_url the base URL the provider calls?",
+                channel, checked)
 
 
 def _channel(services: Services, channel_name: str) -> Provider:

@@ -108,6 +108,22 @@ def test_forged_signature_gets_403_and_stores_nothing(gateway: tuple[Services, A
     assert (response.status_code, count(services, InboundMessage)) == (403, 0)
 
 
+def test_a_rejected_signature_is_logged_with_the_url_it_was_checked_against(
+        gateway: tuple[Services, Any], caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from sms_gateway.telco import webhooks
+
+    monkeypatch.setattr(webhooks, "_REJECTED_AT", {})
+    _, client = gateway
+    form = inbound_form("SM1", "jalan rusak")
+    with caplog.at_level("WARNING", logger="sms_gateway.telco.webhooks"):
+        for _ in range(3):  # once a minute per channel, not once per request
+            client.post("/sms/twilio?From=%2B6281234567890", data=form, headers={})
+    warnings = [r.getMessage() for r in caplog.records if "webhook rejected" in r.getMessage()]
+    assert len(warnings) == 1 and f"checked against {PUBLIC_URL}/sms/twilio:" in warnings[0]
+    assert "6281234567890" not in caplog.text
+
+
 def test_missing_signature_gets_403(gateway: tuple[Services, Any]) -> None:
     _, client = gateway
     assert post_sms(client, inbound_form("SM1", "jalan rusak"), {}).status_code == 403

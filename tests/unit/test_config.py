@@ -168,3 +168,16 @@ def test_a_negative_channel_bound_names_the_channel_and_key(tmp_path: Path) -> N
 def test_worker_nice_outside_0_to_19_names_the_key(tmp_path: Path, value: int) -> None:
     with pytest.raises(ConfigError, match=r"queue\.worker_nice: expected 0 to 19"):
         load_config(write(tmp_path, f"[queue]\nworker_nice = {value}\n"), env={})
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8702", "gateway.example.id", "ftp://gateway.example.id",
+                                 "https://", "https://gateway.example.id/?x=1"])
+def test_a_public_url_signatures_cannot_be_checked_against_names_the_key(url: str) -> None:
+    with pytest.raises(ConfigError, match=r"server\.public_url: .* is not an absolute http"):
+        load_config(env={"SMS_GATEWAY_PUBLIC_URL": url})
+
+
+@pytest.mark.parametrize("url", ["https://gateway.example.id", "http://127.0.0.1:8702/",
+                                 "https://example.id/sms-gateway"])
+def test_an_absolute_public_url_is_taken(url: str) -> None:
+    assert load_config(env={"SMS_GATEWAY_PUBLIC_URL": url}).server.public_url == url
