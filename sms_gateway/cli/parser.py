@@ -98,12 +98,26 @@ def _target_precision() -> float:
     return config().parser.auto_route_precision
 
 
+def _require_ml(what: str) -> None:
+    """One line instead of a traceback when the ml extra is not installed."""
+    from sms_gateway.complaints.live_parser import INSTALL_ML
+
+    try:
+        import numpy  # noqa: F401
+        import scipy  # noqa: F401
+        import sklearn  # noqa: F401
+    except ImportError as exc:
+        raise click.ClickException(f"{what} needs scikit-learn, numpy and scipy ({exc.name} is "
+                                   f"not installed; {INSTALL_ML})") from None
+
+
 @parser_group.command()
 @click.option("--csv", "csv_path", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def train(csv_path: Path, out: Path) -> None:
     """Train a category model from a CSV with columns text,category."""
+    _require_ml("training")
     from parsers.model import save_model
     from parsers.model import train as train_model
 
@@ -146,6 +160,8 @@ def evaluate(csv_path: Path, model: Path | None, default_region: str | None, fol
 
     if baseline and not folds:
         raise click.UsageError("--baseline needs --folds K")
+    if folds or model:
+        _require_ml("a model")
     rows = _read_csv(csv_path)
     parser = _parser(model)
     results = []

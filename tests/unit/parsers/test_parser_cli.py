@@ -57,6 +57,19 @@ def test_eval_prints_accuracy_table_and_location(tmp_path: Path) -> None:
     assert "accuracy  1.0000" in result.output and "location:" in result.output
 
 
+@pytest.mark.parametrize("args", [["train", "--out", "model.bin"], ["eval", "--folds", "3"]])
+def test_training_without_the_ml_extra_is_one_line_naming_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "numpy", None)  # as if the ml extra were not installed
+    data = _labelled_csv(tmp_path / "dev.csv")
+    result = CliRunner().invoke(parser_group, [args[0], "--csv", str(data), *args[1:]])
+    lines = result.output.strip().splitlines()
+    assert (result.exit_code, len(lines)) == (1, 1)
+    assert "numpy is not installed; install the ml extra: pip install -e '.[ml]'" in lines[0]
+
+
 def test_eval_rejects_a_csv_without_category(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("text\nhalo\n", encoding="utf-8")
