@@ -81,6 +81,25 @@ def check_database(config: Config) -> None:
         engine.dispose()
 
 
+def check_queue(config: Config) -> None:
+    """Ping Redis once, so an unreachable REDIS_URL stops a worker with one line (the web
+    process starts without it: it stores, answers and the sweeper enqueues later)."""
+    from urllib.parse import urlsplit
+
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    url = config.queue.redis_url
+    try:
+        Redis.from_url(url, socket_connect_timeout=5).ping()
+    except (RedisError, ValueError) as exc:
+        parts = urlsplit(url)
+        shown = parts._replace(netloc=f"***@{parts.hostname}:{parts.port or 6379}").geturl() \
+            if parts.password else url
+        raise click.ClickException(f"queue error: cannot reach Redis at {shown}: {exc}") \
+            from None
+
+
 def check_port(host: str, port: int) -> None:
     """Bind once, so a port another process listens on stops start-up with one line (gunicorn
     would retry five times, then print a traceback)."""

@@ -15,6 +15,7 @@ from sms_gateway.cli.common import (
     check_database,
     check_model,
     check_port,
+    check_queue,
     require_active_model,
 )
 from sms_gateway.cli.common import config as _config
@@ -154,6 +155,7 @@ def worker(burst: bool, fork: bool) -> None:
                                    "`sms-gateway serve`; set REDIS_URL to run RQ workers")
     yield_cpu_to_web(config.queue.worker_nice)  # before any thread: they inherit it
     check_database(config)
+    check_queue(config)
     services = _services(config)
     # the active model loaded before the first message, not during; one that this process
     # cannot load (no scikit-learn here) stops it with one line

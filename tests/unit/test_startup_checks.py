@@ -71,3 +71,13 @@ def test_a_port_already_in_use_is_one_line(run) -> None:  # type: ignore[no-unty
         code, output = run("", ("serve", "--host", "127.0.0.1", "--port", str(port)))
     assert (code, output.count("\n"), f"server.port: cannot listen on 127.0.0.1:{port}"
             in output) == (1, 0, True), output
+
+
+def test_a_worker_with_unreachable_redis_is_one_line_without_the_password(run) -> None:  # type: ignore[no-untyped-def]
+    code, output = run("", ("worker", "--burst"), REDIS_URL="redis://:sekret@127.0.0.1:1/0",
+                       SMS_GATEWAY_PII_KEY=new_key(), SMS_GATEWAY_SECRET_KEY=new_key(),
+                       SMS_GATEWAY_OUTBOUND="twilio", TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+                       TWILIO_AUTH_TOKEN="t", TWILIO_FROM="1708")
+    assert (code, output.count("\n")) == (1, 0), output
+    assert output.startswith("Error: queue error: cannot reach Redis at redis://***@127.0.0.1:1/0")
+    assert "sekret" not in output
