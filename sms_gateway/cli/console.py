@@ -1,9 +1,8 @@
-"""Console commands: `user create|list|deactivate` and `parser export-labels`."""
+"""Console commands: `user create|list|deactivate`."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 from sqlalchemy import select
@@ -92,23 +91,4 @@ def deactivate_user_command(email: str) -> None:
     click.echo(f"user {email} deactivated")
 
 
-@click.command("export-labels")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="CSV file to write (text,category), the format `parser train` reads.")
-@click.option("--since", default=None, help="Only decisions on or after this date (YYYY-MM-DD).")
-def export_labels_command(out: Path, since: str | None) -> None:
-    """Write operators' review decisions as labelled examples for the parser."""
-    from sms_gateway.console import labels
-
-    services = _services()
-    try:
-        with services.sessions() as session:
-            count = labels.export_csv(session, out, since=labels.parse_day(since))
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
-    finally:
-        services.close()
-    click.echo(f"{count} labelled examples written to {out}")
-
-
-__all__ = ["export_labels_command", "user_group"]
+__all__ = ["user_group"]

@@ -250,13 +250,12 @@ def _register() -> None:
     """Attach the commands that live beside the code they drive; explicit, not on import."""
     from sms_gateway.cli.agency import agency_group
     from sms_gateway.cli.citizen import citizen_group
-    from sms_gateway.cli.console import export_labels_command, user_group
+    from sms_gateway.cli.console import user_group
     from sms_gateway.cli.parser import parse_command, parser_group
     from sms_gateway.cli.pii import pii_group
     from sms_gateway.cli.routing import route_command
 
     main.add_command(parse_command, "parse")
-    parser_group.add_command(export_labels_command, "export-labels")
     main.add_command(parser_group, "parser")
     main.add_command(route_command, "route")
     main.add_command(user_group, "user")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -100,7 +101,10 @@ def record_correction(session: Session, ticket: Ticket, user: ConsoleUser) -> No
 def export_csv(session: Session, path: Path, *, since: datetime | None = None) -> int:
     """Write the examples to a CSV file with a header; returns how many rows were written."""
     count = 0
-    with path.open("w", newline="", encoding="utf-8") as fh:
+    # citizens' texts: readable by the owner only, as the database is
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when the file was there before
+    with open(fd, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(HEADER)
         for row in rows(session, since=since):

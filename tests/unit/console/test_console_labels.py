@@ -1,4 +1,4 @@
-"""Operators' decisions exported as `text,category` for `parser train`, and the user CLI."""
+"""Labelled examples exported (`parser labels export`) for `parser train`, and the user CLI."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import csv
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from sms_gateway.cli.console import export_labels_command, user_group
+from sms_gateway.cli.console import user_group
+from sms_gateway.cli.parser import parser_group
 from sms_gateway.console import labels
 from sms_gateway.store.console import ConsoleUser, LabelledExample
 from tests.unit.console.conftest import add_pending
@@ -44,15 +45,17 @@ def test_export_command_writes_the_file(services, tmp_path, monkeypatch):
     monkeypatch.setenv("SMS_GATEWAY_PII_KEY", "")
     _point_cli_at(monkeypatch, services)
     out = tmp_path / "out.csv"
-    result = CliRunner().invoke(export_labels_command, ["--out", str(out)])
+    result = CliRunner().invoke(parser_group, ["labels", "export", "--out", str(out)])
     assert (result.exit_code, out.read_text().splitlines()[1].split(",")[:2]) == (
         0, ["sampah numpuk", "sampah_lingkungan"]), result.output
+    assert out.stat().st_mode & 0o777 == 0o600  # citizens' texts
 
 
 def test_export_command_refuses_a_bad_date(services, tmp_path, monkeypatch):
     _point_cli_at(monkeypatch, services)
-    result = CliRunner().invoke(export_labels_command,
-                                ["--out", str(tmp_path / "x.csv"), "--since", "kemarin"])
+    result = CliRunner().invoke(parser_group, ["labels", "export",
+                                               "--out", str(tmp_path / "x.csv"), "--since",
+                                               "kemarin"])
     assert result.exit_code == 1
 
 
@@ -77,6 +80,7 @@ def test_user_create_refuses_a_short_password(services, monkeypatch):
 def _point_cli_at(monkeypatch, services):
     """Make the CLI use the test's services instead of building its own from config."""
     import sms_gateway.cli.console as cli_console
+    import sms_gateway.cli.parser as cli_parser
 
     class _Kept:
         def __getattr__(self, name):
@@ -86,3 +90,4 @@ def _point_cli_at(monkeypatch, services):
             pass  # the fixture closes the services
 
     monkeypatch.setattr(cli_console, "_services", lambda: _Kept())
+    monkeypatch.setattr(cli_parser, "_deployment", lambda: _Kept())
