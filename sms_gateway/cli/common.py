@@ -38,6 +38,17 @@ def services(cfg: Config | None = None, **kwargs: Any) -> Services:
         raise click.ClickException(f"model error: {exc}") from None
 
 
+def cli_actor() -> str:
+    """Who ran a command, for the audit log: `cli:<login name>`, or `cli` in a container
+    without one."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
 def require_active_model(svc: Services) -> None:
     """Stop here, with one line, when this process cannot load the active model version."""
     try:

@@ -7,7 +7,8 @@ import sys
 import click
 from sqlalchemy import select
 
-from sms_gateway.store.console import ROLES
+from sms_gateway.cli.common import cli_actor
+from sms_gateway.store.console import ROLES, add_audit
 
 
 def _services():  # type: ignore[no-untyped-def]
@@ -53,6 +54,8 @@ def create_user_command(role: str, agency_code: str | None, can_reveal_phone: bo
                                         agency_code=agency_code,
                                         can_reveal_phone=can_reveal_phone, language=language,
                                         directory=directory_for(services))
+            add_audit(session, cli_actor(), "user.create", target_type="user",
+                      target_id=user.email, role=user.role)
             click.echo(f"user {user.email} created (role {user.role})")
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from None
@@ -87,6 +90,7 @@ def deactivate_user_command(email: str) -> None:
             raise click.ClickException(f"no active user {email}")
         user.active = False
         sessions.end_all(session, user.id)
+        add_audit(session, cli_actor(), "user.deactivate", target_type="user", target_id=email)
     services.close()
     click.echo(f"user {email} deactivated")
 

@@ -242,7 +242,9 @@ def labels_group() -> None:
               help="CSV with columns text,category and optionally region (a region code).")
 def labels_import(csv_path: Path) -> None:
     """Import a deployment's labelled history; importing the same file again adds nothing."""
+    from sms_gateway.cli.common import cli_actor
     from sms_gateway.console import labels, regions
+    from sms_gateway.store.console import add_audit
 
     svc = _deployment()
     try:
@@ -251,6 +253,8 @@ def labels_import(csv_path: Path) -> None:
             report = labels.import_csv(session, csv_path, categories=categories,
                                        known_region=lambda c: regions.get(c) is not None,
                                        actor=f"import:{csv_path.name}")
+            add_audit(session, cli_actor(), "labels.import", target_type="file",
+                      target_id=csv_path.name[:40], read=report.read, added=report.added)
     except labels.LabelImportError as exc:
         raise click.ClickException(f"nothing imported:\n{exc}") from None
     finally:
@@ -292,6 +296,7 @@ def _scores_line(name: str, s: dict[str, Any]) -> str:
               help="Extra training rows (text,category), e.g. the data the first model had.")
 def retrain_command(seed_csv: Path | None) -> None:
     """Train a candidate on all labels, compare it with the active model, promote if not worse."""
+    from sms_gateway.cli.common import cli_actor
     from sms_gateway.complaints.learning import RetrainError, retrain
 
     seed: list[tuple[str, str]] = []
@@ -307,7 +312,7 @@ def retrain_command(seed_csv: Path | None) -> None:
         click.echo(f"training (target precision "
                    f"{svc.config.parser.auto_route_precision:.2f}); this takes a while ...",
                    err=True)
-        report = retrain(svc, seed=seed, actor=_who())
+        report = retrain(svc, seed=seed, actor=cli_actor())
     except RetrainError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -327,15 +332,6 @@ def retrain_command(seed_csv: Path | None) -> None:
                   else f"v{report.active_version}")
         click.echo(_scores_line(f"active {active}", report.comparison["active"]))
     click.echo(f"{'PROMOTED' if report.promoted else 'not promoted'}: {report.reason}")
-
-
-def _who() -> str:
-    import getpass
-
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no user name in a container
-        return "cli"
 
 
 @parser_group.command("models")
@@ -364,7 +360,9 @@ def models_command() -> None:
 @click.argument("version", type=int)
 def activate_command(version: int) -> None:
     """Make model VERSION the active one (a rollback, too); running processes follow."""
+    from sms_gateway.cli.common import cli_actor
     from sms_gateway.store import parser_models
+    from sms_gateway.store.console import add_audit
 
     svc = _deployment()
     try:
@@ -373,6 +371,8 @@ def activate_command(version: int) -> None:
                 parser_models.activate(session, version)
             except KeyError:
                 raise click.ClickException(f"no model version {version}") from None
+            add_audit(session, cli_actor(), "model.activate", target_type="parser_model",
+                      target_id=version)
     finally:
         svc.close()
     click.echo(f"model version {version} is active; running processes switch within "

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from sms_gateway.complaints.live_parser import INSTALL_ML
 from sms_gateway.store import parser_models
-from sms_gateway.store.console import LabelledExample
+from sms_gateway.store.console import LabelledExample, add_audit
 
 if TYPE_CHECKING:
     from sms_gateway.services import Services
@@ -124,6 +124,8 @@ def retrain(services: Services, *, seed: Sequence[tuple[str, str]] = (), actor: 
         if promote:
             parser_models.activate(session, row.id)
         version_id = row.id
+        add_audit(session, actor, "model.retrain", target_type="parser_model",
+                  target_id=version_id, promoted=promote, rows=len(texts))
     log.info("retrained model version %d on %d rows: %s%s", version_id, len(texts), reason,
              " - promoted" if promote else "")
     return RetrainReport(version_id, promote, reason, comparison, candidate.figures.as_dict(),

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import parsers
 from sms_gateway.store import parser_models
+from sms_gateway.store.console import add_audit
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,8 @@ class LiveParser:
                         model_figures(self._configured, self._configured_path).as_dict(),
                         source="model_path", created_by="config", note=self._configured_path)
                     parser_models.activate(session, row.id)
+                    add_audit(session, "config", "model.register", target_type="parser_model",
+                              target_id=row.id, path=self._configured_path)
             except IntegrityError:  # another process registered it at the same moment
                 self._registered = True
                 return

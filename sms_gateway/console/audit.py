@@ -7,22 +7,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sms_gateway.store.console import AuditEntry, ConsoleUser
-from sms_gateway.store.db import utcnow
+from sms_gateway.store.console import AuditEntry, ConsoleUser, add_audit
 
 
 def record(session: Session, user: ConsoleUser | None, action: str, *,
            target_type: str | None = None, target_id: object = None,
-           remote_addr: str | None = None, **detail: Any) -> AuditEntry:
-    """Append one entry to the audit log."""
-    entry = AuditEntry(at=utcnow(), user_id=user.id if user else None,
-                       actor=user.email if user else "-", action=action,
-                       target_type=target_type,
-                       target_id=None if target_id is None else str(target_id),
-                       remote_addr=remote_addr, detail=detail or None)
-    session.add(entry)
-    session.flush()
-    return entry
+           remote_addr: str | None = None, actor: str = "-", **detail: Any) -> AuditEntry:
+    """Append one entry to the audit log: by a console user, else by `actor` (`cli:<name>`)."""
+    return add_audit(session, user.email if user else actor, action,
+                     user_id=user.id if user else None, target_type=target_type,
+                     target_id=target_id, remote_addr=remote_addr, **detail)
 
 
 def recent(session: Session, *, limit: int = 200, action: str | None = None) -> list[AuditEntry]:

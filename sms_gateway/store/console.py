@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sms_gateway.store.db import Base, utcnow
 
@@ -66,6 +66,19 @@ class AuditEntry(Base):
     target_id: Mapped[str | None] = mapped_column(String(40))
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+def add_audit(session: Session, actor: str, action: str, *, user_id: int | None = None,
+              target_type: str | None = None, target_id: object = None,
+              remote_addr: str | None = None, **detail: Any) -> AuditEntry:
+    """Append one entry to the audit log: the console's users, an agency, `cli`, `config`."""
+    entry = AuditEntry(at=utcnow(), user_id=user_id, actor=actor, action=action,
+                       target_type=target_type,
+                       target_id=None if target_id is None else str(target_id),
+                       remote_addr=remote_addr, detail=detail or None)
+    session.add(entry)
+    session.flush()
+    return entry
 
 
 class ReviewLock(Base):

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from parsers.gate import MIN_COMPLAINTS
 from sms_gateway.config import Config
+from sms_gateway.console import audit
 from sms_gateway.services import Services, build_services
 from sms_gateway.store import migrate, parser_models
 from sms_gateway.store.models import InboundMessage
@@ -73,10 +74,12 @@ def test_the_configured_model_decides_and_is_registered_as_version_one(tmp_path:
         parse = _send(services, "sampah menumpuk berhari hari di depan rumah", "a")
         with services.sessions() as session:
             rows = [(m.id, m.active, m.source, m.note) for m in parser_models.versions(session)]
+            audited = [(e.actor, e.action, e.target_id) for e in audit.recent(session)]
     finally:
         services.close()
     assert (parse["model_version"], "model:svm" in parse["reasons"], rows) == (
         1, True, [(1, True, "model_path", str(path))])
+    assert audited == [("config", "model.register", "1")]
 
 
 def test_a_restart_with_the_same_model_registers_no_second_version(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from sms_gateway.cli.console import user_group
 from sms_gateway.cli.parser import parser_group
-from sms_gateway.console import labels
+from sms_gateway.console import audit, labels
 from sms_gateway.store.console import ConsoleUser, LabelledExample
 from tests.unit.console.conftest import add_pending
 
@@ -66,7 +66,27 @@ def test_user_create_reads_the_password_from_stdin(services, monkeypatch):
                                 input="a long enough password\n")
     with services.sessions() as s:
         emails = s.execute(select(ConsoleUser.email)).scalars().all()
+        audited = [(e.actor.split(":")[0], e.action, e.target_id) for e in audit.recent(s)]
     assert (result.exit_code, emails) == (0, ["ani@example.id"]), result.output
+    assert audited == [("cli", "user.create", "ani@example.id")]
+
+
+def test_cli_label_import_and_model_activation_are_audited(services, monkeypatch, tmp_path):
+    from sms_gateway.store import parser_models
+
+    _point_cli_at(monkeypatch, services)
+    data = tmp_path / "history.csv"
+    data.write_text("text,category\nsampah numpuk di gang 3,sampah_lingkungan\n")
+    with services.sessions.begin() as s:
+        version = parser_models.add(s, b"a model", {}, source="retrain", created_by="test").id
+    imported = CliRunner().invoke(parser_group, ["labels", "import", "--csv", str(data)])
+    activated = CliRunner().invoke(parser_group, ["activate", str(version)])
+    with services.sessions() as s:
+        audited = [(e.actor.split(":")[0], e.action, e.target_id, (e.detail or {}).get("added"))
+                   for e in reversed(audit.recent(s))]
+    assert (imported.exit_code, activated.exit_code) == (0, 0), imported.output + activated.output
+    assert audited == [("cli", "labels.import", "history.csv", 1),
+                       ("cli", "model.activate", str(version), None)]
 
 
 def test_user_create_refuses_a_short_password(services, monkeypatch):

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 import sms_gateway.cli.parser as cli_parser
+from sms_gateway.console import audit
 from sms_gateway.services import Services
 from sms_gateway.store import parser_models
 from tests.labels_corpus import corpus
@@ -68,10 +69,13 @@ def test_retrain_prints_both_models_and_promotes_a_better_one(cli, services, tmp
     result = cli("retrain")
     with services.sessions() as s:
         active = parser_models.active_id(s)
+        audited = [(e.actor.split(":")[0], e.action, e.target_id, (e.detail or {}).get("promoted"))
+                   for e in audit.recent(s, action="model.retrain")]
     lines = result.output.splitlines()
     assert ([line.split()[0] for line in lines if line.startswith("  ")][-2:],
             lines[-1].split(":")[0], active) == (["candidate", "active"], "PROMOTED", 1), \
         result.output
+    assert audited == [("cli", "model.retrain", "1", True)]
 
 
 def test_retrain_without_labels_says_so(cli) -> None:
