@@ -35,15 +35,19 @@ def _active_parser() -> Any:
     check_model(cfg)
     url = make_url(cfg.database_url)
     # No database yet (a fresh checkout, before `init`): never create one just to parse.
+    path = cfg.parser.model_path
+    blob = check_model_file(path) if path else None
     if not url.drivername.startswith("sqlite") or Path(url.database or "").exists():
         svc = services(cfg, dispatcher=InlineDispatcher(), install=False)
         try:
             if inspect(svc.engine).has_table("parser_models"):
-                return svc.parser.current().parser
+                # only look: registering the configured file is the workers' (a parse that
+                # made it active for every worker surprised a deployer)
+                return LiveParser(svc.sessions, configured=blob, configured_path=path,
+                                  shipped_gate=cfg.parser.shipped_gate,
+                                  register=False).current().parser
         finally:
             svc.close()
-    path = cfg.parser.model_path
-    blob = check_model_file(path) if path else None
     return LiveParser(None, configured=blob, configured_path=path,
                       shipped_gate=cfg.parser.shipped_gate).current().parser
 

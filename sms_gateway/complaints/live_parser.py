@@ -79,7 +79,8 @@ class LiveParser:
 
     def __init__(self, sessions: sessionmaker[Any] | None, *, configured: bytes | None = None,
                  configured_path: str = "", check_seconds: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic, shipped_gate: bool = True) -> None:
+                 clock: Callable[[], float] = time.monotonic, shipped_gate: bool = True,
+                 register: bool = True) -> None:
         self._sessions = sessions
         self._shipped_gate = shipped_gate
         self._configured = configured
@@ -90,6 +91,9 @@ class LiveParser:
         self._current: Current | None = None
         self._next_check = float("-inf")
         self._registered = configured is None
+        # False: only look (`sms-gateway parse`): a configured file not yet registered is what
+        # the workers will register and activate, so it decides here, and nothing is written
+        self._register_configured = register
         self._failed: str | None = None  # why the active version could not be loaded here
 
     def current(self) -> Current:
@@ -114,7 +118,14 @@ class LiveParser:
         try:
             with self._sessions.begin() as session:
                 if not self._registered:
-                    self._register(session)
+                    if not self._register_configured:
+                        assert self._configured is not None
+                        if parser_models.by_sha(session,
+                                                parser_models.digest(self._configured)) is None:
+                            self._install(self._from_file())
+                            return
+                    else:
+                        self._register(session)
                 active = parser_models.active_id(session)
                 if self._current is not None and active == self._current.version:
                     return

@@ -82,6 +82,24 @@ def test_the_configured_model_decides_and_is_registered_as_version_one(tmp_path:
     assert audited == [("config", "model.register", "1")]
 
 
+def test_a_look_at_the_parser_registers_and_activates_nothing(tmp_path: Path) -> None:
+    # `sms-gateway parse` only looks: the configured file decides (the workers will register
+    # and activate it), and no version appears for every worker to switch to
+    from sms_gateway.complaints.live_parser import LiveParser, check_model_file
+
+    path = _model_file(tmp_path)
+    services = _services(tmp_path)
+    try:
+        look = LiveParser(services.sessions, configured=check_model_file(str(path)),
+                          configured_path=str(path), register=False).current()
+        with services.sessions() as session:
+            versions = parser_models.versions(session)
+    finally:
+        services.close()
+    assert (str(look.version).startswith("file:"), look.parser.model is not None, versions) \
+        == (True, True, [])
+
+
 def test_a_restart_with_the_same_model_registers_no_second_version(tmp_path: Path) -> None:
     path = _model_file(tmp_path)
     for mid in ("a", "b"):
