@@ -52,7 +52,8 @@ def resolve_mentions(mentions: list[Mention], default_region: str | None) -> Res
         return Resolution(None)
     scores = _scores(mentions, default_region)
     reasons = tuple(dict.fromkeys(f"gazetteer:{m.kind}:{m.text}" for m in mentions))
-    found = _best(scores, reasons, default_region) if scores else _unresolved(mentions, reasons)
+    found = (_best(scores, reasons, default_region, _evidence(mentions)) if scores
+             else _unresolved(mentions, reasons))
     return _with_probable(found, mentions, default_region)
 
 
@@ -99,9 +100,10 @@ def _unresolved(mentions: list[Mention], reasons: tuple[str, ...]) -> Resolution
     return Resolution(None, listed[:MAX_CANDIDATES], True, reasons + ("gazetteer:unresolved",))
 
 
-def _best(scores: dict[str, float], reasons: tuple[str, ...],
-          default_region: str | None) -> Resolution:
-    """The best-scoring region; on a tie, the enclosing or common region and the candidates."""
+def _best(scores: dict[str, float], reasons: tuple[str, ...], default_region: str | None,
+          evidence: list[tuple[float, set[str], bool]]) -> Resolution:
+    """The best-scoring region; on a tie, the one a unique name makes, else the enclosing or
+    common region and the candidates."""
     best = max(scores.values())
     tied = [c for c, s in scores.items() if s >= best - 1e-9]
     # Same name for a kecamatan and its kelurahan: the enclosing region is never wrong.
@@ -109,6 +111,12 @@ def _best(scores: dict[str, float], reasons: tuple[str, ...],
     if len(tied) == 1:
         return Resolution(tied[0], (), False, reasons)
     common = _common_ancestor(tied)
+    # "desa Sumberejo kec. Pandaan": thirty Sumberejo, none in the one Pandaan, and nothing
+    # in common below the country or a province; the name that names one region only is the
+    # one to trust (places listed in one kecamatan keep their kecamatan, below)
+    unique = {c for c in tied if any(firm and codes == {c} for _, codes, firm in evidence)}
+    if len(unique) == 1 and (common is None or level_of(common) < 2):
+        return Resolution(unique.pop(), (), False, reasons + ("gazetteer:unique-name",))
     floor = level_of(default_region) if default_region else 0
     chosen = common if common and level_of(common) > floor else None
     if chosen is None and default_region and all(is_within(c, default_region) for c in tied):

@@ -82,3 +82,10 @@ def test_kali_as_the_river_stays_drainage(parser: Parser) -> None:
 
 def test_lights_out_in_rotation_are_the_power_supply_not_a_street_lamp(parser: Parser) -> None:
     assert parser.parse("lampu mati bergilir tiap malam, kulkas rusak").category == "listrik"
+
+
+def test_a_unique_kecamatan_wins_over_a_desa_name_that_is_not_in_it(parser: Parser) -> None:
+    # thirty desa Sumberejo in Indonesia, none in the one kecamatan Pandaan (Kab. Pasuruan)
+    result = parser.parse("jalan rusak di desa sumberejo kec. pandaan")
+    assert (result.region and result.region.code, "gazetteer:unique-name" in result.reasons) \
+        == ("35.14.11", True)
