@@ -27,6 +27,17 @@ ADMIN: dict[str, str] = {
         "Belum ada versi model: hanya aturan yang memutuskan.",
     "Target precision": "Target ketepatan",
     "candidate": "kandidat",
+    "Not worse on accuracy, coverage at the target precision and complaints stopped by a gate":
+        "Tidak lebih buruk dalam akurasi, cakupan pada target ketepatan, dan aduan yang "
+        "dihentikan pemeriksa",
+    "Worse on {what}": "Lebih buruk dalam {what}",
+    "accuracy": "akurasi",
+    "coverage at the target precision": "cakupan pada target ketepatan",
+    "complaints its gate stops": "aduan yang dihentikan pemeriksanya",
+    "Only {labels} labels: fewer than {needed} recent ones to hold back, so the candidate cannot "
+    "be compared; not promoted":
+        "Baru {labels} label: kurang dari {needed} label terbaru untuk disisihkan, jadi kandidat "
+        "tidak dapat dibandingkan; tidak dipromosikan",
     "active": "aktif",
     "Active model": "Model aktif",
     "Not an e-mail address: {email}": "Bukan alamat surel: {email}",

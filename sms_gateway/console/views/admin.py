@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -78,11 +80,36 @@ def audit_log() -> str:
 def models() -> str:
     with web.services().sessions() as s:
         rows = [{"id": m.id, "active": m.active, "source": m.source, "created_at": m.created_at,
-                 "created_by": m.created_by, "figures": m.figures, "note": m.note,
+                 "created_by": m.created_by, "figures": m.figures,
+                 "note": _model_note(m.source, m.note), "sha": m.sha256[:12],
                  "counts": m.label_counts or {}, "comparison": m.comparison}
                 for m in parser_models.versions(s)]
     return render_template("console/models.html", models=rows,
                            target=web.services().config.parser.auto_route_precision)
+
+
+_WORSE_ON = {"accuracy": "accuracy", "coverage at target precision":
+             "coverage at the target precision", "complaints its gate stops":
+             "complaints its gate stops"}
+
+
+def _model_note(source: str, note: str | None) -> str:
+    """A model version's note in the console's language: the configured path as it is, a
+    retrain's verdict (stored in English for the CLI and the log) translated."""
+    if source != "retrain" or not note:
+        return note or ""
+    if note.startswith("not worse"):
+        return web.t("Not worse on accuracy, coverage at the target precision and complaints "
+                     "stopped by a gate")
+    if note.startswith("worse on "):
+        parts = [web.t(_WORSE_ON.get(p, p)) for p in note.removeprefix("worse on ").split(" and ")]
+        return web.t("Worse on {what}").format(what=", ".join(parts))
+    held = re.match(r"only (\d+) labels: fewer than (\d+) recent", note)
+    if held:
+        return web.t("Only {labels} labels: fewer than {needed} recent ones to hold back, so "
+                     "the candidate cannot be compared; not promoted").format(
+                         labels=held[1], needed=held[2])
+    return note
 
 
 @bp.post("/models/<int:version_id>/activate")

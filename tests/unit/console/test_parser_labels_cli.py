@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +103,9 @@ def test_admin_page_lists_versions_in_indonesian_and_activates_one(login, servic
     with services.sessions.begin() as s:
         row = parser_models.add(s, b"x", {"rows": 60, "accuracy": 0.9, "threshold": 0.7,
                                           "coverage": 0.5, "precision": 0.96},
-                                source="retrain", created_by="cli")
+                                source="retrain", created_by="cli",
+                                note="worse on accuracy and coverage at target precision")
+        row.created_at = datetime(2026, 12, 1, 9, 5, tzinfo=UTC)
         version = row.id
     client = login("admin")
     page = client.get("/console/admin/models").get_data(as_text=True)
@@ -111,6 +114,9 @@ def test_admin_page_lists_versions_in_indonesian_and_activates_one(login, servic
     with services.sessions() as s:
         active = parser_models.active_id(s)
     assert ("Diteruskan tanpa petugas" in page, active) == (True, version)
+    # the retrain's verdict in Indonesian, the time in WIB, the bytes' hash to tell files apart
+    assert "Lebih buruk dalam akurasi, cakupan pada target ketepatan" in page
+    assert "01/12/2026 16:05" in page and parser_models.digest(b"x")[:12] in page
 
 
 def test_operators_cannot_open_the_models_page(login) -> None:
