@@ -110,6 +110,7 @@ def retrain(services: Services, *, seed: Sequence[tuple[str, str]] = (), actor: 
         report = compare(candidate, current.parser.model, [t for t, _, _ in recent],
                          [c for _, c, _ in recent], target_precision=target, features=base)
         promote, reason, comparison = report.promote, report.reason, report.as_dict()
+        reason += _seen_before(current.parser.model, comparison)
     else:
         promote = False
         reason = (f"only {len(labels)} labels: fewer than {MIN_HOLDOUT} recent ones to hold "
@@ -130,6 +131,24 @@ def retrain(services: Services, *, seed: Sequence[tuple[str, str]] = (), actor: 
              " - promoted" if promote else "")
     return RetrainReport(version_id, promote, reason, comparison, candidate.figures.as_dict(),
                          current.version, counts, time.monotonic() - started)
+
+
+SEEN_MARGIN = 0.10  # held-back accuracy this far above the model's own out-of-fold one
+
+
+def _seen_before(active: Any, comparison: dict[str, Any]) -> str:
+    """A note when the active model does far better on the held-back labels than on its own
+    out-of-fold rows: it was most likely trained on them (its training CSV imported as
+    labels), and no candidate can look "not worse" against it."""
+    figures = getattr(active, "figures", None)
+    held = comparison.get("active", {}).get("accuracy")
+    if figures is None or held is None or not figures.held_back:
+        return ""
+    if held - figures.accuracy < SEEN_MARGIN:
+        return ""
+    return (f" (the active model scores {held:.3f} on these labels against {figures.accuracy:.3f} "
+            "out of fold: it was probably trained on them, e.g. its training CSV was imported as "
+            "labels, so the comparison favours it)")
 
 
 _last_run = 0.0

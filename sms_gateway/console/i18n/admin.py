@@ -31,6 +31,10 @@ ADMIN: dict[str, str] = {
         "Tidak lebih buruk dalam akurasi, cakupan pada target ketepatan, dan aduan yang "
         "dihentikan pemeriksa",
     "Worse on {what}": "Lebih buruk dalam {what}",
+    "(the active model scores {held} on these labels against {own} out of fold: it was probably "
+    "trained on them, so the comparison favours it)":
+        "(model aktif mendapat {held} pada label ini, padahal {own} pada uji silangnya sendiri: "
+        "kemungkinan ia dilatih dengan label ini, jadi perbandingannya memihak model aktif)",
     "accuracy": "akurasi",
     "coverage at the target precision": "cakupan pada target ketepatan",
     "complaints its gate stops": "aduan yang dihentikan pemeriksanya",

@@ -98,6 +98,13 @@ def _model_note(source: str, note: str | None) -> str:
     retrain's verdict (stored in English for the CLI and the log) translated."""
     if source != "retrain" or not note:
         return note or ""
+    seen = re.search(r" \(the active model scores ([\d.]+) on these labels against ([\d.]+)",
+                     note)
+    if seen:
+        return _model_note(source, note[:seen.start()]) + " " + web.t(
+            "(the active model scores {held} on these labels against {own} out of fold: it was "
+            "probably trained on them, so the comparison favours it)").format(
+                held=seen[1], own=seen[2])
     if note.startswith("not worse"):
         return web.t("Not worse on accuracy, coverage at the target precision and complaints "
                      "stopped by a gate")

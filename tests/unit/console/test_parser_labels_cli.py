@@ -176,3 +176,14 @@ def test_what_operators_judged_no_complaint_teaches_the_models_gate(
     assert report.label_counts["not_complaints"] == 2
     assert gate is not None and gate.figures["non_complaints"] == len(
         sms_sets("non_complaints")) + 2
+
+
+def test_retrain_says_when_the_active_model_has_seen_the_held_back_labels() -> None:
+    from types import SimpleNamespace
+
+    from sms_gateway.complaints.learning import _seen_before
+
+    active = SimpleNamespace(figures=SimpleNamespace(accuracy=0.795, held_back=3000))
+    seen = _seen_before(active, {"active": {"accuracy": 0.957}})
+    fair = _seen_before(active, {"active": {"accuracy": 0.81}})
+    assert "0.957 on these labels against 0.795" in seen and fair == ""
