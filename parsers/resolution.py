@@ -111,7 +111,7 @@ def _best(scores: dict[str, float], reasons: tuple[str, ...], default_region: st
     if len(tied) == 1:
         return Resolution(tied[0], (), False, reasons)
     common = _common_ancestor(tied)
-    # "desa Sumberejo kec. Pandaan": thirty Sumberejo, none in the one Pandaan, and nothing
+    # "desa Sumberejo kec. Pandaan": 51 regions named Sumberejo, none in the one Pandaan, nothing
     # in common below the country or a province; the name that names one region only is the
     # one to trust (places listed in one kecamatan keep their kecamatan, below)
     unique = {c for c in tied if any(firm and codes == {c} for _, codes, firm in evidence)}

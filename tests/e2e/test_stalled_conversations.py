@@ -15,6 +15,7 @@ from tests.e2e.loop_support import Gateway
 
 NO_PLACE = "jalan rusak berlubang mohon segera diperbaiki"
 ROAD = "jalan rusak berlubang di kelurahan ketintang kecamatan gayungan kota surabaya"
+NOWHERE = "kel sukamajuu kec gayunganan"  # no such kelurahan or kecamatan
 
 
 def _waiting_for_place(gw: Gateway) -> str:
@@ -33,13 +34,23 @@ def _correct(gw: Gateway, number: str, category: str, region_code: str):
 def test_an_unknown_place_in_the_location_reply_is_answered_with_the_ticket_number(
         gw: Gateway) -> None:
     number = _waiting_for_place(gw)
-    gw.sms("kel sukamaju kec gayungan")
+    gw.sms(NOWHERE)
     assert f"#{number}" in gw.sent_to()[-1]
+
+
+def test_a_location_reply_with_a_unique_kecamatan_places_and_forwards_the_ticket(
+        gw: Gateway) -> None:
+    # 120 regions named Sukamaju, none in the one kecamatan Gayungan (Kota Surabaya)
+    number = _waiting_for_place(gw)
+    gw.sms("kel sukamaju kec gayungan")
+    ticket = gw.ticket(number)
+    assert (ticket.region_code, ticket.agency_code, ticket.awaiting) == (
+        "35.78.22", "dinas_pupr:35.78", None)
 
 
 def test_operator_places_the_ticket_on_its_page_and_it_is_forwarded(gw: Gateway) -> None:
     number = _waiting_for_place(gw)
-    gw.sms("kel sukamaju kec gayungan")
+    gw.sms(NOWHERE)
     _correct(gw, number, "jalan_drainase", "35.78.22")
     ticket = gw.ticket(number)
     assert (ticket.region_code, ticket.agency_code, ticket.status,

@@ -85,7 +85,7 @@ def test_lights_out_in_rotation_are_the_power_supply_not_a_street_lamp(parser: P
 
 
 def test_a_unique_kecamatan_wins_over_a_desa_name_that_is_not_in_it(parser: Parser) -> None:
-    # thirty desa Sumberejo in Indonesia, none in the one kecamatan Pandaan (Kab. Pasuruan)
+    # 51 regions named Sumberejo, none in the one kecamatan Pandaan (Kab. Pasuruan)
     result = parser.parse("jalan rusak di desa sumberejo kec. pandaan")
     assert (result.region and result.region.code, "gazetteer:unique-name" in result.reasons) \
         == ("35.14.11", True)
