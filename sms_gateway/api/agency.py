@@ -27,7 +27,7 @@ from sms_gateway.api.auth import (
 from sms_gateway.complaints import actions
 from sms_gateway.store import cases
 from sms_gateway.store.agency import AgencyDelivery, AgencyRecord, SlaBreach
-from sms_gateway.store.console import AuditEntry
+from sms_gateway.store.console import add_audit
 from sms_gateway.store.db import utcnow
 from sms_gateway.store.models import Ticket
 
@@ -191,11 +191,9 @@ def get_ticket(number: str) -> Response:
             state="delivered", delivered_at=utcnow(), updated_at=utcnow()))
         detail = payload.ticket_detail(session, svc.vault, ticket)
         if detail.get("reporter"):  # a citizen's number, read as the console's reveal is
-            session.add(AuditEntry(at=utcnow(), actor=f"agency:{g.agency_code}",
-                                   action="phone.reveal", target_type="ticket",
-                                   target_id=ticket.number, remote_addr=request.remote_addr,
-                                   detail={"via": "api", "agency": g.agency_code,
-                                           "anonymous": ticket.anonymous}))
+            add_audit(session, f"agency:{g.agency_code}", "phone.reveal", target_type="ticket",
+                      target_id=ticket.number, remote_addr=request.remote_addr, via="api",
+                      agency=g.agency_code, anonymous=ticket.anonymous)
         return jsonify(detail)
 
 

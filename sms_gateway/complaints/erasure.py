@@ -16,8 +16,7 @@ from sqlalchemy import or_, select
 
 from sms_gateway.store import purge
 from sms_gateway.store.channels import InboundPart
-from sms_gateway.store.console import AuditEntry
-from sms_gateway.store.db import utcnow
+from sms_gateway.store.console import add_audit
 from sms_gateway.store.models import (
     OUTBOUND_FINAL,
     PROCESSED,
@@ -90,9 +89,7 @@ def erase_citizen(services: Services, e164: str, *, actor: str = "cli") -> Erasu
         logs = purge.blank_logs_of(session, inbound_ids=[m.id for m in messages],
                                    outbound_ids=[r.id for r in replies])
         erasure = Erasure(cid, len(messages), len(parts), len(replies), len(tickets), logs)
-        session.add(AuditEntry(at=utcnow(), actor=actor, action="citizen.erase",
-                               target_type="citizen", target_id=tombstone,
-                               detail={"messages": erasure.messages, "parts": erasure.parts,
-                                       "replies": erasure.replies,
-                                       "tickets": erasure.tickets, "logs": erasure.logs}))
+        add_audit(session, actor, "citizen.erase", target_type="citizen", target_id=tombstone,
+                  messages=erasure.messages, parts=erasure.parts, replies=erasure.replies,
+                  tickets=erasure.tickets, logs=erasure.logs)
     return erasure

@@ -71,11 +71,14 @@ class AuditEntry(Base):
 def add_audit(session: Session, actor: str, action: str, *, user_id: int | None = None,
               target_type: str | None = None, target_id: object = None,
               remote_addr: str | None = None, **detail: Any) -> AuditEntry:
-    """Append one entry to the audit log: the console's users, an agency, `cli`, `config`."""
-    entry = AuditEntry(at=utcnow(), user_id=user_id, actor=actor, action=action,
-                       target_type=target_type,
-                       target_id=None if target_id is None else str(target_id),
-                       remote_addr=remote_addr, detail=detail or None)
+    """Append one entry to the audit log: the console's users, an agency, `cli`, `config`.
+    Values longer than their columns are cut (an e-mail address as target is often over 40
+    characters; Postgres would refuse the row, and the action with it)."""
+    entry = AuditEntry(at=utcnow(), user_id=user_id, actor=actor[:254], action=action[:40],
+                       target_type=None if target_type is None else target_type[:24],
+                       target_id=None if target_id is None else str(target_id)[:40],
+                       remote_addr=None if remote_addr is None else remote_addr[:64],
+                       detail=detail or None)
     session.add(entry)
     session.flush()
     return entry
