@@ -13,6 +13,7 @@ are the normaliser's (so "jgn", "ojo" and "jangan" are one word), with their aff
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,8 @@ class PrivacyWords:
     examples: tuple[str, ...] = ()
     non_examples: tuple[str, ...] = ()
     _cache: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
+    _interned: dict[frozenset[str], frozenset[str]] = field(default_factory=dict, repr=False,
+                                                            compare=False)
     _pairs: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
     _sources: dict[str, frozenset[str]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -83,7 +86,7 @@ class PrivacyWords:
         for j in marked:
             found = classes[j]
             # an identity near a concealing word, before or after it
-            if "conceal" in found and any(abs(i - j) <= w for i in identity):
+            if "conceal" in found and _near(identity, j - w, j + w):
                 return "privacy-words:conceal"
             no_need = "not" in found and _no_need(tokens, j)
             if "negation" in found or no_need:
@@ -91,12 +94,12 @@ class PrivacyWords:
                 # "jangan (sampai) sebut/kasih tau ... nama saya / saya yang lapor", or
                 # "nama saya ... jangan / tidak usah (di)sebut/bocorkan"
                 verb = _first(classes, after, after + 3, "reveal")
-                if verb is not None and (
-                        any(verb < i <= verb + w + 1 or j - w <= i < j for i in identity)
-                        or any(verb < i <= verb + 2 for i in sources)):
+                if verb is not None and (_near(identity, verb + 1, verb + w + 1)
+                                         or _near(identity, j - w, j - 1)
+                                         or _near(sources, verb + 1, verb + 2)):
                     return "privacy-words:do-not-reveal"
                 # "nama saya tidak usah" at the end (the verb left out)
-                if no_need and j + 2 == len(tokens) and any(j - 2 <= i < j for i in identity):
+                if no_need and j + 2 == len(tokens) and _near(identity, j - 2, j - 1):
                     return "privacy-words:do-not-reveal"
                 # "jangan bilang ke mandor, kami bisa dipecat"
                 tell = _first(classes, after, after + 1, "tell")
@@ -107,7 +110,7 @@ class PrivacyWords:
                 # "nomor ini tidak diberikan ke sekolah": a plain "tidak" only before giving
                 # away, passive ("nomor telepon kantor tidak memberikan solusi" is no wish)
                 if following.startswith("di") and "reveal_after" in classes[j + 1] \
-                        and any(j - w <= i < j for i in identity):
+                        and _near(identity, j - w, j - 1):
                     return "privacy-words:do-not-reveal"
                 # "saya tidak ingin disebut(kan)"
                 if "wanting" in classes[j + 1] and j + 2 < len(tokens) \
@@ -118,7 +121,7 @@ class PrivacyWords:
             # saya bisa digusur"
             if "condition" in found:
                 know = _first(classes, j + 1, j + 5, "knowing")
-                if know is not None and (any(know < i <= know + 3 for i in identity) or any(
+                if know is not None and (_near(identity, know + 1, know + 3) or any(
                         "self" in classes[k] and "report" in classes[k + 1]
                         for k in range(know + 1, min(know + 3, len(tokens) - 1)))):
                     return "privacy-words:fear"
@@ -145,8 +148,9 @@ class PrivacyWords:
                 names.add("idiom")
             if "plain_not" in names:
                 names.add("not")
-            found = frozenset(names)
-            if len(self._cache) < 200_000:
+            # one frozenset per distinct combination of classes (a few dozen), not per token
+            found = self._interned.setdefault(frozenset(names), frozenset(names))
+            if len(self._cache) < CACHE_TOKENS:
                 self._cache[token] = found
         return found
 
@@ -183,7 +187,16 @@ class PrivacyWords:
         return None
 
 
+CACHE_TOKENS = 100_000  # tokens whose classes are kept (the normaliser keeps 200,000 of its own)
 _STARTS = frozenset({"conceal", "negation", "condition", "not"})
+
+
+def _near(positions: list[int], low: int, high: int) -> bool:
+    """Whether a position lies in low..high (positions ascending): a bisection, so a long text
+    full of trigger words costs n log n, not n squared (an attacker review timed 2 s for 60,000
+    characters of "nan ... ndaq diberi" with a scan)."""
+    k = bisect_left(positions, low)
+    return k < len(positions) and positions[k] <= high
 
 
 def _first(classes: list[frozenset[str]], start: int, end: int, name: str) -> int | None:

@@ -46,3 +46,11 @@ def test_a_missing_word_class_is_an_error_naming_it(tmp_path: Path) -> None:
     with pytest.raises(RuleFileError) as caught:
         PrivacyWords.load(path)
     assert caught.value.key.startswith("words.") and "missing" in caught.value.problem
+
+
+@pytest.mark.parametrize(("low", "high", "near"), [(0, 2, True), (3, 4, False), (5, 5, True),
+                                                   (8, 20, True), (10, 20, False)])
+def test_near_finds_a_position_in_the_window(low: int, high: int, near: bool) -> None:
+    from parsers.privacy import _near
+
+    assert _near([1, 5, 9], low, high) is near
