@@ -99,6 +99,8 @@ def _preamble(services: Services, channel: Provider, request: Request,
         web = _web_request(services, request)
     except UnicodeDecodeError:
         return _error(400, "invalid UTF-8 in the request")
+    except UnicodeError:  # a Host header IDNA cannot decode ("xn--a"), without a public_url
+        return _error(400, "invalid Host header")
     except InvalidRequest as exc:
         return _error(415, str(exc))
     if not channel.accepts_raw_bytes and any(has_raw_bytes(v) for v in web.form.values()):

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from sms_gateway.app import create_app
 from sms_gateway.dispatch import InlineDispatcher
@@ -159,6 +160,27 @@ def test_a_signed_body_moved_into_the_query_is_not_read(gateway: tuple[Services,
     response = client.post("/sms/twilio?src=tw" + quote(glued, safe="&=%+"), data=b"",
                            headers={**headers, "Content-Type": "application/x-www-form-urlencoded"})
     assert (response.status_code, count(services, InboundMessage)) == (400, 0)
+
+
+@pytest.mark.parametrize("path", ["/sms/twilio", "/sms/twilio/status"])
+def test_a_host_header_idna_cannot_read_is_a_400_not_a_500(
+        tmp_path: Path, twilio: FakeTwilio, path: str) -> None:
+    # without a public_url the URL a signature is checked against is built from the Host
+    config = make_config(tmp_path, sms={"outbound": "twilio"},
+                         twilio={"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN,
+                                 "from_": "1708", "api_base_url": twilio.url})
+    migrate.upgrade(config)
+    services = build_services(config, dispatcher=InlineDispatcher())
+    try:
+        app = create_app(services=services, start_background=False)
+        form = inbound_form("SM1", "jalan rusak")
+        # straight to the WSGI app: werkzeug's test client itself fails on such a Host
+        environ = EnvironBuilder(path=path, method="POST", data=form,
+                                 headers={"Host": "xn--a", **signed(form)}).get_environ()
+        _, status, _ = run_wsgi_app(app, environ, buffered=True)
+    finally:
+        services.close()
+    assert status.startswith("400")
 
 
 def test_signature_over_other_params_gets_403(gateway: tuple[Services, Any]) -> None:
