@@ -95,8 +95,6 @@ def check_database(config: Config) -> None:
 def check_queue(config: Config) -> None:
     """Ping Redis once, so an unreachable REDIS_URL stops a worker with one line (the web
     process starts without it: it stores, answers and the sweeper enqueues later)."""
-    from urllib.parse import urlsplit
-
     from redis import Redis
     from redis.exceptions import RedisError
 
@@ -104,11 +102,24 @@ def check_queue(config: Config) -> None:
     try:
         Redis.from_url(url, socket_connect_timeout=5).ping()
     except (RedisError, ValueError) as exc:
+        raise click.ClickException(f"queue error: cannot reach Redis at {_redis_place(url)}: "
+                                   f"{exc}") from None
+
+
+def _redis_place(url: str) -> str:
+    """Where REDIS_URL points, without what may be secret in it (user info, the query, where
+    redis-py also takes a password)."""
+    from urllib.parse import urlsplit
+
+    try:
         parts = urlsplit(url)
-        shown = parts._replace(netloc=f"***@{parts.hostname}:{parts.port or 6379}").geturl() \
-            if parts.password else url
-        raise click.ClickException(f"queue error: cannot reach Redis at {shown}: {exc}") \
-            from None
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return "REDIS_URL (not a valid URL)"
+    if parts.scheme == "unix":
+        return f"unix://{parts.path}"
+    shown = f"[{host}]" if host and ":" in host else host
+    return f"{parts.scheme}://{shown}:{port or 6379}{parts.path}"
 
 
 def check_port(host: str, port: int) -> None:

@@ -52,9 +52,18 @@ def check_values(config: Config) -> None:
 
 
 def _absolute_http_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query \
-        and not parts.fragment
+    """scheme://host[:port][/path] and nothing else: what a signature is checked against is
+    this text plus the request's path, byte for byte (so no spaces, no "?", "#" or user:pw@,
+    which the 403 warning would print)."""
+    if any(c.isspace() or not c.isprintable() for c in url) or "?" in url or "#" in url:
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        return False
+    return url.startswith(("http://", "https://")) and bool(parts.hostname) \
+        and "@" not in parts.netloc
 
 
 def startup_problem(config: Config) -> str | None:

@@ -171,7 +171,12 @@ def test_worker_nice_outside_0_to_19_names_the_key(tmp_path: Path, value: int) -
 
 
 @pytest.mark.parametrize("url", ["127.0.0.1:8702", "gateway.example.id", "ftp://gateway.example.id",
-                                 "https://", "https://gateway.example.id/?x=1"])
+                                 "https://", "https://gateway.example.id/?x=1",
+                                 "https://gateway.example.id?", "https://gateway.example.id#",
+                                 " https://gateway.example.id", "https://gate way.example.id",
+                                 "https://gateway.example.id\n", "https://gateway.example.id:abc",
+                                 "https://gateway.example.id:99999", "HTTP://X",
+                                 "https://user:pw@gateway.example.id", "https://[::1"])
 def test_a_public_url_signatures_cannot_be_checked_against_names_the_key(url: str) -> None:
     with pytest.raises(ConfigError, match=r"server\.public_url: .* is not an absolute http"):
         load_config(env={"SMS_GATEWAY_PUBLIC_URL": url})

@@ -79,5 +79,16 @@ def test_a_worker_with_unreachable_redis_is_one_line_without_the_password(run) -
                        SMS_GATEWAY_OUTBOUND="twilio", TWILIO_ACCOUNT_SID="AC" + "0" * 32,
                        TWILIO_AUTH_TOKEN="t", TWILIO_FROM="1708")
     assert (code, output.count("\n")) == (1, 0), output
-    assert output.startswith("Error: queue error: cannot reach Redis at redis://***@127.0.0.1:1/0")
+    assert output.startswith("Error: queue error: cannot reach Redis at redis://127.0.0.1:1/0")
     assert "sekret" not in output
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:1/9?password=sekret", "redis://sekret@127.0.0.1:1",
+                                 "redis://127.0.0.1:abc/0", "redis://[::1]:1/0"])
+def test_a_worker_never_shows_a_redis_secret_and_says_it_in_one_line(run, url: str) -> None:  # type: ignore[no-untyped-def]
+    code, output = run("", ("worker", "--burst"), REDIS_URL=url,
+                       SMS_GATEWAY_PII_KEY=new_key(), SMS_GATEWAY_SECRET_KEY=new_key(),
+                       SMS_GATEWAY_OUTBOUND="twilio", TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+                       TWILIO_AUTH_TOKEN="t", TWILIO_FROM="1708")
+    assert (code, output.count("\n"), "sekret" in output) == (1, 0, False), output
+    assert output.startswith("Error: queue error: cannot reach Redis at ")
