@@ -43,13 +43,23 @@ def _active_parser() -> Any:
             if inspect(svc.engine).has_table("parser_models"):
                 # only look: registering the configured file is the workers' (a parse that
                 # made it active for every worker surprised a deployer)
-                return LiveParser(svc.sessions, configured=blob, configured_path=path,
-                                  shipped_gate=cfg.parser.shipped_gate,
-                                  register=False).current().parser
+                return _said(LiveParser(svc.sessions, configured=blob, configured_path=path,
+                                        shipped_gate=cfg.parser.shipped_gate,
+                                        register=False).current())
         finally:
             svc.close()
-    return LiveParser(None, configured=blob, configured_path=path,
-                      shipped_gate=cfg.parser.shipped_gate).current().parser
+    return _said(LiveParser(None, configured=blob, configured_path=path,
+                            shipped_gate=cfg.parser.shipped_gate).current())
+
+
+def _said(current: Any) -> Any:
+    """The parser, after saying on stderr which model decides (stdout stays JSON)."""
+    from sms_gateway.complaints.live_parser import RULES_ONLY
+
+    version = current.version
+    click.echo("rules only (no model version)" if version is RULES_ONLY
+               else f"model version {version}", err=True)
+    return current.parser
 
 
 def _dump(result: Any) -> str:

@@ -18,15 +18,16 @@ pytestmark = pytest.mark.usefixtures("embedded_env")
 def test_parse_prints_one_json_object_with_the_contract_fields() -> None:
     result = CliRunner().invoke(parse_command, ["--default-region", "35.78",
                                                 "jalan berlubang di kel. kapasan"])
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert (data["intent"], data["region"]) == (
         "complaint", {"code": "35.78.11.1002", "name": "Kapasan", "level": "desa"})
+    assert result.stderr.strip() == "rules only (no model version)"  # which model decided
 
 
 def test_parse_jsonl_answers_each_line_in_order() -> None:
     result = CliRunner().invoke(parse_command, ["--jsonl"],
                                 input="cek 1234567\nhalo\nSTOP\n")
-    intents = [json.loads(line)["intent"] for line in result.output.splitlines()]
+    intents = [json.loads(line)["intent"] for line in result.stdout.splitlines()]
     assert intents == ["status", "unknown", "stop"]
 
 
