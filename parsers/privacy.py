@@ -93,7 +93,8 @@ class PrivacyWords:
                 after = j + (2 if no_need else 1)
                 # "jangan (sampai) sebut/kasih tau ... nama saya / saya yang lapor", or
                 # "nama saya ... jangan / tidak usah (di)sebut/bocorkan"
-                verb = _first(classes, after, after + 3, "reveal")
+                # ("jangan sampai kepala sekolah tahu ...": up to four words before the verb)
+                verb = _first(classes, after, after + 4, "reveal")
                 if verb is not None and (_near(identity, verb + 1, verb + w + 1)
                                          or _near(identity, j - w, j - 1)
                                          or _near(sources, verb + 1, verb + 2)):
