@@ -89,3 +89,14 @@ def test_a_unique_kecamatan_wins_over_a_desa_name_that_is_not_in_it(parser: Pars
     result = parser.parse("jalan rusak di desa sumberejo kec. pandaan")
     assert (result.region and result.region.code, "gazetteer:unique-name" in result.reasons) \
         == ("35.14.11", True)
+
+
+@pytest.mark.parametrize(("text", "not_category"), [
+    ("tiang listrik miring hampir roboh di jl pemuda, kabel menjuntai", "sampah_lingkungan"),
+    ("rumah sy roboh kena gempa, blm didata bpbd", "sampah_lingkungan")])
+def test_roboh_alone_is_no_fallen_tree(parser: Parser, text: str, not_category: str) -> None:
+    assert parser.parse(text, default_region="35.78").category != not_category
+
+
+def test_a_fallen_tree_stays_environment(parser: Parser) -> None:
+    assert parser.parse("pohon roboh menutup jalan di depan sekolah").category == "sampah_lingkungan"
