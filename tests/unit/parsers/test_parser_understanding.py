@@ -99,4 +99,5 @@ def test_roboh_alone_is_no_fallen_tree(parser: Parser, text: str, not_category: 
 
 
 def test_a_fallen_tree_stays_environment(parser: Parser) -> None:
-    assert parser.parse("pohon roboh menutup jalan di depan sekolah").category == "sampah_lingkungan"
+    result = parser.parse("pohon roboh menutup jalan di depan sekolah")
+    assert result.category == "sampah_lingkungan"
