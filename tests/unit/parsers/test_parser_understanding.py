@@ -101,3 +101,14 @@ def test_roboh_alone_is_no_fallen_tree(parser: Parser, text: str, not_category: 
 def test_a_fallen_tree_stays_environment(parser: Parser) -> None:
     result = parser.parse("pohon roboh menutup jalan di depan sekolah")
     assert result.category == "sampah_lingkungan"
+
+
+@pytest.mark.parametrize("text", ["Pengamen & manusia silver di lampu merah maksa minta uang",
+                                  "anak punk mangkal di lampu merah minta uang maksa"])
+def test_buskers_at_the_traffic_lights_are_public_order(parser: Parser, text: str) -> None:
+    assert parser.parse(text, default_region="35.78").category == "ketertiban"
+
+
+def test_sungai_in_a_place_name_is_no_river(parser: Parser) -> None:
+    result = parser.parse("wali nagari sungai pua tidak pernah ada di kantor")
+    assert "rule:drainase" not in result.reasons
