@@ -13,7 +13,7 @@ from sqlalchemy.orm import sessionmaker
 
 import routing
 from sms_gateway.complaints.live_parser import LiveParser, check_model_file
-from sms_gateway.config import Config, ConfigError, check_startup, load_config
+from sms_gateway.config import Config, ConfigError, check_startup, load_config, startup_warnings
 from sms_gateway.dispatch import Dispatcher, InProcessDispatcher, RqDispatcher
 from sms_gateway.store.db import make_engine, make_sessionmaker
 from sms_gateway.store.pii import Vault, key_from_file
@@ -97,6 +97,8 @@ def build_services(config: Config | None = None, *, dispatcher: Dispatcher | Non
         raise ConfigError("parser.auto_route_precision: expected a share between 0 and 1, got "
                           f"{config.parser.auto_route_precision}")
     check_startup(config)  # production without its keys, a channel that cannot send, ...
+    for warning in startup_warnings(config):
+        log.warning("%s", warning)
     # Checked first: a model that cannot be used stops start-up before anything is built.
     model_blob = check_model_file(config.parser.model_path) if config.parser.model_path else None
     vault = _vault(config)

@@ -4,7 +4,13 @@
 environment, `checks` what a type cannot express and what stops start-up.
 """
 
-from sms_gateway.config.checks import BUILT_IN_CHANNELS, LANGUAGES, check_startup, startup_problem
+from sms_gateway.config.checks import (
+    BUILT_IN_CHANNELS,
+    LANGUAGES,
+    check_startup,
+    startup_problem,
+    startup_warnings,
+)
 from sms_gateway.config.loading import (
     CHANNEL_ENV_KEYS,
     ENV_OVERRIDES,
@@ -36,5 +42,5 @@ __all__ = [
     "AbuseConfig", "AgencyConfig", "CasesConfig", "ChannelConfig", "Config", "ConfigError",
     "ConsoleConfig", "DatabaseConfig", "ParserConfig", "PrivacyConfig", "QueueConfig",
     "RetentionConfig", "ServerConfig", "SmsConfig", "TwilioConfig", "build_section",
-    "channel_from_table", "check_startup", "load_config", "startup_problem",
+    "channel_from_table", "check_startup", "load_config", "startup_problem", "startup_warnings",
 ]

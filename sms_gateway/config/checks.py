@@ -98,6 +98,16 @@ def startup_problem(config: Config) -> str | None:
     return None
 
 
+def startup_warnings(config: Config) -> list[str]:
+    """What works but should not be so in production, each in one line (logged at start)."""
+    public = config.server.public_url
+    if config.production and config.twilio.auth_token and public.startswith("http://"):
+        return [f"server.public_url {public} is plain HTTP: a signed Twilio webhook read on the "
+                "way can be re-cut into other fields with the same signature; serve HTTPS "
+                "(docs/security.md, TLS)"]
+    return []
+
+
 def check_startup(config: Config) -> None:
     """Raise ConfigError with the one-line reason when this configuration cannot work."""
     problem = startup_problem(config)

@@ -186,3 +186,16 @@ def test_a_public_url_signatures_cannot_be_checked_against_names_the_key(url: st
                                  "https://example.id/sms-gateway"])
 def test_an_absolute_public_url_is_taken(url: str) -> None:
     assert load_config(env={"SMS_GATEWAY_PUBLIC_URL": url}).server.public_url == url
+
+
+def test_a_plain_http_public_url_for_twilio_in_production_is_warned_about() -> None:
+    from sms_gateway.config import startup_warnings
+
+    env = {"DATABASE_URL": "postgresql://u@h/d", "TWILIO_AUTH_TOKEN": "t",
+           "SMS_GATEWAY_PUBLIC_URL": "http://sms.example.go.id"}
+    plain = startup_warnings(load_config(env=env))
+    tls = startup_warnings(load_config(env={**env, "SMS_GATEWAY_PUBLIC_URL":
+                                            "https://sms.example.go.id"}))
+    embedded = startup_warnings(load_config(env={"TWILIO_AUTH_TOKEN": "t",
+                                                 "SMS_GATEWAY_PUBLIC_URL": "http://127.0.0.1:8000"}))
+    assert (len(plain), "plain HTTP" in plain[0], tls, embedded) == (1, True, [], [])
