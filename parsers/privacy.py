@@ -80,15 +80,15 @@ class PrivacyWords:
         if not any(classes[j] & _STARTS for j in marked):
             return self._idiom(tokens, classes, marked)
         identity = self._identities(tokens, classes, marked)
-        sources = [i for i in marked if "source" in classes[i] and i + 1 < len(tokens)
-                   and tokens[i + 1] in self._sources[tokens[i]]]
+        sources = [i for i in marked if "source" in classes[i]
+                   and _pair_at(self._sources, tokens, i)]
         w = self.window
         for j in marked:
             found = classes[j]
             # an identity near a concealing word, before or after it
             if "conceal" in found and _near(identity, j - w, j + w):
                 return "privacy-words:conceal"
-            no_need = "not" in found and _no_need(tokens, j)
+            no_need = "plain_not" in found and _no_need(tokens, j)
             if "negation" in found or no_need:
                 after = j + (2 if no_need else 1)
                 # "jangan (sampai) sebut/kasih tau ... nama saya / saya yang lapor", or
@@ -106,7 +106,7 @@ class PrivacyWords:
                 tell = _first(classes, after, after + 1, "tell")
                 if tell is not None and _first(classes, tell + 1, tell + 10, "threat") is not None:
                     return "privacy-words:threat"
-            if "not" in found and j + 1 < len(tokens):
+            if "plain_not" in found and j + 1 < len(tokens):
                 following = tokens[j + 1]
                 # "nomor ini tidak diberikan ke sekolah": a plain "tidak" only before giving
                 # away, passive ("nomor telepon kantor tidak memberikan solusi" is no wish)
@@ -133,8 +133,8 @@ class PrivacyWords:
 
     def _classes(self, token: str) -> frozenset[str]:
         """The classes of a token: by its affixed forms, or exactly for a word written "=w";
-        "pair" and "idiom" for the first word of an identity pair or an idiom, "not" for
-        "tidak" (cached per token)."""
+        "pair", "source" and "idiom" for the first word of an identity pair, a source pair or
+        an idiom (cached per token)."""
         found = self._cache.get(token)
         if found is None:
             token_forms = forms(token)
@@ -147,10 +147,9 @@ class PrivacyWords:
                 names.add("source")
             if any(idiom[0] == token for idiom in self.idioms):
                 names.add("idiom")
-            if "plain_not" in names:
-                names.add("not")
             # one frozenset per distinct combination of classes (a few dozen), not per token
-            found = self._interned.setdefault(frozenset(names), frozenset(names))
+            key = frozenset(names)
+            found = self._interned.setdefault(key, key)
             if len(self._cache) < CACHE_TOKENS:
                 self._cache[token] = found
         return found
@@ -173,7 +172,7 @@ class PrivacyWords:
             following = tokens[i + 1] if i + 1 < size else ""
             if "identity" in found and following not in self.words["not_identity_after"]:
                 out.append(i)
-            elif "pair" in found and following in self._pairs[tokens[i]]:
+            elif "pair" in found and _pair_at(self._pairs, tokens, i):
                 out.append(i)
             elif "relative" in found and i + 1 < size and "report" in classes[i + 1]:
                 out.append(i)
@@ -189,7 +188,7 @@ class PrivacyWords:
 
 
 CACHE_TOKENS = 100_000  # tokens whose classes are kept (the normaliser keeps 200,000 of its own)
-_STARTS = frozenset({"conceal", "negation", "condition", "not"})
+_STARTS = frozenset({"conceal", "negation", "condition", "plain_not"})
 
 
 def _near(positions: list[int], low: int, high: int) -> bool:
@@ -198,6 +197,11 @@ def _near(positions: list[int], low: int, high: int) -> bool:
     characters of "nan ... ndaq diberi" with a scan)."""
     k = bisect_left(positions, low)
     return k < len(positions) and positions[k] <= high
+
+
+def _pair_at(index: dict[str, frozenset[str]], tokens: list[str], i: int) -> bool:
+    """Whether tokens[i] and the next token are one of the index's pairs ("nomor ini")."""
+    return i + 1 < len(tokens) and tokens[i + 1] in index.get(tokens[i], ())
 
 
 def _first(classes: list[frozenset[str]], start: int, end: int, name: str) -> int | None:
